@@ -1,0 +1,195 @@
+//! The `spandojo` command line: a thin shell over the library.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Args, Parser, Subcommand};
+use spandojo::Config;
+use spandojo::content::Content;
+use spandojo::store::Store;
+
+#[derive(Parser)]
+#[command(
+    name = "spandojo",
+    version,
+    about = "A self-hosted trainer for distributed tracing"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web app.
+    Serve(ServeArgs),
+    /// Validate the content (lessons, questions, scenarios) and print counts.
+    Check {
+        #[command(flatten)]
+        content: ContentArgs,
+        /// Print the counts as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a consistent copy of the database to FILE (safe while serving).
+    Backup {
+        /// Where to write the copy; must not exist yet.
+        file: PathBuf,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "SPANDOJO_ADDR", default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    #[command(flatten)]
+    data: DataArgs,
+    #[command(flatten)]
+    content: ContentArgs,
+    /// Require a login for every page (lessons and simulator included).
+    #[arg(long, env = "SPANDOJO_PRIVATE")]
+    private: bool,
+}
+
+#[derive(Args)]
+struct DataArgs {
+    /// Directory for the SQLite database; created on first start.
+    #[arg(long = "data", env = "SPANDOJO_DATA", default_value = "./data")]
+    data_dir: PathBuf,
+}
+
+#[derive(Args)]
+struct ContentArgs {
+    /// Read content from this directory instead of the copy built into the binary.
+    #[arg(long = "content", env = "SPANDOJO_CONTENT")]
+    content_dir: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve(args) => serve(args),
+        Command::Check { content, json } => check(content, json),
+        Command::Backup { file, data } => backup(&file, data),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("spandojo: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "spandojo=info,tower_http=info".into()),
+        )
+        .init();
+    let config = Config {
+        data_dir: args.data.data_dir,
+        content_dir: args.content.content_dir,
+        private: args.private,
+    };
+    let app = spandojo::build_app(config)?;
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(args.addr)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.addr))?;
+        println!(
+            "spandojo is running at http://{}/ (Ctrl-C to stop)",
+            args.addr
+        );
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .context("the server stopped with an error")?;
+        println!("spandojo stopped");
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}
+
+fn check(args: ContentArgs, json: bool) -> anyhow::Result<ExitCode> {
+    let content = match Content::load(args.content_dir.as_deref()) {
+        Ok(content) => content,
+        Err(errors) => {
+            eprintln!("{errors}");
+            eprintln!("spandojo: {} content error(s)", errors.0.len());
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let counts = content.counts();
+    if json {
+        println!("{}", serde_json::to_string(&counts)?);
+    } else {
+        let per_level = counts
+            .questions
+            .iter()
+            .map(|(level, n)| format!("{level} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        println!(
+            "content ok: {} lessons; questions: {per_level}; {} scenarios",
+            counts.lessons, counts.scenarios
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn backup(file: &std::path::Path, data: DataArgs) -> anyhow::Result<ExitCode> {
+    let config = Config::new(data.data_dir);
+    let db = config.database_path();
+    anyhow::ensure!(db.exists(), "there is no database at {}", db.display());
+    anyhow::ensure!(
+        !file.exists(),
+        "{} already exists; choose a new file name",
+        file.display()
+    );
+    let store = Store::open(&db)?;
+    store.backup_to(file)?;
+    println!("backup written to {}", file.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,27 @@
+//! Numbered schema migrations, applied in order at start.
+//!
+//! Each entry is one SQL file under `migrations/`; `PRAGMA user_version`
+//! records how many have run. Never edit a released migration: add one.
+
+use rusqlite::Connection;
+use rusqlite_migration::{M, Migrations};
+
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_init.sql")];
+
+/// Brings the schema up to date.
+pub fn apply(conn: &mut Connection) -> anyhow::Result<()> {
+    let migrations = Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect());
+    migrations.to_latest(conn)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_valid() {
+        let migrations = Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect());
+        assert!(migrations.validate().is_ok());
+    }
+}

@@ -1,0 +1,65 @@
+//! The home page and the health check.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::response::Html;
+use axum::routing::get;
+
+use super::layout::{Ctx, render};
+use super::{AppError, AppState};
+use crate::content::{Lesson, Level};
+
+/// Routes `/` and `/healthz`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/healthz", get(healthz))
+}
+
+struct LevelCard {
+    label: &'static str,
+    slug: &'static str,
+    questions: usize,
+    blurb: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    ctx: Ctx,
+    levels: Vec<LevelCard>,
+    first: Option<Arc<Lesson>>,
+    lesson_count: usize,
+}
+
+async fn home(ctx: Ctx, State(state): State<AppState>) -> Result<Html<String>, AppError> {
+    let counts = state.content.counts();
+    let levels = Level::ALL
+        .iter()
+        .map(|&level| LevelCard {
+            label: level.label(),
+            slug: level.as_str(),
+            questions: counts.questions.get(level.as_str()).copied().unwrap_or(0),
+            blurb: match level {
+                Level::Beginner => "Traces, spans, ids: the words you need to read any trace.",
+                Level::Intermediate => "Propagation, span trees, head and tail sampling.",
+                Level::Senior => "Retries, timeouts, async work, logs and metrics beside traces.",
+                Level::Architect => "Collector pipelines, conventions, and tracing 500+ services.",
+            },
+        })
+        .collect();
+    render(&HomePage {
+        ctx,
+        levels,
+        first: state.content.lessons.first().cloned(),
+        lesson_count: state.content.lessons.len(),
+    })
+}
+
+async fn healthz(State(state): State<AppState>) -> Result<&'static str, AppError> {
+    state.store.health().await?;
+    Ok("ok")
+}

@@ -1,0 +1,65 @@
+//! The lesson library: `/lessons` and `/lessons/{slug}`.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::response::Html;
+use axum::routing::get;
+
+use super::layout::{Ctx, render};
+use super::{AppError, AppState};
+use crate::content::{Lesson, Question};
+
+/// Routes under `/lessons`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/lessons", get(index))
+        .route("/lessons/{slug}", get(show))
+}
+
+#[derive(Template)]
+#[template(path = "lessons.html")]
+struct IndexPage {
+    ctx: Ctx,
+    lessons: Vec<Arc<Lesson>>,
+    total_minutes: usize,
+}
+
+async fn index(ctx: Ctx, State(state): State<AppState>) -> Result<Html<String>, AppError> {
+    let lessons = state.content.lessons.clone();
+    let total_minutes = lessons.iter().map(|l| l.reading_minutes).sum();
+    render(&IndexPage {
+        ctx,
+        lessons,
+        total_minutes,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "lesson.html")]
+struct LessonPage {
+    ctx: Ctx,
+    lesson: Arc<Lesson>,
+    prev: Option<Arc<Lesson>>,
+    next: Option<Arc<Lesson>>,
+    questions: Vec<Arc<Question>>,
+}
+
+async fn show(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Html<String>, AppError> {
+    let content = &state.content;
+    let lesson = content.lesson(&slug).ok_or(AppError::NotFound)?.clone();
+    let (prev, next) = content.neighbours(&slug);
+    render(&LessonPage {
+        ctx,
+        prev: prev.cloned(),
+        next: next.cloned(),
+        questions: content.questions_for_lesson(&slug).cloned().collect(),
+        lesson,
+    })
+}
