@@ -11,6 +11,11 @@ pub struct Config {
     pub content_dir: Option<PathBuf>,
     /// Require a login for every page except login, setup and static files.
     pub private: bool,
+    /// Mark cookies `Secure` (set when served over HTTPS).
+    pub secure_cookies: bool,
+    /// The address people use to reach the app, e.g. `https://dojo.example.org`;
+    /// used in printed links.
+    pub public_url: Option<String>,
 }
 
 impl Config {
@@ -20,7 +25,18 @@ impl Config {
             data_dir: data_dir.into(),
             content_dir: None,
             private: false,
+            secure_cookies: false,
+            public_url: None,
         }
+    }
+
+    /// Whether cookies must carry the `Secure` flag.
+    pub fn cookies_secure(&self) -> bool {
+        self.secure_cookies
+            || self
+                .public_url
+                .as_deref()
+                .is_some_and(|u| u.starts_with("https://"))
     }
 
     /// The path of the SQLite database file.

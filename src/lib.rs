@@ -3,6 +3,7 @@
 //! The crate is a library plus a thin binary (`main.rs`). Dependencies point
 //! downward only: `web` wires requests to `content`, `store` and `sim`.
 
+pub mod accounts;
 pub mod config;
 pub mod content;
 pub mod store;

@@ -10,6 +10,8 @@ use spandojo::Config;
 use spandojo::content::Content;
 use spandojo::store::Store;
 
+mod members;
+
 #[derive(Parser)]
 #[command(
     name = "spandojo",
@@ -33,10 +35,61 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Manage members from the shell.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage invite codes from the shell.
+    #[command(subcommand)]
+    Invite(InviteCommand),
     /// Write a consistent copy of the database to FILE (safe while serving).
     Backup {
         /// Where to write the copy; must not exist yet.
         file: PathBuf,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a member; the password is read from a prompt (or stdin), never from arguments.
+    Add {
+        /// Username: 3 to 32 of a-z, 0-9, _ and -.
+        name: String,
+        /// Make the member an admin.
+        #[arg(long)]
+        admin: bool,
+        /// Name shown to the group (defaults to the username).
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Read the password from the first line of standard input (for scripts).
+        #[arg(long)]
+        password_stdin: bool,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// List members.
+    List {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum InviteCommand {
+    /// Create an invite code.
+    Create {
+        /// How many people may join with it (1 to 500).
+        #[arg(long, default_value_t = 1)]
+        uses: i64,
+        /// How long it stays valid: e.g. 7d, 12h, or never.
+        #[arg(long, default_value = "7d")]
+        expires: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// List invite codes.
+    List {
         #[command(flatten)]
         data: DataArgs,
     },
@@ -54,6 +107,12 @@ struct ServeArgs {
     /// Require a login for every page (lessons and simulator included).
     #[arg(long, env = "SPANDOJO_PRIVATE")]
     private: bool,
+    /// Mark cookies Secure (use when a TLS proxy serves the app over HTTPS).
+    #[arg(long, env = "SPANDOJO_SECURE_COOKIES")]
+    secure_cookies: bool,
+    /// The URL members use to reach the app (for printed links); an https URL implies --secure-cookies.
+    #[arg(long, env = "SPANDOJO_PUBLIC_URL")]
+    public_url: Option<String>,
 }
 
 #[derive(Args)]
@@ -76,6 +135,8 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve(args),
         Command::Check { content, json } => check(content, json),
         Command::Backup { file, data } => backup(&file, data),
+        Command::User(command) => members::user(command),
+        Command::Invite(command) => members::invite(command),
     };
     match result {
         Ok(code) => code,
@@ -93,22 +154,37 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 .unwrap_or_else(|_| "spandojo=info,tower_http=info".into()),
         )
         .init();
+    let public_url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", args.addr))
+        .trim_end_matches('/')
+        .to_string();
     let config = Config {
         data_dir: args.data.data_dir,
         content_dir: args.content.content_dir,
         private: args.private,
+        secure_cookies: args.secure_cookies,
+        public_url: args.public_url,
     };
-    let app = spandojo::build_app(config)?;
+    let state = spandojo::web::build_state(config)?;
+    let setup_token = spandojo::web::issue_setup_token(&state.store)?;
+    let app = spandojo::web::router(state);
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(args.addr)
             .await
             .with_context(|| format!("cannot listen on {}", args.addr))?;
-        println!(
-            "spandojo is running at http://{}/ (Ctrl-C to stop)",
-            args.addr
-        );
-        axum::serve(listener, app)
+        println!("spandojo is running at http://{}/ (Ctrl-C to stop)", args.addr);
+        if let Some(token) = setup_token {
+            println!(
+                "No accounts yet. Create the admin account with this one-time link: {public_url}/setup?token={token}"
+            );
+        }
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
             .with_graceful_shutdown(shutdown_signal())
             .await
             .context("the server stopped with an error")?;

@@ -6,7 +6,10 @@
 use rusqlite::Connection;
 use rusqlite_migration::{M, Migrations};
 
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/0001_init.sql"),
+    include_str!("../../migrations/0002_accounts.sql"),
+];
 
 /// Brings the schema up to date.
 pub fn apply(conn: &mut Connection) -> anyhow::Result<()> {

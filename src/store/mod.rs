@@ -3,7 +3,11 @@
 //! A [`Store`] owns a small pool of connections to one database file. Every
 //! call runs on tokio's blocking pool so the async workers never wait on disk.
 
+pub mod invites;
 mod migrations;
+pub mod sessions;
+pub mod throttle;
+pub mod users;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};

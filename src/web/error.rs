@@ -1,8 +1,8 @@
 //! The one error type handlers return, rendered as a readable HTML page.
 
 use askama::Template;
-use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use super::layout::Ctx;
 
@@ -17,6 +17,10 @@ pub enum AppError {
     Forbidden(String),
     /// The body is larger than allowed.
     PayloadTooLarge,
+    /// The page needs a login; carries the path to return to.
+    LoginRequired(String),
+    /// Too many attempts; the message says when to try again.
+    TooManyRequests { message: String, retry_after: i64 },
     /// Our fault: logged with its cause, shown as a generic 500.
     Internal(anyhow::Error),
 }
@@ -44,7 +48,19 @@ struct ErrorPage<'a> {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
+        if let AppError::LoginRequired(next) = &self {
+            return Redirect::to(&format!("/login?next={}", super::form::urlencode(next)))
+                .into_response();
+        }
+        let retry_after = match &self {
+            AppError::TooManyRequests { retry_after, .. } => Some(*retry_after),
+            _ => None,
+        };
         let (status, heading, message) = match &self {
+            AppError::LoginRequired(_) => (StatusCode::UNAUTHORIZED, "Please log in", String::new()),
+            AppError::TooManyRequests { message, .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, "Too many attempts", message.clone())
+            }
             AppError::NotFound => (
                 StatusCode::NOT_FOUND,
                 "Page not found",
@@ -72,9 +88,15 @@ impl IntoResponse for AppError {
             heading,
             message: &message,
         };
-        match page.render() {
+        let mut response = match page.render() {
             Ok(html) => (status, Html(html)).into_response(),
             Err(_) => (status, message).into_response(),
+        };
+        if let Some(seconds) = retry_after
+            && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
         }
+        response
     }
 }

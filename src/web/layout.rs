@@ -5,24 +5,41 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::response::Html;
 
-use super::{AppError, AppState};
+use super::AppError;
+use super::csrf::CsrfToken;
+use super::session::{MaybeMember, Member};
 
-/// Per-request context shown by the base layout (navigation state).
+/// Per-request context shown by the base layout: who is logged in, and the
+/// CSRF token every form must carry.
 #[derive(Debug, Clone, Default)]
 pub struct Ctx {
     /// Cache-busting version appended to asset URLs.
     pub version: &'static str,
+    /// The logged-in member, if any.
+    pub user: Option<Member>,
+    /// Value for the hidden `csrf` field of forms.
+    pub csrf: String,
 }
 
-impl FromRequestParts<AppState> for Ctx {
+impl Ctx {
+    /// Whether the logged-in member is an admin.
+    pub fn is_admin(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.is_admin)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Ctx {
     type Rejection = AppError;
 
-    async fn from_request_parts(
-        _parts: &mut Parts,
-        _state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         Ok(Ctx {
             version: env!("CARGO_PKG_VERSION"),
+            user: MaybeMember::from_request_parts(parts, state).await?.0,
+            csrf: parts
+                .extensions
+                .get::<CsrfToken>()
+                .map(|t| t.0.clone())
+                .unwrap_or_default(),
         })
     }
 }

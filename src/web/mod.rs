@@ -1,12 +1,21 @@
 //! The web layer: one router per area, merged here, one [`AppState`], one
 //! [`AppError`]. Handlers only wire requests to `content`, `store` and `sim`.
 
+mod account;
+mod admin;
 mod assets;
+mod auth;
+mod cookies;
+mod csrf;
 mod error;
+pub mod fmt;
+mod form;
+mod group;
 mod home;
 mod layout;
 mod lessons;
 mod security;
+pub mod session;
 
 use std::sync::Arc;
 
@@ -39,6 +48,11 @@ pub struct AppState {
 /// Fails with a readable message when content is invalid or the data
 /// directory cannot be used.
 pub fn build_app(config: Config) -> anyhow::Result<Router> {
+    Ok(router(build_state(config)?))
+}
+
+/// Loads content and opens the database: everything [`router`] needs.
+pub fn build_state(config: Config) -> anyhow::Result<AppState> {
     let content = Content::load(config.content_dir.as_deref())?;
     let store = Store::open(&config.database_path()).with_context(|| {
         format!(
@@ -46,12 +60,25 @@ pub fn build_app(config: Config) -> anyhow::Result<Router> {
             config.data_dir.display()
         )
     })?;
-    let state = AppState {
+    Ok(AppState {
         config: Arc::new(config),
         content: Arc::new(content),
         store,
-    };
-    Ok(router(state))
+    })
+}
+
+/// When nobody has an account yet, issues a new one-time setup token and
+/// returns it (the previous one stops working).
+pub fn issue_setup_token(store: &Store) -> anyhow::Result<Option<String>> {
+    store.call_blocking(|c| {
+        if crate::store::users::count(c)? > 0 {
+            return Ok(None);
+        }
+        let token = crate::accounts::new_token();
+        let hash = crate::accounts::token_hash(&token);
+        crate::store::users::replace_setup_token(c, &hash, session::now())?;
+        Ok(Some(token))
+    })
 }
 
 /// The application router for a ready state.
@@ -59,8 +86,14 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(home::router())
         .merge(lessons::router())
+        .merge(auth::router())
+        .merge(account::router())
+        .merge(admin::router())
+        .merge(group::router())
         .merge(assets::router())
         .fallback(|| async { AppError::NotFound })
+        .layer(middleware::from_fn_with_state(state.clone(), session::load))
+        .layer(middleware::from_fn_with_state(state.clone(), csrf::protect))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(security::limit_body))
         .layer(middleware::from_fn(security::headers))

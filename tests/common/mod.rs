@@ -1,18 +1,22 @@
 //! Shared helpers: a fresh app on a temporary database per test, driven
-//! through `tower::ServiceExt::oneshot`.
+//! through `tower::ServiceExt::oneshot`, and a cookie-carrying client.
 #![allow(dead_code)]
+
+use std::collections::HashMap;
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use spandojo::Config;
+use spandojo::store::Store;
 use tempfile::TempDir;
 use tower::ServiceExt;
 
 /// One app instance with its own data directory.
 pub struct TestApp {
     pub app: Router,
+    pub store: Store,
     pub dir: TempDir,
 }
 
@@ -23,12 +27,43 @@ pub struct Reply {
     pub body: String,
 }
 
+impl Reply {
+    /// The `Location` header of a redirect.
+    pub fn location(&self) -> &str {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    /// All `Set-Cookie` headers.
+    pub fn set_cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_string))
+            .collect()
+    }
+}
+
 impl TestApp {
     /// A fresh app with embedded content and an empty database.
     pub fn new() -> TestApp {
+        Self::with(|_| {})
+    }
+
+    /// A fresh app with a configuration adjusted by `adjust`.
+    pub fn with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
-        let app = spandojo::build_app(Config::new(dir.path().join("data"))).expect("app builds");
-        TestApp { app, dir }
+        let mut config = Config::new(dir.path().join("data"));
+        adjust(&mut config);
+        let state = spandojo::web::build_state(config).expect("app builds");
+        let store = state.store.clone();
+        TestApp {
+            app: spandojo::web::router(state),
+            store,
+            dir,
+        }
     }
 
     /// Sends a request and reads the whole reply.
@@ -49,13 +84,13 @@ impl TestApp {
         }
     }
 
-    /// GET `path`.
+    /// GET `path` without cookies.
     pub async fn get(&self, path: &str) -> Reply {
         self.send(Request::get(path).body(Body::empty()).expect("request"))
             .await
     }
 
-    /// POST a urlencoded form to `path`.
+    /// POST a urlencoded form to `path` without cookies.
     pub async fn post_form(&self, path: &str, form: &str) -> Reply {
         self.send(
             Request::post(path)
@@ -65,4 +100,137 @@ impl TestApp {
         )
         .await
     }
+
+    /// A new browser-like client with its own cookie jar.
+    pub fn client(&self) -> Client<'_> {
+        Client {
+            app: self,
+            cookies: HashMap::new(),
+        }
+    }
+
+    /// Creates a member directly in the store and returns a client logged in as them.
+    pub async fn member(&self, username: &str, admin: bool) -> Client<'_> {
+        let hash = spandojo::accounts::hash_password(PASSWORD).unwrap();
+        let name = username.to_string();
+        self.store
+            .call(move |c| {
+                spandojo::store::users::create(c, &name, &name, &hash, admin, 1_700_000_000)
+            })
+            .await
+            .unwrap()
+            .expect("username free");
+        let mut client = self.client();
+        let r = client.login(username, PASSWORD).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "login works: {}", r.body);
+        client
+    }
+
+    /// Runs one query against the database.
+    pub async fn query_i64(&self, sql: &'static str) -> i64 {
+        self.store
+            .call(move |c| Ok(c.query_row(sql, [], |r| r.get(0))?))
+            .await
+            .unwrap()
+    }
+}
+
+/// The password test members use.
+pub const PASSWORD: &str = "a long enough password";
+
+/// A client that keeps cookies between requests and fills in the CSRF field.
+pub struct Client<'a> {
+    pub app: &'a TestApp,
+    pub cookies: HashMap<String, String>,
+}
+
+impl Client<'_> {
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn keep_cookies(&mut self, reply: &Reply) {
+        for cookie in reply.set_cookies() {
+            let first = cookie.split(';').next().unwrap_or("");
+            if let Some((name, value)) = first.split_once('=') {
+                if cookie.contains("Max-Age=0") || value.is_empty() {
+                    self.cookies.remove(name);
+                } else {
+                    self.cookies.insert(name.to_string(), value.to_string());
+                }
+            }
+        }
+    }
+
+    /// The CSRF token from the cookie jar (fetching a page first if needed).
+    pub async fn csrf(&mut self) -> String {
+        if !self.cookies.contains_key("sd_csrf") {
+            self.get("/").await;
+        }
+        self.cookies.get("sd_csrf").cloned().unwrap_or_default()
+    }
+
+    /// GET with cookies.
+    pub async fn get(&mut self, path: &str) -> Reply {
+        let request = Request::get(path)
+            .header(header::HOST, "localhost")
+            .header(header::COOKIE, self.cookie_header())
+            .body(Body::empty())
+            .expect("request");
+        let reply = self.app.send(request).await;
+        self.keep_cookies(&reply);
+        reply
+    }
+
+    /// POST a form with cookies and the CSRF token; `fields` are unencoded pairs.
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Reply {
+        let csrf = self.csrf().await;
+        let mut body = format!("csrf={csrf}");
+        for (k, v) in fields {
+            body.push_str(&format!("&{}={}", encode(k), encode(v)));
+        }
+        self.post_raw(path, body, &[]).await
+    }
+
+    /// POST a raw urlencoded body with cookies and extra headers.
+    pub async fn post_raw(&mut self, path: &str, body: String, headers: &[(&str, &str)]) -> Reply {
+        let mut request = Request::post(path)
+            .header(header::HOST, "localhost")
+            .header(header::COOKIE, self.cookie_header())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        for (k, v) in headers {
+            request = request.header(*k, *v);
+        }
+        let reply = self
+            .app
+            .send(request.body(Body::from(body)).expect("request"))
+            .await;
+        self.keep_cookies(&reply);
+        reply
+    }
+
+    /// Logs in through the form.
+    pub async fn login(&mut self, username: &str, password: &str) -> Reply {
+        self.post("/login", &[("username", username), ("password", password)])
+            .await
+    }
+}
+
+/// Percent-encodes a form value.
+pub fn encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
 }

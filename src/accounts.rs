@@ -1,0 +1,168 @@
+//! Account rules with no I/O: password hashing, random tokens, and the
+//! validation of usernames, display names and passwords.
+
+use std::sync::OnceLock;
+
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use sha2::{Digest, Sha256};
+
+/// Shortest password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 10;
+/// Longest password accepted (hashing cost is bounded too).
+pub const MAX_PASSWORD_CHARS: usize = 256;
+/// Longest display name.
+pub const MAX_DISPLAY_NAME_CHARS: usize = 64;
+
+/// Hashes a password with Argon2id and the crate's default parameters
+/// (19 MiB, t=2, p=1). Slow on purpose: call from a blocking thread.
+pub fn hash_password(password: &str) -> anyhow::Result<String> {
+    let hash = Argon2::default()
+        .hash_password(password.as_bytes())
+        .map_err(|e| anyhow::anyhow!("cannot hash the password: {e}"))?;
+    Ok(hash.to_string())
+}
+
+/// Checks `password` against a stored PHC hash string.
+pub fn verify_password(password: &str, stored: &str) -> bool {
+    match PasswordHash::new(stored) {
+        Ok(parsed) => Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// Verifies against a fixed dummy hash, so that an unknown username costs
+/// the same time as a wrong password.
+pub fn verify_dummy(password: &str) {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    let hash = DUMMY
+        .get_or_init(|| hash_password("not a real password, only for timing").unwrap_or_default());
+    let _ = verify_password(password, hash);
+}
+
+/// A new random token: 32 bytes (256 bits) as lowercase hex.
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::fill(&mut bytes);
+    hex(&bytes)
+}
+
+/// A short invite code people can type: 12 characters from an unambiguous alphabet.
+pub fn new_invite_code() -> String {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    let mut bytes = [0u8; 12];
+    rand::fill(&mut bytes);
+    let code: String = bytes
+        .iter()
+        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+        .collect();
+    format!("{}-{}-{}", &code[..4], &code[4..8], &code[8..])
+}
+
+/// SHA-256 of a token, as stored in the database instead of the token itself.
+pub fn token_hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// Lowercase hex of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Normalises and validates a username: 3–32 of `a-z0-9_-`, compared
+/// case-insensitively (so it is stored lowercase).
+pub fn normalize_username(input: &str) -> Result<String, &'static str> {
+    let name = input.trim().to_ascii_lowercase();
+    if name.len() < 3 || name.len() > 32 {
+        return Err("A username is 3 to 32 characters long.");
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+    {
+        return Err("A username uses only letters a–z, digits, '_' and '-'.");
+    }
+    Ok(name)
+}
+
+/// Validates a display name; empty means "use the username".
+pub fn normalize_display_name(input: &str, username: &str) -> Result<String, &'static str> {
+    let name = input.trim();
+    if name.chars().count() > MAX_DISPLAY_NAME_CHARS {
+        return Err("A display name is at most 64 characters.");
+    }
+    if name.chars().any(char::is_control) {
+        return Err("A display name cannot contain control characters.");
+    }
+    Ok(if name.is_empty() {
+        username.to_string()
+    } else {
+        name.to_string()
+    })
+}
+
+/// Validates a new password and its confirmation.
+pub fn check_new_password(password: &str, confirm: &str) -> Result<(), &'static str> {
+    let chars = password.chars().count();
+    if chars < MIN_PASSWORD_CHARS {
+        return Err("A password needs at least 10 characters.");
+    }
+    if chars > MAX_PASSWORD_CHARS {
+        return Err("A password is at most 256 characters.");
+    }
+    if password != confirm {
+        return Err("The two passwords do not match.");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_are_argon2id_with_default_params_and_verify() {
+        let hash = hash_password("correct horse battery").unwrap();
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
+        assert!(verify_password("correct horse battery", &hash));
+        assert!(!verify_password("wrong horse battery", &hash));
+        assert!(!verify_password("x", "not a hash"));
+        assert_ne!(
+            hash,
+            hash_password("correct horse battery").unwrap(),
+            "salted"
+        );
+    }
+
+    #[test]
+    fn usernames() {
+        assert_eq!(normalize_username(" Ada_L "), Ok("ada_l".into()));
+        assert!(normalize_username("ab").is_err());
+        assert!(normalize_username(&"a".repeat(33)).is_err());
+        assert!(normalize_username("ada lovelace").is_err());
+        assert!(normalize_username("ädä").is_err());
+    }
+
+    #[test]
+    fn passwords() {
+        assert!(check_new_password("short", "short").is_err());
+        assert!(check_new_password("long enough pw", "long enough px").is_err());
+        assert!(check_new_password("long enough pw", "long enough pw").is_ok());
+    }
+
+    #[test]
+    fn tokens_are_long_and_random() {
+        let a = new_token();
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, new_token());
+        assert_eq!(token_hash(&a).len(), 32);
+        let code = new_invite_code();
+        assert_eq!(code.len(), 14, "{code}");
+    }
+}
