@@ -236,8 +236,14 @@ fn check(args: ContentArgs, json: bool) -> anyhow::Result<ExitCode> {
             .map(|(level, n)| format!("{level} {n}"))
             .collect::<Vec<_>>()
             .join(", ");
+        let per_kind = counts
+            .question_kinds
+            .iter()
+            .map(|(kind, n)| format!("{kind} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
         println!(
-            "content ok: {} lessons; questions: {per_level}; {} scenarios",
+            "content ok: {} lessons; questions by level: {per_level}; by kind: {per_kind}; {} scenarios",
             counts.lessons, counts.scenarios
         );
     }

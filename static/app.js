@@ -1,6 +1,19 @@
 // spandojo: small progressive enhancements; every page works without this file.
 "use strict";
 document.addEventListener("DOMContentLoaded", () => {
+  // Interview clock: counts up from the session's start.
+  const timer = document.querySelector(".timer[data-started]");
+  if (timer) {
+    const started = Number(timer.dataset.started) * 1000;
+    const clock = timer.querySelector(".clock");
+    const tick = () => {
+      const s = Math.max(0, Math.floor((Date.now() - started) / 1000));
+      clock.textContent = `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+    };
+    tick();
+    setInterval(tick, 1000);
+  }
+
   // A copy button on code blocks.
   if (navigator.clipboard) {
     for (const pre of document.querySelectorAll(".prose pre")) {

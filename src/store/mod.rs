@@ -3,8 +3,12 @@
 //! A [`Store`] owns a small pool of connections to one database file. Every
 //! call runs on tokio's blocking pool so the async workers never wait on disk.
 
+pub mod cards;
+pub mod flags;
 pub mod invites;
 mod migrations;
+pub mod practice;
+pub mod progress;
 pub mod sessions;
 pub mod throttle;
 pub mod users;

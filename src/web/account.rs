@@ -14,7 +14,7 @@ use super::session::{self, Member, now};
 use super::{AppError, AppState};
 use crate::accounts;
 use crate::store::users::UserChangeError;
-use crate::store::{sessions, users};
+use crate::store::{progress, sessions, users};
 
 /// Routes under `/account`.
 pub fn router() -> Router<AppState> {
@@ -24,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .route("/account/password", post(password))
         .route("/account/sign-out-everywhere", post(sign_out_everywhere))
         .route("/account/delete", post(delete))
+        .route("/account/leaderboard", post(leaderboard))
 }
 
 #[derive(Template)]
@@ -33,6 +34,7 @@ struct AccountPage {
     display_name: String,
     joined: String,
     other_sessions: i64,
+    on_leaderboard: bool,
     notice: Option<&'static str>,
     error: Option<String>,
 }
@@ -46,6 +48,7 @@ fn notice(done: Option<&str>) -> Option<&'static str> {
     match done? {
         "profile" => Some("Display name saved."),
         "password" => Some("Password changed. Your other sessions were signed out."),
+        "leaderboard" => Some("Leaderboard preference saved."),
         _ => None,
     }
 }
@@ -59,14 +62,12 @@ async fn page(
     status: StatusCode,
 ) -> Result<Response, AppError> {
     let id = member.id;
-    let keep = member.session_hash.clone();
-    let (user, sessions_count) = state
+    let (user, sessions_count, on_leaderboard) = state
         .store
         .call(move |c| {
             let user = users::by_id(c, id)?;
             let count = sessions::count_for_user(c, id, now())?;
-            let _ = keep;
-            Ok((user, count))
+            Ok((user, count, progress::on_leaderboard(c, id)?))
         })
         .await?;
     let user = user.ok_or(AppError::NotFound)?;
@@ -75,6 +76,7 @@ async fn page(
         display_name: user.display_name,
         joined: super::fmt::date(user.created_at),
         other_sessions: (sessions_count - 1).max(0),
+        on_leaderboard,
         notice,
         error,
     };
@@ -258,4 +260,27 @@ async fn delete(
         }
         Err(UserChangeError::NotFound) => Err(AppError::NotFound),
     }
+}
+
+#[derive(Deserialize)]
+struct LeaderboardForm {
+    on: String,
+}
+
+async fn leaderboard(
+    State(state): State<AppState>,
+    member: Member,
+    Form(form): Form<LeaderboardForm>,
+) -> Result<Response, AppError> {
+    let on = match form.on.as_str() {
+        "1" => true,
+        "0" => false,
+        _ => return Err(AppError::BadRequest("`on` must be 1 or 0.".into())),
+    };
+    let id = member.id;
+    state
+        .store
+        .call(move |c| progress::set_on_leaderboard(c, id, on))
+        .await?;
+    Ok(Redirect::to("/account?done=leaderboard").into_response())
 }

@@ -14,7 +14,7 @@ use super::session::{Admin, now};
 use super::{AppError, AppState, fmt};
 use crate::accounts;
 use crate::store::users::UserChangeError;
-use crate::store::{invites, users};
+use crate::store::{flags, invites, users};
 
 /// Most uses one invite may have.
 pub const MAX_INVITE_USES: i64 = 500;
@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/invites/{id}/revoke", post(revoke_invite))
         .route("/admin/members/{id}/remove", post(remove_member))
         .route("/admin/members/{id}/admin", post(set_admin))
+        .route("/admin/flags/{id}/resolve", post(resolve_flag))
 }
 
 struct MemberRow {
@@ -38,6 +39,15 @@ struct MemberRow {
     is_admin: bool,
     joined: String,
     last_seen: String,
+}
+
+struct FlagRow {
+    id: i64,
+    question_id: String,
+    question_title: String,
+    reason: String,
+    reporter: String,
+    date: String,
 }
 
 struct InviteRow {
@@ -54,6 +64,7 @@ struct InviteRow {
 #[template(path = "admin.html")]
 struct AdminPage {
     ctx: Ctx,
+    flags: Vec<FlagRow>,
     members: Vec<MemberRow>,
     invites: Vec<InviteRow>,
     notice: Option<&'static str>,
@@ -72,13 +83,28 @@ async fn page(
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let (members, invites) = state
+    let (members, invites, open_flags) = state
         .store
-        .call(|c| Ok((users::list(c)?, invites::list(c)?)))
+        .call(|c| Ok((users::list(c)?, invites::list(c)?, flags::open(c)?)))
         .await?;
     let now = now();
     let page = AdminPage {
         ctx,
+        flags: open_flags
+            .into_iter()
+            .map(|f| FlagRow {
+                id: f.id,
+                question_title: state
+                    .content
+                    .question(&f.question_id)
+                    .map(|q| q.title.clone())
+                    .unwrap_or_else(|| "(no longer in the bank)".into()),
+                question_id: f.question_id,
+                reason: f.reason,
+                reporter: f.reporter.unwrap_or_else(|| "(removed)".into()),
+                date: fmt::date(f.created_at),
+            })
+            .collect(),
         members: members
             .into_iter()
             .map(|u| MemberRow {
@@ -135,6 +161,7 @@ async fn show(
         Some("revoked") => Some("Invite revoked."),
         Some("removed") => Some("Member removed."),
         Some("admin") => Some("Admin rights updated."),
+        Some("flag") => Some("Report marked as resolved."),
         _ => None,
     };
     page(ctx, &state, notice, None, StatusCode::OK).await
@@ -265,4 +292,19 @@ async fn set_admin(
             .await
         }
     }
+}
+
+async fn resolve_flag(
+    State(state): State<AppState>,
+    _admin: Admin,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    if !state
+        .store
+        .call(move |c| flags::resolve(c, id, now()))
+        .await?
+    {
+        return Err(AppError::NotFound);
+    }
+    Ok(Redirect::to("/admin?done=flag").into_response())
 }

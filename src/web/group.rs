@@ -1,4 +1,7 @@
-//! The study group page: who is in it.
+//! The study group page: members, their progress per level, streaks, a
+//! weekly leaderboard and shared interviews.
+
+use std::collections::HashMap;
 
 use askama::Template;
 use axum::Router;
@@ -7,9 +10,13 @@ use axum::response::Html;
 use axum::routing::get;
 
 use super::layout::{Ctx, render};
-use super::session::Member;
+use super::session::{Member, now};
 use super::{AppError, AppState, fmt};
-use crate::store::users;
+use crate::content::Level;
+use crate::practice::stats::{LevelProgress, Streaks, streaks};
+use crate::store::practice::SharedSession;
+use crate::store::progress::{self, WeekRow};
+use crate::store::{practice, users};
 
 /// Routes `/group`.
 pub fn router() -> Router<AppState> {
@@ -21,13 +28,25 @@ struct GroupMember {
     username: String,
     joined: String,
     is_admin: bool,
+    levels: Vec<LevelProgress>,
+    streaks: Streaks,
+}
+
+struct SharedRow {
+    id: i64,
+    display_name: String,
+    level: String,
+    date: String,
 }
 
 #[derive(Template)]
 #[template(path = "group.html")]
 struct GroupPage {
     ctx: Ctx,
+    levels: [Level; 4],
     members: Vec<GroupMember>,
+    leaderboard: Vec<WeekRow>,
+    shared: Vec<SharedRow>,
 }
 
 async fn show(
@@ -35,17 +54,88 @@ async fn show(
     State(state): State<AppState>,
     _member: Member,
 ) -> Result<Html<String>, AppError> {
-    let members = state.store.call(|c| users::list(c)).await?;
-    render(&GroupPage {
-        ctx,
-        members: members
-            .into_iter()
-            .map(|u| GroupMember {
+    let since = now() - 7 * 86_400;
+    let (members, records, cards, activity, leaderboard, shared) = state
+        .store
+        .call(move |c| {
+            Ok((
+                users::list(c)?,
+                progress::all_records(c)?,
+                progress::stabilities(c)?,
+                progress::activity(c, None)?,
+                progress::leaderboard(c, since)?,
+                practice::shared_sessions(c, 20)?,
+            ))
+        })
+        .await?;
+    let content = &state.content;
+    let totals: HashMap<Level, usize> = Level::ALL
+        .iter()
+        .map(|&l| (l, content.questions.iter().filter(|q| q.level == l).count()))
+        .collect();
+    let mut per: HashMap<(i64, Level), LevelProgress> = HashMap::new();
+    for r in &records {
+        if let Some(q) = content.question(&r.question_id) {
+            per.entry((r.user_id, q.level))
+                .or_default()
+                .add_record(r.graded, r.right);
+        }
+    }
+    for (user, qid, stability) in &cards {
+        if let Some(q) = content.question(qid) {
+            per.entry((*user, q.level))
+                .or_default()
+                .add_card(*stability);
+        }
+    }
+    let today = now().div_euclid(86_400);
+    let members = members
+        .into_iter()
+        .map(|u| {
+            let days: Vec<i64> = activity
+                .iter()
+                .filter(|(id, _, _)| *id == u.id)
+                .map(|(_, d, _)| *d)
+                .collect();
+            GroupMember {
+                levels: Level::ALL
+                    .iter()
+                    .map(|&l| {
+                        let mut p = per.remove(&(u.id, l)).unwrap_or_default();
+                        p.total = totals.get(&l).copied().unwrap_or(0);
+                        p
+                    })
+                    .collect(),
+                streaks: streaks(&days, today),
                 display_name: u.display_name,
                 username: u.username,
                 joined: fmt::date(u.created_at),
                 is_admin: u.is_admin,
-            })
-            .collect(),
+            }
+        })
+        .collect();
+    let shared = shared
+        .into_iter()
+        .map(|s: SharedSession| SharedRow {
+            id: s.id,
+            display_name: s.display_name,
+            level: s
+                .level
+                .as_deref()
+                .and_then(Level::parse)
+                .map(|l| l.label().to_string())
+                .unwrap_or_default(),
+            date: s
+                .finished_at
+                .map(fmt::date)
+                .unwrap_or_else(|| "in progress".into()),
+        })
+        .collect();
+    render(&GroupPage {
+        ctx,
+        levels: Level::ALL,
+        members,
+        leaderboard,
+        shared,
     })
 }

@@ -14,6 +14,9 @@ mod group;
 mod home;
 mod layout;
 mod lessons;
+mod practice;
+mod progress;
+mod quiz;
 mod security;
 pub mod session;
 
@@ -90,6 +93,9 @@ pub fn router(state: AppState) -> Router {
         .merge(account::router())
         .merge(admin::router())
         .merge(group::router())
+        .merge(practice::router())
+        .merge(quiz::router())
+        .merge(progress::router())
         .merge(assets::router())
         .fallback(|| async { AppError::NotFound })
         .layer(middleware::from_fn_with_state(state.clone(), session::load))

@@ -32,6 +32,8 @@ pub struct Member {
     pub is_admin: bool,
     /// Hash of this session's token, to end it or keep it.
     pub session_hash: Vec<u8>,
+    /// Review cards due now, for the navigation.
+    pub due_reviews: i64,
 }
 
 /// A logged-in admin; anyone else gets 403.
@@ -101,18 +103,20 @@ async fn resolve(state: &AppState, hash: Vec<u8>) -> anyhow::Result<Option<(Memb
             if renew {
                 sessions::renew(c, &hash, now, now + SESSION_SECONDS)?;
             }
-            Ok(Some((member_from(session.user, hash), renew)))
+            let due = crate::store::cards::due_count(c, session.user.id, now)?;
+            Ok(Some((member_from(session.user, hash, due), renew)))
         })
         .await
 }
 
-fn member_from(user: User, session_hash: Vec<u8>) -> Member {
+fn member_from(user: User, session_hash: Vec<u8>, due_reviews: i64) -> Member {
     Member {
         id: user.id,
         username: user.username,
         display_name: user.display_name,
         is_admin: user.is_admin,
         session_hash,
+        due_reviews,
     }
 }
 

@@ -1,0 +1,115 @@
+//! Aggregates over attempts for progress pages and the group.
+
+use rusqlite::{Connection, params};
+
+/// One member's record on one question.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuestionRecord {
+    pub user_id: i64,
+    pub question_id: String,
+    pub attempts: i64,
+    /// Graded attempts: choice answers, and rated open answers.
+    pub graded: i64,
+    /// Right choice answers, and open answers rated Good or Easy.
+    pub right: i64,
+}
+
+const RECORD_SQL: &str = "SELECT user_id, question_id, count(*),
+        sum(correct IS NOT NULL OR rating IS NOT NULL),
+        sum(coalesce(correct, rating >= 3, 0))
+     FROM attempts";
+
+fn record(r: &rusqlite::Row) -> rusqlite::Result<QuestionRecord> {
+    Ok(QuestionRecord {
+        user_id: r.get(0)?,
+        question_id: r.get(1)?,
+        attempts: r.get(2)?,
+        graded: r.get::<_, Option<i64>>(3)?.unwrap_or(0),
+        right: r.get::<_, Option<i64>>(4)?.unwrap_or(0),
+    })
+}
+
+/// A member's record per question.
+pub fn records(c: &Connection, user_id: i64) -> anyhow::Result<Vec<QuestionRecord>> {
+    let mut stmt = c.prepare(&format!(
+        "{RECORD_SQL} WHERE user_id = ?1 GROUP BY user_id, question_id"
+    ))?;
+    let rows = stmt
+        .query_map([user_id], record)?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+/// Everyone's records per question.
+pub fn all_records(c: &Connection) -> anyhow::Result<Vec<QuestionRecord>> {
+    let mut stmt = c.prepare(&format!("{RECORD_SQL} GROUP BY user_id, question_id"))?;
+    let rows = stmt.query_map([], record)?.collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+/// `(user_id, day, answers)` for every active day (days since the epoch, UTC).
+pub fn activity(c: &Connection, user_id: Option<i64>) -> anyhow::Result<Vec<(i64, i64, i64)>> {
+    let mut stmt = c.prepare(
+        "SELECT user_id, answered_at / 86400 AS day, count(*) FROM attempts
+         WHERE ?1 IS NULL OR user_id = ?1 GROUP BY user_id, day ORDER BY user_id, day",
+    )?;
+    let rows = stmt
+        .query_map([user_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+/// `(user_id, stability)` of every card.
+pub fn stabilities(c: &Connection) -> anyhow::Result<Vec<(i64, String, f64)>> {
+    let mut stmt = c.prepare("SELECT user_id, question_id, stability FROM cards")?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+/// A leaderboard row: answers and right answers since `since`.
+#[derive(Debug, Clone)]
+pub struct WeekRow {
+    pub display_name: String,
+    pub answers: i64,
+    pub right: i64,
+}
+
+/// Members who opted in, by right answers since `since`.
+pub fn leaderboard(c: &Connection, since: i64) -> anyhow::Result<Vec<WeekRow>> {
+    let mut stmt = c.prepare(
+        "SELECT u.display_name, count(a.id), coalesce(sum(coalesce(a.correct, a.rating >= 3, 0)), 0) AS right
+         FROM users u JOIN attempts a ON a.user_id = u.id AND a.answered_at >= ?1
+         WHERE u.on_leaderboard = 1
+         GROUP BY u.id ORDER BY right DESC, count(a.id) DESC, u.display_name LIMIT 20",
+    )?;
+    let rows = stmt
+        .query_map(params![since], |r| {
+            Ok(WeekRow {
+                display_name: r.get(0)?,
+                answers: r.get(1)?,
+                right: r.get(2)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+/// Whether the member appears on the leaderboard.
+pub fn on_leaderboard(c: &Connection, user_id: i64) -> anyhow::Result<bool> {
+    Ok(c.query_row(
+        "SELECT on_leaderboard FROM users WHERE id = ?1",
+        [user_id],
+        |r| r.get(0),
+    )?)
+}
+
+/// Opts a member in or out of the leaderboard.
+pub fn set_on_leaderboard(c: &Connection, user_id: i64, on: bool) -> anyhow::Result<()> {
+    c.execute(
+        "UPDATE users SET on_leaderboard = ?2 WHERE id = ?1",
+        params![user_id, on],
+    )?;
+    Ok(())
+}
