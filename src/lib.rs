@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod config;
 pub mod content;
 pub mod practice;
+pub mod sim;
 pub mod store;
 pub mod web;
 

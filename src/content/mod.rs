@@ -19,6 +19,18 @@ use serde::Serialize;
 pub use lessons::Lesson;
 pub use questions::{Level, Question, QuestionKind};
 
+use crate::sim::Catalog;
+
+/// Sampling-lab presets that content may link to (`/sim/lab?preset=…`).
+pub const LAB_PRESETS: &[&str] = &[
+    "head-vs-tail",
+    "errors-only",
+    "latency-slo",
+    "broken-propagation",
+    "rate-limited",
+    "cost-budget",
+];
+
 /// Content files compiled into the binary.
 #[derive(RustEmbed)]
 #[folder = "content/"]
@@ -81,6 +93,8 @@ pub struct Content {
     /// Questions ordered by level, then id.
     pub questions: Vec<Arc<Question>>,
     question_index: HashMap<String, usize>,
+    /// Simulator scenarios from `topologies/*.toml`.
+    pub scenarios: Catalog,
 }
 
 /// Counts printed by `spandojo check`.
@@ -108,7 +122,12 @@ impl Content {
         let mut errors = Vec::new();
         let mut lessons = Vec::new();
         let mut questions = Vec::new();
+        let mut topologies = Vec::new();
         for (path, text) in &files {
+            if path.starts_with("topologies/") && path.ends_with(".toml") {
+                topologies.push((path.clone(), text.clone()));
+                continue;
+            }
             if path.starts_with("lessons/") && path.ends_with(".md") {
                 match lessons::parse(path, text) {
                     Ok(l) => lessons.push(l),
@@ -125,6 +144,14 @@ impl Content {
         questions.sort_by(|a, b| (a.level, &a.id).cmp(&(b.level, &b.id)));
 
         let mut content = Content::default();
+        match Catalog::from_files(topologies) {
+            Ok(catalog) => content.scenarios = catalog,
+            Err(topology_errors) => errors.extend(
+                topology_errors
+                    .into_iter()
+                    .map(|(path, e)| ContentError::new(&path, e.line, e.message)),
+            ),
+        }
         for lesson in lessons {
             if let Some(&other) = content.lesson_index.get(&lesson.slug) {
                 let first = &content.lessons[other].path;
@@ -203,7 +230,37 @@ impl Content {
         let Some(path) = url.strip_prefix('/') else {
             return Ok(());
         };
-        let path = path.split(['#', '?']).next().unwrap_or("");
+        let (path, query) = match path.split('#').next().unwrap_or("").split_once('?') {
+            Some((p, q)) => (p, Some(q)),
+            None => (path.split('#').next().unwrap_or(""), None),
+        };
+        if path == "sim/lab" {
+            let preset = query.and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("preset=")));
+            return match preset {
+                Some(p) if LAB_PRESETS.contains(&p) => Ok(()),
+                Some(p) => Err(format!(
+                    "unknown lab preset \"{p}\" ({url}); known: {}",
+                    LAB_PRESETS.join(", ")
+                )),
+                None => Ok(()),
+            };
+        }
+        if let Some(rest) = path.strip_prefix("sim/") {
+            let mut parts = rest.split('/');
+            let scenario = parts.next().unwrap_or("");
+            if self.scenarios.get(scenario).is_none() {
+                return Err(format!("link to unknown scenario \"{scenario}\" ({url})"));
+            }
+            if let Some(seed) = parts.next()
+                && seed.parse::<u64>().is_err()
+            {
+                return Err(format!("the seed in {url} must be a whole number"));
+            }
+            return Ok(());
+        }
+        if path == "tools/traceparent" || path == "sim" {
+            return Ok(());
+        }
         if let Some(slug) = path.strip_prefix("lessons/") {
             if self.lesson(slug).is_none() {
                 return Err(format!("link to unknown lesson \"{slug}\" ({url})"));
@@ -265,7 +322,7 @@ impl Content {
             lessons: self.lessons.len(),
             questions: per_level,
             question_kinds: per_kind,
-            scenarios: 0,
+            scenarios: self.scenarios.len(),
         }
     }
 }
@@ -395,6 +452,31 @@ mod tests {
         let (prev, next) = c.neighbours("b");
         assert_eq!(prev.map(|l| l.slug.as_str()), Some("a"));
         assert_eq!(next.map(|l| l.slug.as_str()), Some("c"));
+    }
+
+    #[test]
+    fn simulator_links_are_checked() {
+        let files = vec![lesson(
+            "01-a.md",
+            "## A\n[x](/sim/nowhere/1) [y](/sim/lab?preset=nope) [z](/sim/lab?preset=errors-only)\n",
+        )];
+        let err = Content::from_files(files).unwrap_err();
+        assert_eq!(err.0.len(), 2, "{err}");
+        assert!(err.0[0].message.contains("unknown scenario"), "{err}");
+        assert!(err.0[1].message.contains("unknown lab preset"), "{err}");
+    }
+
+    #[test]
+    fn topology_errors_name_file_and_line() {
+        let files = vec![(
+            "topologies/bad.toml".to_string(),
+            "name = \"bad\"\ntitle = 3\n".to_string(),
+        )];
+        let err = Content::from_files(files).unwrap_err();
+        assert!(
+            err.0[0].to_string().starts_with("topologies/bad.toml:"),
+            "{err}"
+        );
     }
 
     #[test]

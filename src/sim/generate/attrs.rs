@@ -1,0 +1,210 @@
+//! Shared attribute keys and the semantic-convention attributes of each span.
+
+use std::sync::{Arc, OnceLock};
+
+use super::super::topology::{Operation, Protocol};
+use super::super::trace::AttrValue;
+
+/// Interned attribute keys and constant values, shared by every trace.
+pub(super) struct Keys {
+    pub http_method: Arc<str>,
+    pub http_route: Arc<str>,
+    pub http_status: Arc<str>,
+    pub url_template: Arc<str>,
+    pub url_full: Arc<str>,
+    pub server_address: Arc<str>,
+    pub server_port: Arc<str>,
+    pub resend_count: Arc<str>,
+    pub retry_attempt: Arc<str>,
+    pub rpc_system: Arc<str>,
+    pub rpc_service: Arc<str>,
+    pub rpc_method: Arc<str>,
+    pub grpc_status: Arc<str>,
+    pub db_system: Arc<str>,
+    pub db_query: Arc<str>,
+    pub db_namespace: Arc<str>,
+    pub db_operation: Arc<str>,
+    pub msg_system: Arc<str>,
+    pub msg_destination: Arc<str>,
+    pub msg_op_type: Arc<str>,
+    pub msg_op_name: Arc<str>,
+    pub error_type: Arc<str>,
+    pub exception: Arc<str>,
+    pub exc_type: Arc<str>,
+    pub exc_message: Arc<str>,
+    pub rounds: Arc<str>,
+    pub send: Arc<str>,
+    pub publish: Arc<str>,
+    pub process: Arc<str>,
+    pub timeout: Arc<str>,
+    pub other: Arc<str>,
+}
+
+pub(super) fn keys() -> &'static Keys {
+    static KEYS: OnceLock<Keys> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        let k = |s: &str| Arc::<str>::from(s);
+        Keys {
+            http_method: k("http.request.method"),
+            http_route: k("http.route"),
+            http_status: k("http.response.status_code"),
+            url_template: k("url.template"),
+            url_full: k("url.full"),
+            server_address: k("server.address"),
+            server_port: k("server.port"),
+            resend_count: k("http.request.resend_count"),
+            retry_attempt: k("retry.attempt"),
+            rpc_system: k("rpc.system"),
+            rpc_service: k("rpc.service"),
+            rpc_method: k("rpc.method"),
+            grpc_status: k("rpc.grpc.status_code"),
+            db_system: k("db.system"),
+            db_query: k("db.query.text"),
+            db_namespace: k("db.namespace"),
+            db_operation: k("db.operation.name"),
+            msg_system: k("messaging.system"),
+            msg_destination: k("messaging.destination.name"),
+            msg_op_type: k("messaging.operation.type"),
+            msg_op_name: k("messaging.operation.name"),
+            error_type: k("error.type"),
+            exception: k("exception"),
+            exc_type: k("exception.type"),
+            exc_message: k("exception.message"),
+            rounds: k("spandojo.rounds"),
+            send: k("send"),
+            publish: k("publish"),
+            process: k("process"),
+            timeout: k("timeout"),
+            other: k("_OTHER"),
+        }
+    })
+}
+
+/// gRPC status code names (0-16), used for `error.type`.
+pub(super) fn grpc_name(code: u16) -> &'static str {
+    const NAMES: [&str; 17] = [
+        "OK",
+        "CANCELLED",
+        "UNKNOWN",
+        "INVALID_ARGUMENT",
+        "DEADLINE_EXCEEDED",
+        "NOT_FOUND",
+        "ALREADY_EXISTS",
+        "PERMISSION_DENIED",
+        "RESOURCE_EXHAUSTED",
+        "FAILED_PRECONDITION",
+        "ABORTED",
+        "OUT_OF_RANGE",
+        "UNIMPLEMENTED",
+        "INTERNAL",
+        "UNAVAILABLE",
+        "DATA_LOSS",
+        "UNAUTHENTICATED",
+    ];
+    NAMES.get(usize::from(code)).copied().unwrap_or("UNKNOWN")
+}
+
+fn v(s: &Arc<str>) -> AttrValue {
+    AttrValue::Str(s.clone())
+}
+
+/// Attributes of the operation's own span (server, consumer, internal, local client).
+pub(super) fn op_attrs(k: &Keys, op: &Operation, out: &mut Vec<(Arc<str>, AttrValue)>) {
+    match &op.protocol {
+        Protocol::None => {}
+        Protocol::Http {
+            method,
+            route,
+            address,
+        } => {
+            out.push((k.http_method.clone(), v(method)));
+            match address {
+                None => out.push((k.http_route.clone(), v(route))),
+                Some(a) => {
+                    out.push((k.server_address.clone(), v(a)));
+                    let url = format!("https://{a}{route}");
+                    out.push((k.url_full.clone(), AttrValue::Str(Arc::from(url.as_str()))));
+                }
+            }
+        }
+        Protocol::Rpc {
+            system,
+            service,
+            method,
+        } => {
+            out.push((k.rpc_system.clone(), v(system)));
+            out.push((k.rpc_service.clone(), v(service)));
+            out.push((k.rpc_method.clone(), v(method)));
+        }
+        Protocol::Db {
+            system,
+            query,
+            namespace,
+            address,
+            operation,
+        } => {
+            out.push((k.db_system.clone(), v(system)));
+            if let Some(n) = namespace {
+                out.push((k.db_namespace.clone(), v(n)));
+            }
+            out.push((k.db_operation.clone(), v(operation)));
+            out.push((k.db_query.clone(), v(query)));
+            if let Some(a) = address {
+                out.push((k.server_address.clone(), v(a)));
+            }
+        }
+        Protocol::Messaging {
+            system,
+            destination,
+        } => {
+            out.push((k.msg_system.clone(), v(system)));
+            out.push((k.msg_destination.clone(), v(destination)));
+            out.push((k.msg_op_type.clone(), v(&k.process)));
+            out.push((k.msg_op_name.clone(), v(&k.process)));
+        }
+    }
+    out.extend(op.attributes.iter().cloned());
+}
+
+/// Attributes of the client span that calls `target` in `callee_service`.
+pub(super) fn client_attrs(
+    k: &Keys,
+    target: &Operation,
+    callee_service: &Arc<str>,
+    out: &mut Vec<(Arc<str>, AttrValue)>,
+) {
+    match &target.protocol {
+        Protocol::Http { method, route, .. } => {
+            out.push((k.http_method.clone(), v(method)));
+            out.push((k.server_address.clone(), v(callee_service)));
+            out.push((k.server_port.clone(), AttrValue::Int(8080)));
+            out.push((k.url_template.clone(), v(route)));
+        }
+        Protocol::Rpc {
+            system,
+            service,
+            method,
+        } => {
+            out.push((k.rpc_system.clone(), v(system)));
+            out.push((k.rpc_service.clone(), v(service)));
+            out.push((k.rpc_method.clone(), v(method)));
+            out.push((k.server_address.clone(), v(callee_service)));
+            out.push((k.server_port.clone(), AttrValue::Int(50051)));
+        }
+        _ => out.push((k.server_address.clone(), v(callee_service))),
+    }
+}
+
+/// Attributes of a producer span publishing to the consumer `target`.
+pub(super) fn producer_attrs(k: &Keys, target: &Operation, out: &mut Vec<(Arc<str>, AttrValue)>) {
+    if let Protocol::Messaging {
+        system,
+        destination,
+    } = &target.protocol
+    {
+        out.push((k.msg_system.clone(), v(system)));
+        out.push((k.msg_destination.clone(), v(destination)));
+        out.push((k.msg_op_type.clone(), v(&k.send)));
+        out.push((k.msg_op_name.clone(), v(&k.publish)));
+    }
+}

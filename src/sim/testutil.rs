@@ -1,0 +1,100 @@
+//! Test helpers: the bundled scenarios and trace invariant checks.
+
+use super::topology::{Scenario, parse_scenario};
+use super::trace::{SpanKind, Trace};
+
+/// The six bundled scenario files.
+pub(crate) const FILES: &[(&str, &str)] = &[
+    (
+        "study-sheet",
+        include_str!("../../content/topologies/study-sheet.toml"),
+    ),
+    (
+        "checkout",
+        include_str!("../../content/topologies/checkout.toml"),
+    ),
+    (
+        "retry-storm",
+        include_str!("../../content/topologies/retry-storm.toml"),
+    ),
+    (
+        "async-orders",
+        include_str!("../../content/topologies/async-orders.toml"),
+    ),
+    (
+        "broken-propagation",
+        include_str!("../../content/topologies/broken-propagation.toml"),
+    ),
+    (
+        "large-estate",
+        include_str!("../../content/topologies/large-estate.toml"),
+    ),
+];
+
+/// Parses a bundled scenario, panicking with the errors if invalid.
+pub(crate) fn scenario(name: &str) -> Scenario {
+    let text = FILES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, t)| *t)
+        .unwrap_or_else(|| panic!("no scenario {name}"));
+    match parse_scenario(text) {
+        Ok(s) => s,
+        Err(e) => panic!("{name}: {e:?}"),
+    }
+}
+
+/// Checks structural invariants every generated trace must satisfy.
+pub(crate) fn check_invariants(t: &Trace) {
+    for (i, s) in t.spans.iter().enumerate() {
+        assert!(s.end_ns >= s.start_ns, "span {i} ends before it starts");
+        assert_ne!(s.span_id, [0u8; 8], "span {i} has a zero id");
+        assert!(s.service < t.services.len(), "span {i} bad service");
+        match s.parent {
+            None => {
+                assert!(s.parent_span_id.is_none(), "root {i} has a parent id");
+            }
+            Some(p) => {
+                assert!(p < i, "span {i}: parent {p} does not precede it");
+                let ps = &t.spans[p];
+                assert_eq!(s.parent_span_id, Some(ps.span_id), "span {i}: parent id");
+                assert_eq!(
+                    s.trace_id, ps.trace_id,
+                    "span {i}: trace id differs from parent"
+                );
+                assert!(
+                    s.start_ns >= ps.start_ns,
+                    "span {i} starts before its parent"
+                );
+                let timeout = ps.kind == SpanKind::Client
+                    && s.kind == SpanKind::Server
+                    && ps.attr("error.type").and_then(|v| v.as_str()) == Some("timeout");
+                let async_edge = ps.kind == SpanKind::Producer && s.kind == SpanKind::Consumer;
+                if !timeout && !async_edge {
+                    assert!(
+                        s.end_ns <= ps.end_ns,
+                        "span {i} ({}) outlives parent {p} ({})",
+                        s.name,
+                        ps.name
+                    );
+                }
+                if matches!(s.kind, SpanKind::Server | SpanKind::Consumer) {
+                    let want = format!(
+                        "00-{}-{}-01",
+                        super::trace::hex(&s.trace_id),
+                        super::trace::hex(&ps.span_id)
+                    );
+                    assert_eq!(
+                        s.traceparent.as_deref(),
+                        Some(want.as_str()),
+                        "span {i} header"
+                    );
+                }
+            }
+        }
+    }
+    let mut ids: Vec<[u8; 8]> = t.spans.iter().map(|s| s.span_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), t.spans.len(), "duplicate span ids");
+}
