@@ -119,6 +119,13 @@ async fn full_session_flow_through_the_app() {
                     "every option's why is shown"
                 );
             }
+            QuestionKind::Sim => {
+                let r = ada.post(&url, &[("choice", "0")]).await;
+                assert_eq!(r.status, StatusCode::SEE_OTHER);
+                if ada.get(&url).await.body.contains("Correct.") {
+                    expected_right += 1;
+                }
+            }
             QuestionKind::Open => {
                 let r = ada
                     .post(
@@ -168,7 +175,9 @@ async fn full_session_flow_through_the_app() {
         "{}",
         progress.body
     );
-    assert!(progress.body.contains("10 / 26"));
+    assert!(progress.body.contains(
+        &format!("10 / {}", c.questions.iter().filter(|q| q.level.as_str() == "beginner").count())
+    ));
     assert!(progress.body.contains("<svg"));
 }
 
@@ -495,7 +504,17 @@ async fn group_shows_progress_and_a_leaderboard_members_can_leave() {
     )
     .await;
     let group = ada.get("/group").await;
-    assert!(group.body.contains("1/26 seen"), "{}", group.body);
+    assert!(
+        group.body.contains(&format!(
+            "1/{} seen",
+            c.questions
+                .iter()
+                .filter(|q| q.level.as_str() == "beginner")
+                .count()
+        )),
+        "{}",
+        group.body
+    );
     assert!(group.body.contains("ada — 1 right of 1 answers"));
     let r = ada.post("/account/leaderboard", &[("on", "0")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
@@ -514,4 +533,153 @@ async fn lesson_pages_list_their_questions() {
     let r = app.get("/lessons/sampling").await;
     assert!(r.body.contains("Check yourself"));
     assert!(r.body.contains("Explain head versus tail sampling."));
+}
+
+#[tokio::test]
+async fn simulator_questions_are_generated_graded_and_reopenable() {
+    let app = TestApp::new();
+    let mut ada = app.member("ada", false).await;
+    let c = content();
+    let sim_ids: Vec<String> = c
+        .questions
+        .iter()
+        .filter(|q| q.kind == QuestionKind::Sim && q.level.as_str() == "beginner")
+        .map(|q| q.id.clone())
+        .collect();
+    assert!(sim_ids.len() >= 3, "at least 3 sim questions per level");
+    let ada_id = app
+        .query_i64("SELECT id FROM users WHERE username = 'ada'")
+        .await;
+    for (i, id) in sim_ids.iter().enumerate() {
+        let id = id.clone();
+        app.store
+            .call(move |conn| {
+                let card = spandojo::store::cards::Card {
+                    stability: 1.0,
+                    difficulty: 5.0,
+                    due_at: i as i64,
+                    last_review_at: 0,
+                    reps: 1,
+                    lapses: 0,
+                };
+                spandojo::store::cards::put(conn, ada_id, &id, &card)
+            })
+            .await
+            .unwrap();
+    }
+    let session = start(&mut ada, "/practice/beginner", &[]).await;
+    for pos in 0..sim_ids.len() {
+        assert_eq!(
+            question_at(&app, session, pos).await,
+            sim_ids[pos],
+            "due sim cards come first"
+        );
+        let url = format!("/practice/s/{session}/q/{pos}");
+        let page = ada.get(&url).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(
+            page.body.contains("class=\"puzzle\""),
+            "the generated exhibit is shown"
+        );
+        let again = ada.get(&url).await;
+        assert_eq!(page.body, again.body, "the same puzzle on every view");
+        let r = ada.post(&url, &[("choice", "0")]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let result = ada.get(&url).await;
+        assert!(result.body.contains("Correct.") || result.body.contains("Not quite."));
+        assert!(result.body.contains("Explanation"));
+    }
+    let seeds = app
+        .query_i64("SELECT count(*) FROM attempts WHERE seed IS NOT NULL")
+        .await;
+    assert_eq!(
+        seeds,
+        sim_ids.len() as i64,
+        "the seed is stored with each attempt"
+    );
+    let cards = app
+        .query_i64("SELECT count(*) FROM cards WHERE reps = 2")
+        .await;
+    assert_eq!(
+        cards,
+        sim_ids.len() as i64,
+        "sim answers are scheduled like the others"
+    );
+    let r = ada
+        .post(&format!("/practice/s/{session}/q/0"), &[("choice", "0")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "idempotent");
+}
+
+#[tokio::test]
+async fn sim_question_with_the_right_answer_is_graded_correct() {
+    let app = TestApp::new();
+    let mut ada = app.member("ada", false).await;
+    let c = content();
+    let q = c.question("sim-head-sampling-errors").unwrap();
+    let ada_id = app
+        .query_i64("SELECT id FROM users WHERE username = 'ada'")
+        .await;
+    let id = q.id.clone();
+    app.store
+        .call(move |conn| {
+            let card = spandojo::store::cards::Card {
+                stability: 1.0,
+                difficulty: 5.0,
+                due_at: 0,
+                last_review_at: 0,
+                reps: 1,
+                lapses: 0,
+            };
+            spandojo::store::cards::put(conn, ada_id, &id, &card)
+        })
+        .await
+        .unwrap();
+    let session = start(&mut ada, "/practice/intermediate", &[]).await;
+    assert_eq!(
+        question_at(&app, session, 0).await,
+        "sim-head-sampling-errors"
+    );
+    let url = format!("/practice/s/{session}/q/0");
+    let page = ada.get(&url).await;
+    let number = |label: &str| -> f64 {
+        let at = page
+            .body
+            .find(label)
+            .unwrap_or_else(|| panic!("{label} in {}", page.body));
+        let rest = &page.body[at..];
+        let td = rest.find("<td>").unwrap() + 4;
+        rest[td..]
+            .split(|ch: char| !ch.is_ascii_digit() && ch != '.')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let errors = number("Error traces among them");
+    let p = number("Head sampling probability") / 100.0;
+    let expected = errors * p;
+    let expected_text = if (expected - expected.round()).abs() < 1e-9 {
+        format!("{}", expected.round() as i64)
+    } else {
+        format!("{expected:.1}")
+    };
+    let option = page
+        .body
+        .split("name=\"choice\" value=\"")
+        .skip(1)
+        .find(|chunk| chunk.contains(&format!("<span>{expected_text}</span>")))
+        .and_then(|chunk| chunk.split('"').next())
+        .expect("the expected count is an option")
+        .to_string();
+    ada.post(&url, &[("choice", &option)]).await;
+    let result = ada.get(&url).await;
+    assert!(result.body.contains("Correct."), "{}", result.body);
+    let r = ada.post(&url, &[("choice", "9")]).await;
+    assert_eq!(
+        r.status,
+        StatusCode::SEE_OTHER,
+        "already answered: no second attempt"
+    );
+    assert_eq!(app.query_i64("SELECT count(*) FROM attempts").await, 1);
 }

@@ -217,6 +217,11 @@ impl Content {
                     ));
                 }
             }
+            if let Some(spec) = &q.puzzle
+                && let Err(reason) = crate::practice::puzzles::validate(spec, &self.scenarios)
+            {
+                errors.push(ContentError::new(&q.path, q.generator_line, reason));
+            }
             for link in &q.links {
                 if let Err(reason) = self.check_link(&link.url) {
                     errors.push(ContentError::new(&q.path, link.line, reason));

@@ -67,6 +67,8 @@ pub enum QuestionKind {
     Choice,
     /// Free text, self-rated against a model answer.
     Open,
+    /// Generated from the simulator for each attempt and graded exactly.
+    Sim,
 }
 
 impl QuestionKind {
@@ -75,6 +77,7 @@ impl QuestionKind {
         match self {
             QuestionKind::Choice => "choice",
             QuestionKind::Open => "open",
+            QuestionKind::Sim => "sim",
         }
     }
 }
@@ -116,6 +119,10 @@ pub struct Question {
     pub lessons: Vec<String>,
     pub explore: Option<String>,
     pub choices: Vec<Choice>,
+    /// For `kind = "sim"`: which generator makes each attempt's puzzle.
+    pub puzzle: Option<crate::practice::puzzles::PuzzleSpec>,
+    /// Line of `generator` in the file, for reference errors.
+    pub generator_line: usize,
     /// Extra context shown with the title (`## Question`).
     pub context_html: Option<String>,
     /// The model answer or explanation (`## Answer`).
@@ -143,6 +150,9 @@ struct QuestionFront {
     explore: Option<String>,
     #[serde(default, rename = "choice")]
     choices: Vec<ChoiceFront>,
+    generator: Option<String>,
+    scenario: Option<String>,
+    variant: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -300,6 +310,14 @@ pub fn parse(path: &str, text: &str) -> Result<Question, ContentError> {
                 ));
             }
         }
+        QuestionKind::Sim => {
+            if front.generator.is_none() {
+                return Err(err(at("kind"), "a sim question needs `generator`".into()));
+            }
+            if !front.choices.is_empty() || !key_points.is_empty() {
+                return Err(err(at("kind"), "a sim question has no [[choice]] options or key points: its generator makes them".into()));
+            }
+        }
         QuestionKind::Open => {
             if !front.choices.is_empty() {
                 return Err(err(
@@ -321,6 +339,14 @@ pub fn parse(path: &str, text: &str) -> Result<Question, ContentError> {
             }
         }
     }
+    if front.kind != QuestionKind::Sim
+        && (front.generator.is_some() || front.scenario.is_some() || front.variant.is_some())
+    {
+        return Err(err(
+            at("generator").max(at("scenario")).max(at("variant")),
+            "`generator`, `scenario` and `variant` belong to sim questions only".into(),
+        ));
+    }
     if let Some(url) = &front.explore {
         links.push(LinkRef {
             url: url.clone(),
@@ -336,6 +362,15 @@ pub fn parse(path: &str, text: &str) -> Result<Question, ContentError> {
         topics: front.topics,
         lessons: front.lessons,
         explore: front.explore,
+        puzzle: front
+            .generator
+            .clone()
+            .map(|generator| crate::practice::puzzles::PuzzleSpec {
+                generator,
+                scenario: front.scenario.clone(),
+                variant: front.variant.clone(),
+            }),
+        generator_line: at("generator"),
         choices: front
             .choices
             .iter()

@@ -39,20 +39,31 @@ impl GradeError {
 
 /// Grades the selected option indices against the question's key.
 pub fn grade_choice(question: &Question, selected: &[usize]) -> Result<ChoiceGrade, GradeError> {
-    if selected.is_empty() {
-        return Err(GradeError::Empty);
-    }
-    if let Some(&bad) = selected.iter().find(|&&i| i >= question.choices.len()) {
-        return Err(GradeError::UnknownOption(bad));
-    }
-    let chosen: BTreeSet<usize> = selected.iter().copied().collect();
-    let answer: BTreeSet<usize> = question
+    let key: Vec<usize> = question
         .choices
         .iter()
         .enumerate()
         .filter(|(_, c)| c.correct)
         .map(|(i, _)| i)
         .collect();
+    grade_selection(question.choices.len(), &key, selected)
+}
+
+/// Grades a selection among `options` options against the right indices `key`:
+/// right only when exactly the key was chosen.
+pub fn grade_selection(
+    options: usize,
+    key: &[usize],
+    selected: &[usize],
+) -> Result<ChoiceGrade, GradeError> {
+    if selected.is_empty() {
+        return Err(GradeError::Empty);
+    }
+    if let Some(&bad) = selected.iter().find(|&&i| i >= options) {
+        return Err(GradeError::UnknownOption(bad));
+    }
+    let chosen: BTreeSet<usize> = selected.iter().copied().collect();
+    let answer: BTreeSet<usize> = key.iter().copied().collect();
     Ok(ChoiceGrade {
         correct: chosen == answer,
         selected: chosen.into_iter().collect(),

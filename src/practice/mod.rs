@@ -4,6 +4,7 @@
 pub mod fsrs;
 pub mod grading;
 pub mod plan;
+pub mod puzzles;
 pub mod schedule;
 pub mod stats;
 

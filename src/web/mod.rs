@@ -17,6 +17,7 @@ mod lessons;
 mod practice;
 mod progress;
 mod quiz;
+mod quiz_view;
 mod security;
 pub mod session;
 

@@ -10,18 +10,20 @@ use axum::extract::{Path, RawForm, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use rand::SeedableRng;
-use rand::seq::SliceRandom;
-use rand_chacha::ChaCha8Rng;
 use serde::Deserialize;
 
 use super::form::Form;
 use super::layout::{Ctx, render};
+use super::quiz_view::{
+    LessonLink, OptionView, chosen_options, elapsed_text, lesson_links, make_puzzle, options,
+    puzzle_options, puzzle_seed, stored_puzzle,
+};
 use super::session::{Member, now};
 use super::{AppError, AppState};
 use crate::content::{Question, QuestionKind};
 use crate::practice::fsrs::Rating;
-use crate::practice::grading::{grade_choice, rating_for};
+use crate::practice::grading::{GradeError, grade_choice, grade_selection, rating_for};
+use crate::practice::puzzles::{Exhibit, Puzzle};
 use crate::practice::schedule;
 use crate::store::practice::{Attempt, Mode, NewAttempt, Session};
 use crate::store::{cards, flags, practice};
@@ -117,61 +119,6 @@ async fn resume(
     Ok(Redirect::to(&to).into_response())
 }
 
-/// One option as displayed.
-struct OptionView {
-    index: usize,
-    text_html: String,
-    why_html: String,
-    correct: bool,
-    chosen: bool,
-}
-
-/// Display order of a choice question's options: shuffled, but stable for
-/// this session and position.
-fn option_order(session_id: i64, pos: usize, n: usize) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..n).collect();
-    let seed = (session_id as u64)
-        .wrapping_mul(1_000_003)
-        .wrapping_add(pos as u64);
-    order.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
-    order
-}
-
-fn options(q: &Question, session_id: i64, pos: usize, chosen: &[usize]) -> Vec<OptionView> {
-    option_order(session_id, pos, q.choices.len())
-        .into_iter()
-        .filter_map(|i| {
-            q.choices.get(i).map(|c| OptionView {
-                index: i,
-                text_html: c.text_html.clone(),
-                why_html: c.why_html.clone(),
-                correct: c.correct,
-                chosen: chosen.contains(&i),
-            })
-        })
-        .collect()
-}
-
-fn chosen_options(answer: &str) -> Vec<usize> {
-    serde_json::from_str(answer).unwrap_or_default()
-}
-
-struct LessonLink {
-    slug: String,
-    title: String,
-}
-
-fn lesson_links(state: &AppState, q: &Question) -> Vec<LessonLink> {
-    q.lessons
-        .iter()
-        .filter_map(|s| state.content.lesson(s))
-        .map(|l| LessonLink {
-            slug: l.slug.clone(),
-            title: l.title.clone(),
-        })
-        .collect()
-}
-
 #[derive(Template)]
 #[template(path = "quiz_question.html")]
 struct QuestionPage {
@@ -185,6 +132,7 @@ struct QuestionPage {
     q: Arc<Question>,
     options: Vec<OptionView>,
     multi: bool,
+    puzzle: Option<Puzzle>,
     answer: String,
     error: Option<String>,
 }
@@ -198,6 +146,7 @@ struct ResultPage {
     total: usize,
     q: Arc<Question>,
     options: Vec<OptionView>,
+    puzzle: Option<Puzzle>,
     correct: Option<bool>,
     answer: String,
     rating: Option<&'static str>,
@@ -206,11 +155,7 @@ struct ResultPage {
     next_url: String,
 }
 
-fn elapsed_text(seconds: i64) -> String {
-    let s = seconds.max(0);
-    format!("{}:{:02}", s / 60, s % 60)
-}
-
+#[allow(clippy::too_many_arguments)]
 fn question_page(
     ctx: Ctx,
     loaded: &Loaded,
@@ -219,8 +164,16 @@ fn question_page(
     answer: String,
     chosen: &[usize],
     error: Option<String>,
+    puzzle: Option<Puzzle>,
 ) -> QuestionPage {
     let session = &loaded.session;
+    let (options, multi) = match &puzzle {
+        Some(p) => (puzzle_options(p, chosen), p.multi),
+        None => (
+            options(&q, session.id, pos, chosen),
+            q.choices.iter().filter(|c| c.correct).count() > 1,
+        ),
+    };
     QuestionPage {
         ctx,
         session_id: session.id,
@@ -229,8 +182,9 @@ fn question_page(
         interview: session.mode == Mode::Interview,
         started_at: session.started_at,
         elapsed: elapsed_text(now() - session.started_at),
-        options: options(&q, session.id, pos, chosen),
-        multi: q.choices.iter().filter(|c| c.correct).count() > 1,
+        options,
+        multi,
+        puzzle,
         q,
         answer,
         error,
@@ -246,32 +200,40 @@ async fn show(
     let loaded = load(&state, member.id, id, false).await?;
     let q = question_at(&state, &loaded, pos)?;
     let Some(attempt) = loaded.attempt(pos) else {
-        return Ok(render(&question_page(
-            ctx,
-            &loaded,
-            pos,
-            q,
-            String::new(),
-            &[],
-            None,
-        ))?
-        .into_response());
+        let puzzle = match q.kind {
+            QuestionKind::Sim => Some(make_puzzle(&state, &q, puzzle_seed(id, pos))?.1),
+            _ => None,
+        };
+        let page = question_page(ctx, &loaded, pos, q, String::new(), &[], None, puzzle);
+        return Ok(render(&page)?.into_response());
     };
     if loaded.session.mode == Mode::Interview {
         return Ok(Redirect::to(&format!("/practice/s/{id}")).into_response());
     }
-    let next_url = format!("/practice/s/{id}");
-    let chosen = if q.kind == QuestionKind::Choice {
-        chosen_options(&attempt.answer)
-    } else {
-        Vec::new()
+    let chosen = match q.kind {
+        QuestionKind::Open => Vec::new(),
+        _ => chosen_options(&attempt.answer),
+    };
+    let puzzle = match q.kind {
+        QuestionKind::Sim => Some(stored_puzzle(&state, &q, attempt.seed).ok_or_else(|| {
+            AppError::Internal(anyhow::anyhow!(
+                "question {}: cannot regenerate seed {:?}",
+                q.id,
+                attempt.seed
+            ))
+        })?),
+        _ => None,
     };
     let page = ResultPage {
         ctx,
         session_id: id,
         pos,
         total: loaded.session.question_ids.len(),
-        options: options(&q, id, pos, &chosen),
+        options: match &puzzle {
+            Some(p) => puzzle_options(p, &chosen),
+            None => options(&q, id, pos, &chosen),
+        },
+        puzzle,
         correct: attempt.correct,
         answer: if q.kind == QuestionKind::Open {
             attempt.answer.clone()
@@ -285,7 +247,7 @@ async fn show(
         ratings: Rating::ALL,
         lessons: lesson_links(&state, &q),
         q,
-        next_url,
+        next_url: format!("/practice/s/{id}"),
     };
     Ok(render(&page)?.into_response())
 }
@@ -297,6 +259,8 @@ struct Outcome {
     answer: String,
     correct: Option<bool>,
     rating: Option<Rating>,
+    /// The puzzle seed, for simulator questions.
+    seed: Option<i64>,
 }
 
 async fn save_attempt(
@@ -311,6 +275,7 @@ async fn save_attempt(
         answer,
         correct,
         rating,
+        seed,
     } = outcome;
     let (user, session_id, question_id, level) =
         (member.id, session.id, q.id.clone(), q.level.as_str());
@@ -330,7 +295,7 @@ async fn save_attempt(
                 answer: &answer,
                 correct,
                 rating: rating.map(|r| r as i64),
-                seed: None,
+                seed,
                 now,
             };
             if !practice::record_attempt(&tx, &new)? {
@@ -362,46 +327,41 @@ async fn answer(
         return Ok(Redirect::to(&position_url(id, pos)).into_response());
     }
     let fields = parse_fields(&body);
-    match q.kind {
-        QuestionKind::Choice => {
-            let mut selected = Vec::new();
-            for (k, v) in &fields {
-                if k == "choice" {
-                    match v.parse::<usize>() {
-                        Ok(i) => selected.push(i),
-                        Err(_) => {
-                            return Err(AppError::BadRequest(format!(
-                                "“{}” is not an option number.",
-                                v.chars().take(20).collect::<String>()
-                            )));
-                        }
-                    }
-                }
-            }
-            let grade = match grade_choice(&q, &selected) {
+    let outcome = match q.kind {
+        QuestionKind::Choice | QuestionKind::Sim => {
+            let selected = selected_options(&fields)?;
+            let puzzle = match q.kind {
+                QuestionKind::Sim => Some(make_puzzle(&state, &q, puzzle_seed(id, pos))?),
+                _ => None,
+            };
+            let graded = match &puzzle {
+                Some((_, p)) => grade_selection(p.options.len(), &p.correct, &selected),
+                None => grade_choice(&q, &selected),
+            };
+            let grade = match graded {
                 Ok(g) => g,
-                Err(e @ crate::practice::grading::GradeError::Empty) => {
-                    let page =
-                        question_page(ctx, &loaded, pos, q, String::new(), &[], Some(e.message()));
+                Err(e @ GradeError::Empty) => {
+                    let page = question_page(
+                        ctx,
+                        &loaded,
+                        pos,
+                        q,
+                        String::new(),
+                        &[],
+                        Some(e.message()),
+                        puzzle.map(|p| p.1),
+                    );
                     return Ok((StatusCode::BAD_REQUEST, render(&page)?).into_response());
                 }
                 Err(e) => return Err(AppError::BadRequest(e.message())),
             };
-            let answer =
-                serde_json::to_string(&grade.selected).map_err(|e| AppError::Internal(e.into()))?;
-            save_attempt(
-                &state,
-                &member,
-                &loaded.session,
-                pos,
-                &q,
-                Outcome {
-                    answer,
-                    correct: Some(grade.correct),
-                    rating: Some(rating_for(grade.correct)),
-                },
-            )
-            .await?;
+            Outcome {
+                answer: serde_json::to_string(&grade.selected)
+                    .map_err(|e| AppError::Internal(e.into()))?,
+                correct: Some(grade.correct),
+                rating: Some(rating_for(grade.correct)),
+                seed: puzzle.map(|(seed, _)| seed as i64),
+            }
         }
         QuestionKind::Open => {
             let text = fields
@@ -413,30 +373,40 @@ async fn answer(
                 let msg = format!(
                     "Answers are limited to {MAX_ANSWER_CHARS} characters; shorten yours and submit again."
                 );
-                let page = question_page(ctx, &loaded, pos, q, text, &[], Some(msg));
+                let page = question_page(ctx, &loaded, pos, q, text, &[], Some(msg), None);
                 return Ok((StatusCode::BAD_REQUEST, render(&page)?).into_response());
             }
-            save_attempt(
-                &state,
-                &member,
-                &loaded.session,
-                pos,
-                &q,
-                Outcome {
-                    answer: text,
-                    correct: None,
-                    rating: None,
-                },
-            )
-            .await?;
+            Outcome {
+                answer: text,
+                correct: None,
+                rating: None,
+                seed: None,
+            }
         }
-    }
+    };
+    save_attempt(&state, &member, &loaded.session, pos, &q, outcome).await?;
     let to = if loaded.session.mode == Mode::Interview {
         format!("/practice/s/{id}")
     } else {
         position_url(id, pos)
     };
     Ok(Redirect::to(&to).into_response())
+}
+
+/// The option numbers in a form's `choice` fields.
+fn selected_options(fields: &[(String, String)]) -> Result<Vec<usize>, AppError> {
+    fields
+        .iter()
+        .filter(|(k, _)| k == "choice")
+        .map(|(_, v)| {
+            v.parse::<usize>().map_err(|_| {
+                AppError::BadRequest(format!(
+                    "“{}” is not an option number.",
+                    v.chars().take(20).collect::<String>()
+                ))
+            })
+        })
+        .collect()
 }
 
 fn parse_fields(body: &Bytes) -> Vec<(String, String)> {
