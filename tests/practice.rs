@@ -568,10 +568,10 @@ async fn simulator_questions_are_generated_graded_and_reopenable() {
             .unwrap();
     }
     let session = start(&mut ada, "/practice/beginner", &[]).await;
-    for pos in 0..sim_ids.len() {
+    for (pos, sim_id) in sim_ids.iter().enumerate() {
         assert_eq!(
             question_at(&app, session, pos).await,
-            sim_ids[pos],
+            *sim_id,
             "due sim cards come first"
         );
         let url = format!("/practice/s/{session}/q/{pos}");
