@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod config;
 pub mod content;
+pub mod notes;
 pub mod store;
 pub mod web;
 

@@ -9,6 +9,7 @@ use rusqlite_migration::{M, Migrations};
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_init.sql"),
     include_str!("../../migrations/0002_accounts.sql"),
+    include_str!("../../migrations/0003_notes.sql"),
 ];
 
 /// Brings the schema up to date.

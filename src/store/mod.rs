@@ -5,6 +5,7 @@
 
 pub mod invites;
 mod migrations;
+pub mod notes;
 pub mod sessions;
 pub mod throttle;
 pub mod users;

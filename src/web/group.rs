@@ -1,4 +1,4 @@
-//! The study group page: who is in it.
+//! The study group page: who is in it, and the notes they share.
 
 use askama::Template;
 use axum::Router;
@@ -9,7 +9,10 @@ use axum::routing::get;
 use super::layout::{Ctx, render};
 use super::session::Member;
 use super::{AppError, AppState, fmt};
-use crate::store::users;
+use crate::store::{notes, users};
+
+/// Most shared notes listed on the group page.
+const MAX_SHARED_NOTES: i64 = 200;
 
 /// Routes `/group`.
 pub fn router() -> Router<AppState> {
@@ -23,11 +26,21 @@ struct GroupMember {
     is_admin: bool,
 }
 
+/// A note a member shared with the group.
+struct SharedRow {
+    id: i64,
+    title: String,
+    author: String,
+    tags: Vec<String>,
+    updated: String,
+}
+
 #[derive(Template)]
 #[template(path = "group.html")]
 struct GroupPage {
     ctx: Ctx,
     members: Vec<GroupMember>,
+    shared: Vec<SharedRow>,
 }
 
 async fn show(
@@ -35,7 +48,15 @@ async fn show(
     State(state): State<AppState>,
     _member: Member,
 ) -> Result<Html<String>, AppError> {
-    let members = state.store.call(|c| users::list(c)).await?;
+    let (members, shared) = state
+        .store
+        .call(|c| {
+            Ok((
+                users::list(c)?,
+                notes::shared_with_group(c, MAX_SHARED_NOTES)?,
+            ))
+        })
+        .await?;
     render(&GroupPage {
         ctx,
         members: members
@@ -45,6 +66,16 @@ async fn show(
                 username: u.username,
                 joined: fmt::date(u.created_at),
                 is_admin: u.is_admin,
+            })
+            .collect(),
+        shared: shared
+            .into_iter()
+            .map(|n| SharedRow {
+                id: n.id,
+                title: n.title,
+                author: n.author,
+                tags: n.tags,
+                updated: fmt::date_time(n.updated_at),
             })
             .collect(),
     })
