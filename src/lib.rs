@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod config;
 pub mod content;
+pub mod notes;
 pub mod practice;
 pub mod sim;
 pub mod store;

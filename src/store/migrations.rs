@@ -10,6 +10,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_init.sql"),
     include_str!("../../migrations/0002_accounts.sql"),
     include_str!("../../migrations/0003_practice.sql"),
+    include_str!("../../migrations/0004_notes.sql"),
 ];
 
 /// Brings the schema up to date.

@@ -7,6 +7,7 @@ pub mod cards;
 pub mod flags;
 pub mod invites;
 mod migrations;
+pub mod notes;
 pub mod practice;
 pub mod progress;
 pub mod sessions;

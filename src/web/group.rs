@@ -1,5 +1,5 @@
 //! The study group page: members, their progress per level, streaks, a
-//! weekly leaderboard and shared interviews.
+//! weekly leaderboard, shared interviews and shared notes.
 
 use std::collections::HashMap;
 
@@ -16,7 +16,10 @@ use crate::content::Level;
 use crate::practice::stats::{LevelProgress, Streaks, streaks};
 use crate::store::practice::SharedSession;
 use crate::store::progress::{self, WeekRow};
-use crate::store::{practice, users};
+use crate::store::{notes, practice, users};
+
+/// Most shared notes listed on the group page.
+const MAX_SHARED_NOTES: i64 = 200;
 
 /// Routes `/group`.
 pub fn router() -> Router<AppState> {
@@ -39,6 +42,15 @@ struct SharedRow {
     date: String,
 }
 
+/// A note a member shared with the group.
+struct SharedNote {
+    id: i64,
+    title: String,
+    author: String,
+    tags: Vec<String>,
+    updated: String,
+}
+
 #[derive(Template)]
 #[template(path = "group.html")]
 struct GroupPage {
@@ -47,6 +59,7 @@ struct GroupPage {
     members: Vec<GroupMember>,
     leaderboard: Vec<WeekRow>,
     shared: Vec<SharedRow>,
+    notes: Vec<SharedNote>,
 }
 
 async fn show(
@@ -55,7 +68,7 @@ async fn show(
     _member: Member,
 ) -> Result<Html<String>, AppError> {
     let since = now() - 7 * 86_400;
-    let (members, records, cards, activity, leaderboard, shared) = state
+    let (members, records, cards, activity, leaderboard, shared, shared_notes) = state
         .store
         .call(move |c| {
             Ok((
@@ -65,6 +78,7 @@ async fn show(
                 progress::activity(c, None)?,
                 progress::leaderboard(c, since)?,
                 practice::shared_sessions(c, 20)?,
+                notes::shared_with_group(c, MAX_SHARED_NOTES)?,
             ))
         })
         .await?;
@@ -137,5 +151,15 @@ async fn show(
         members,
         leaderboard,
         shared,
+        notes: shared_notes
+            .into_iter()
+            .map(|n| SharedNote {
+                id: n.id,
+                title: n.title,
+                author: n.author,
+                tags: n.tags,
+                updated: fmt::date_time(n.updated_at),
+            })
+            .collect(),
     })
 }

@@ -9,7 +9,8 @@ use axum::response::Html;
 use axum::routing::get;
 
 use super::layout::{Ctx, render};
-use super::{AppError, AppState};
+use super::session::MaybeMember;
+use super::{AppError, AppState, fmt};
 use crate::content::{Lesson, Question};
 
 /// Routes under `/lessons`.
@@ -45,15 +46,33 @@ struct LessonPage {
     prev: Option<Arc<Lesson>>,
     next: Option<Arc<Lesson>>,
     questions: Vec<Arc<Question>>,
+    /// The member's notes on this lesson (id, title, last edit); `None`
+    /// when nobody is logged in.
+    my_notes: Option<Vec<(i64, String, String)>>,
 }
 
 async fn show(
     ctx: Ctx,
     State(state): State<AppState>,
+    MaybeMember(member): MaybeMember,
     Path(slug): Path<String>,
 ) -> Result<Html<String>, AppError> {
     let content = &state.content;
     let lesson = content.lesson(&slug).ok_or(AppError::NotFound)?.clone();
+    let my_notes = match member {
+        Some(m) => {
+            let key = slug.clone();
+            let notes = state
+                .store
+                .call(move |c| crate::store::notes::notes_for_lesson(c, m.id, &key))
+                .await?;
+            let rows = notes
+                .into_iter()
+                .map(|n| (n.id, n.title, fmt::date_time(n.updated_at)));
+            Some(rows.collect())
+        }
+        None => None,
+    };
     let (prev, next) = content.neighbours(&slug);
     render(&LessonPage {
         ctx,
@@ -61,5 +80,6 @@ async fn show(
         next: next.cloned(),
         questions: content.questions_for_lesson(&slug).cloned().collect(),
         lesson,
+        my_notes,
     })
 }

@@ -14,6 +14,10 @@ mod group;
 mod home;
 mod layout;
 mod lessons;
+mod notes;
+mod notes_edit;
+mod notes_io;
+mod notes_manage;
 mod practice;
 mod progress;
 mod quiz;
@@ -38,6 +42,19 @@ pub use layout::Ctx;
 
 /// Largest request body accepted by ordinary forms.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// The one route that accepts larger bodies: importing notes.
+pub const IMPORT_PATH: &str = "/notes/import";
+/// Largest upload to [`IMPORT_PATH`].
+pub const MAX_IMPORT_BYTES: usize = 10 * 1024 * 1024;
+
+/// The body limit for a request path.
+pub fn body_limit(path: &str) -> usize {
+    if path == IMPORT_PATH {
+        MAX_IMPORT_BYTES
+    } else {
+        MAX_BODY_BYTES
+    }
+}
 
 /// Everything a handler may need; cheap to clone.
 #[derive(Clone)]
@@ -97,6 +114,7 @@ pub fn router(state: AppState) -> Router {
         .merge(practice::router())
         .merge(quiz::router())
         .merge(progress::router())
+        .merge(notes::router())
         .merge(assets::router())
         .fallback(|| async { AppError::NotFound })
         .layer(middleware::from_fn_with_state(state.clone(), session::load))

@@ -5,7 +5,7 @@ use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::{AppError, MAX_BODY_BYTES};
+use super::{AppError, body_limit};
 
 /// The Content-Security-Policy: no inline script, nothing from other origins.
 pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
@@ -36,15 +36,17 @@ pub async fn headers(request: Request, next: Next) -> Response {
 }
 
 /// Refuses a request whose declared body is over the limit with a 413 page,
-/// before any handler reads it. Bodies without a length are capped by
-/// `DefaultBodyLimit` in the extractors.
+/// before any handler reads it. The limit is 1 MiB except for the notes
+/// import ([`super::body_limit`]). Bodies without a length are capped by
+/// `DefaultBodyLimit` in the extractors (raised on the import route only).
 pub async fn limit_body(request: Request, next: Next) -> Response {
+    let limit = body_limit(request.uri().path());
     let declared = request
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > MAX_BODY_BYTES as u64) {
+    if declared.is_some_and(|len| len > limit as u64) {
         return AppError::PayloadTooLarge.into_response();
     }
     next.run(request).await

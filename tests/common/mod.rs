@@ -2,6 +2,8 @@
 //! through `tower::ServiceExt::oneshot`, and a cookie-carrying client.
 #![allow(dead_code)]
 
+pub mod notes;
+
 use std::collections::HashMap;
 
 use axum::Router;
@@ -25,6 +27,8 @@ pub struct Reply {
     pub status: StatusCode,
     pub headers: axum::http::HeaderMap,
     pub body: String,
+    /// The body as bytes, for downloads.
+    pub raw: Vec<u8>,
 }
 
 impl Reply {
@@ -81,6 +85,7 @@ impl TestApp {
             status,
             headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
+            raw: bytes.to_vec(),
         }
     }
 
@@ -209,6 +214,55 @@ impl Client<'_> {
             .app
             .send(request.body(Body::from(body)).expect("request"))
             .await;
+        self.keep_cookies(&reply);
+        reply
+    }
+
+    /// POST a `multipart/form-data` body with one file field to `path`
+    /// (which carries its own `?csrf=` query, as file upload forms do).
+    pub async fn post_file(
+        &mut self,
+        path: &str,
+        field: &str,
+        file_name: &str,
+        data: &[u8],
+    ) -> Reply {
+        self.post_file_with(path, field, file_name, data, true)
+            .await
+    }
+
+    /// Like [`Client::post_file`]; without `Content-Length` when `sized` is
+    /// false, as a streamed upload would come.
+    pub async fn post_file_with(
+        &mut self,
+        path: &str,
+        field: &str,
+        file_name: &str,
+        data: &[u8],
+        sized: bool,
+    ) -> Reply {
+        let boundary = "----spandojo-test-boundary-7MA4YWxkTrZu0gW";
+        let mut body = Vec::new();
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(data);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let mut request = Request::post(path)
+            .header(header::HOST, "localhost")
+            .header(header::COOKIE, self.cookie_header())
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            );
+        if sized {
+            request = request.header(header::CONTENT_LENGTH, body.len());
+        }
+        let request = request.body(Body::from(body)).expect("request");
+        let reply = self.app.send(request).await;
         self.keep_cookies(&reply);
         reply
     }
