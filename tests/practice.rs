@@ -683,3 +683,39 @@ async fn sim_question_with_the_right_answer_is_graded_correct() {
     );
     assert_eq!(app.query_i64("SELECT count(*) FROM attempts").await, 1);
 }
+
+#[tokio::test]
+async fn question_results_offer_and_list_notes() {
+    let app = TestApp::new();
+    let mut ada = app.member("ada", false).await;
+    let session = start(&mut ada, "/practice/beginner", &[]).await;
+    let id = question_at(&app, session, 0).await;
+    let url = format!("/practice/s/{session}/q/0");
+    let kind = content().question(&id).unwrap().kind;
+    match kind {
+        QuestionKind::Open => ada.post(&url, &[("answer", "x")]).await,
+        _ => ada.post(&url, &[("choice", "0")]).await,
+    };
+    let result = ada.get(&url).await;
+    assert!(
+        result.body.contains(&format!("/notes/new?question={id}")),
+        "write a note link"
+    );
+    let r = ada
+        .post(
+            "/notes",
+            &[
+                ("title", "My question note"),
+                ("body", "text"),
+                ("tags", ""),
+                ("question", &id),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let result = ada.get(&url).await;
+    assert!(
+        result.body.contains("My question note"),
+        "the member's notes on the question are listed"
+    );
+}

@@ -153,6 +153,8 @@ struct ResultPage {
     ratings: [Rating; 4],
     lessons: Vec<LessonLink>,
     next_url: String,
+    /// The member's notes on this question: (id, title).
+    my_notes: Vec<(i64, String)>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -224,8 +226,17 @@ async fn show(
         })?),
         _ => None,
     };
+    let (owner, qid) = (member.id, q.id.clone());
+    let my_notes = state
+        .store
+        .call(move |c| crate::store::notes::notes_for_question(c, owner, &qid))
+        .await?
+        .into_iter()
+        .map(|n| (n.id, n.title))
+        .collect();
     let page = ResultPage {
         ctx,
+        my_notes,
         session_id: id,
         pos,
         total: loaded.session.question_ids.len(),
