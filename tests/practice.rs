@@ -36,6 +36,25 @@ async fn question_at(app: &TestApp, session: i64, pos: usize) -> String {
     ids[pos].clone()
 }
 
+/// Gives a member a card for `id` that fell due at `due_at`.
+async fn due_card(app: &TestApp, user: i64, id: &str, due_at: i64, stability: f64) {
+    let id = id.to_string();
+    app.store
+        .call(move |conn| {
+            let card = spandojo::store::cards::Card {
+                stability,
+                difficulty: 5.0,
+                due_at,
+                last_review_at: 0,
+                reps: 1,
+                lapses: 0,
+            };
+            spandojo::store::cards::put(conn, user, &id, &card)
+        })
+        .await
+        .unwrap();
+}
+
 fn correct_choices(id: &str) -> Vec<(&'static str, String)> {
     let c = content();
     let q = c.question(id).unwrap();
@@ -200,20 +219,7 @@ async fn due_reviews_come_before_unseen_questions() {
     for (i, id) in picked.iter().enumerate() {
         let id = id.clone();
         let due_at = 1_000 + i as i64;
-        app.store
-            .call(move |conn| {
-                let card = spandojo::store::cards::Card {
-                    stability: 3.0,
-                    difficulty: 5.0,
-                    due_at,
-                    last_review_at: 0,
-                    reps: 1,
-                    lapses: 0,
-                };
-                spandojo::store::cards::put(conn, ada_id, &id, &card)
-            })
-            .await
-            .unwrap();
+        due_card(&app, ada_id, &id, due_at, 3.0).await;
     }
     let nav = ada.get("/practice").await;
     assert!(
@@ -552,20 +558,7 @@ async fn simulator_questions_are_generated_graded_and_reopenable() {
         .await;
     for (i, id) in sim_ids.iter().enumerate() {
         let id = id.clone();
-        app.store
-            .call(move |conn| {
-                let card = spandojo::store::cards::Card {
-                    stability: 1.0,
-                    difficulty: 5.0,
-                    due_at: i as i64,
-                    last_review_at: 0,
-                    reps: 1,
-                    lapses: 0,
-                };
-                spandojo::store::cards::put(conn, ada_id, &id, &card)
-            })
-            .await
-            .unwrap();
+        due_card(&app, ada_id, &id, i as i64, 1.0).await;
     }
     let session = start(&mut ada, "/practice/beginner", &[]).await;
     for (pos, sim_id) in sim_ids.iter().enumerate() {
@@ -621,20 +614,7 @@ async fn sim_question_with_the_right_answer_is_graded_correct() {
         .query_i64("SELECT id FROM users WHERE username = 'ada'")
         .await;
     let id = q.id.clone();
-    app.store
-        .call(move |conn| {
-            let card = spandojo::store::cards::Card {
-                stability: 1.0,
-                difficulty: 5.0,
-                due_at: 0,
-                last_review_at: 0,
-                reps: 1,
-                lapses: 0,
-            };
-            spandojo::store::cards::put(conn, ada_id, &id, &card)
-        })
-        .await
-        .unwrap();
+    due_card(&app, ada_id, &id, 0, 1.0).await;
     let session = start(&mut ada, "/practice/intermediate", &[]).await;
     assert_eq!(
         question_at(&app, session, 0).await,

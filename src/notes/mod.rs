@@ -3,7 +3,7 @@
 //! ([`render`]) and the export format ([`archive`]).
 
 pub mod archive;
-mod dates;
+pub mod dates;
 pub mod render;
 
 /// Longest title, in characters.
