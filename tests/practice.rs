@@ -217,9 +217,8 @@ async fn due_reviews_come_before_unseen_questions() {
         .map(|q| q.id.clone())
         .collect();
     for (i, id) in picked.iter().enumerate() {
-        let id = id.clone();
         let due_at = 1_000 + i as i64;
-        due_card(&app, ada_id, &id, due_at, 3.0).await;
+        due_card(&app, ada_id, id, due_at, 3.0).await;
     }
     let nav = ada.get("/practice").await;
     assert!(
@@ -557,8 +556,7 @@ async fn simulator_questions_are_generated_graded_and_reopenable() {
         .query_i64("SELECT id FROM users WHERE username = 'ada'")
         .await;
     for (i, id) in sim_ids.iter().enumerate() {
-        let id = id.clone();
-        due_card(&app, ada_id, &id, i as i64, 1.0).await;
+        due_card(&app, ada_id, id, i as i64, 1.0).await;
     }
     let session = start(&mut ada, "/practice/beginner", &[]).await;
     for (pos, sim_id) in sim_ids.iter().enumerate() {
