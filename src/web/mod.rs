@@ -17,8 +17,14 @@ mod lessons;
 mod practice;
 mod progress;
 mod quiz;
+pub mod render;
 mod security;
 pub mod session;
+pub mod sim;
+mod sim_gallery;
+pub mod sim_page;
+mod sim_upload;
+mod tools;
 
 use std::sync::Arc;
 
@@ -96,6 +102,9 @@ pub fn router(state: AppState) -> Router {
         .merge(practice::router())
         .merge(quiz::router())
         .merge(progress::router())
+        .merge(sim::router())
+        .merge(sim_upload::router())
+        .merge(tools::router())
         .merge(assets::router())
         .fallback(|| async { AppError::NotFound })
         .layer(middleware::from_fn_with_state(state.clone(), session::load))

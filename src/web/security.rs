@@ -5,6 +5,7 @@ use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use super::sim_upload::{MAX_UPLOAD_BODY, UPLOAD_PATH};
 use super::{AppError, MAX_BODY_BYTES};
 
 /// The Content-Security-Policy: no inline script, nothing from other origins.
@@ -35,17 +36,40 @@ pub async fn headers(request: Request, next: Next) -> Response {
     response
 }
 
+/// The body limit of a path: 1 MiB, except the trace upload (10 MiB file
+/// plus its form), which has the matching route-level `DefaultBodyLimit`.
+pub fn body_limit(path: &str) -> usize {
+    if path == UPLOAD_PATH {
+        MAX_UPLOAD_BODY
+    } else {
+        MAX_BODY_BYTES
+    }
+}
+
 /// Refuses a request whose declared body is over the limit with a 413 page,
 /// before any handler reads it. Bodies without a length are capped by
 /// `DefaultBodyLimit` in the extractors.
 pub async fn limit_body(request: Request, next: Next) -> Response {
+    let limit = body_limit(request.uri().path());
     let declared = request
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > MAX_BODY_BYTES as u64) {
+    if declared.is_some_and(|len| len > limit as u64) {
         return AppError::PayloadTooLarge.into_response();
     }
     next.run(request).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_upload_may_send_more() {
+        assert_eq!(body_limit("/login"), MAX_BODY_BYTES);
+        assert_eq!(body_limit("/sim/upload/x"), MAX_BODY_BYTES);
+        assert!(body_limit("/sim/upload") > 10 * 1024 * 1024);
+    }
 }
