@@ -11,6 +11,7 @@ use spandojo::content::Content;
 use spandojo::store::Store;
 
 mod members;
+mod sim_cli;
 
 #[derive(Parser)]
 #[command(
@@ -41,6 +42,18 @@ enum Command {
     /// Manage invite codes from the shell.
     #[command(subcommand)]
     Invite(InviteCommand),
+    /// The trace simulator: list scenarios, generate traces.
+    #[command(subcommand)]
+    Sim(sim_cli::SimCommand),
+    /// Explain a W3C traceparent header (exit 0 when valid, 1 with the reason when not).
+    Traceparent {
+        /// The header value, e.g. 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01.
+        #[arg(allow_hyphen_values = true)]
+        header: String,
+        /// A tracestate header to check too.
+        #[arg(long, allow_hyphen_values = true)]
+        tracestate: Option<String>,
+    },
     /// Write a consistent copy of the database to FILE (safe while serving).
     Backup {
         /// Where to write the copy; must not exist yet.
@@ -137,6 +150,10 @@ fn main() -> ExitCode {
         Command::Backup { file, data } => backup(&file, data),
         Command::User(command) => members::user(command),
         Command::Invite(command) => members::invite(command),
+        Command::Sim(command) => sim_cli::run(command),
+        Command::Traceparent { header, tracestate } => {
+            sim_cli::traceparent(&header, tracestate.as_deref())
+        }
     };
     match result {
         Ok(code) => code,

@@ -22,8 +22,14 @@ mod practice;
 mod progress;
 mod quiz;
 mod quiz_view;
+pub mod render;
 mod security;
 pub mod session;
+pub mod sim;
+mod sim_gallery;
+pub mod sim_page;
+mod sim_upload;
+mod tools;
 
 use std::sync::Arc;
 
@@ -48,10 +54,13 @@ pub const IMPORT_PATH: &str = "/notes/import";
 /// Largest upload to [`IMPORT_PATH`].
 pub const MAX_IMPORT_BYTES: usize = 10 * 1024 * 1024;
 
-/// The body limit for a request path.
+/// The body limit for a request path: 1 MiB, except the notes import and
+/// the trace upload, which have matching route-level `DefaultBodyLimit`s.
 pub fn body_limit(path: &str) -> usize {
     if path == IMPORT_PATH {
         MAX_IMPORT_BYTES
+    } else if path == sim_upload::UPLOAD_PATH {
+        sim_upload::MAX_UPLOAD_BODY
     } else {
         MAX_BODY_BYTES
     }
@@ -116,6 +125,9 @@ pub fn router(state: AppState) -> Router {
         .merge(quiz::router())
         .merge(progress::router())
         .merge(notes::router())
+        .merge(sim::router())
+        .merge(sim_upload::router())
+        .merge(tools::router())
         .merge(assets::router())
         .fallback(|| async { AppError::NotFound })
         .layer(middleware::from_fn_with_state(state.clone(), session::load))

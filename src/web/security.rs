@@ -37,8 +37,9 @@ pub async fn headers(request: Request, next: Next) -> Response {
 
 /// Refuses a request whose declared body is over the limit with a 413 page,
 /// before any handler reads it. The limit is 1 MiB except for the notes
-/// import ([`super::body_limit`]). Bodies without a length are capped by
-/// `DefaultBodyLimit` in the extractors (raised on the import route only).
+/// import and the trace upload ([`super::body_limit`]). Bodies without a
+/// length are capped by `DefaultBodyLimit` in the extractors (raised on
+/// those two routes only).
 pub async fn limit_body(request: Request, next: Next) -> Response {
     let limit = body_limit(request.uri().path());
     let declared = request
@@ -50,4 +51,19 @@ pub async fn limit_body(request: Request, next: Next) -> Response {
         return AppError::PayloadTooLarge.into_response();
     }
     next.run(request).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use crate::web::MAX_BODY_BYTES;
+
+    #[test]
+    fn only_uploads_and_imports_may_send_more() {
+        assert_eq!(body_limit("/login"), MAX_BODY_BYTES);
+        assert_eq!(body_limit("/sim/upload/x"), MAX_BODY_BYTES);
+        assert!(body_limit("/sim/upload") > 10 * 1024 * 1024);
+        assert!(body_limit("/notes/import") >= 10 * 1024 * 1024);
+    }
 }

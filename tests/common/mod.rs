@@ -267,6 +267,21 @@ impl Client<'_> {
         reply
     }
 
+    /// POST a `multipart/form-data` body (see [`multipart`]) with cookies.
+    pub async fn post_multipart(&mut self, path: &str, body: (String, Vec<u8>)) -> Reply {
+        let (content_type, bytes) = body;
+        let request = Request::post(path)
+            .header(header::HOST, "localhost")
+            .header(header::COOKIE, self.cookie_header())
+            .header(header::CONTENT_TYPE, content_type)
+            .header(header::CONTENT_LENGTH, bytes.len())
+            .body(Body::from(bytes))
+            .expect("request");
+        let reply = self.app.send(request).await;
+        self.keep_cookies(&reply);
+        reply
+    }
+
     /// Logs in through the form.
     pub async fn login(&mut self, username: &str, password: &str) -> Reply {
         self.post("/login", &[("username", username), ("password", password)])
@@ -287,4 +302,31 @@ pub fn encode(s: &str) -> String {
         }
     }
     out
+}
+
+/// A `multipart/form-data` body: text `fields`, then a file field named
+/// `file` when given. Returns (content type, body).
+pub fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
+    const BOUNDARY: &str = "spandojo-test-boundary-7f3a";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    if let Some((file_name, bytes)) = file {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/json\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={BOUNDARY}"), body)
 }

@@ -1,0 +1,142 @@
+//! Everything the views need to know about one trace, computed once:
+//! tree structure, depths, self time, the critical path and errors.
+
+use crate::sim::{self, ServiceLatency, Trace};
+
+use super::scale::Axis;
+
+/// A trace with its analysis, shared by every view of one page.
+pub struct TraceModel<'a> {
+    /// The trace.
+    pub trace: &'a Trace,
+    /// Children of each span, in trace order.
+    pub children: Vec<Vec<usize>>,
+    /// Depth of each span below its root (roots are 0).
+    pub depth: Vec<usize>,
+    /// Number of descendants of each span.
+    pub descendants: Vec<usize>,
+    /// Root of each span's tree.
+    pub root_of: Vec<usize>,
+    /// Root spans, in trace order.
+    pub roots: Vec<usize>,
+    /// Self time of each span.
+    pub self_ns: Vec<u64>,
+    /// Critical-path segments `(start, end)` of each span (empty: not on the path).
+    pub critical: Vec<Vec<(u64, u64)>>,
+    /// Earliest start.
+    pub t0: u64,
+    /// Latest end.
+    pub t1: u64,
+    /// Time axis for the whole trace.
+    pub axis: Axis,
+    /// Where the errors started, if any span failed.
+    pub error_origin: Option<usize>,
+    /// Spans with error status.
+    pub error_count: usize,
+    /// Per-service attribution.
+    pub breakdown: Vec<ServiceLatency>,
+}
+
+impl<'a> TraceModel<'a> {
+    /// Analyses `trace`.
+    pub fn new(trace: &'a Trace) -> TraceModel<'a> {
+        let n = trace.spans.len();
+        let children = trace.children();
+        let mut depth = vec![0usize; n];
+        let mut root_of: Vec<usize> = (0..n).collect();
+        for (i, s) in trace.spans.iter().enumerate() {
+            if let Some(p) = s.parent.filter(|&p| p < i) {
+                depth[i] = depth[p] + 1;
+                root_of[i] = root_of[p];
+            }
+        }
+        let mut descendants = vec![0usize; n];
+        for i in (0..n).rev() {
+            if let Some(p) = trace.spans[i].parent.filter(|&p| p < i) {
+                descendants[p] += descendants[i] + 1;
+            }
+        }
+        let roots = sim::roots(trace);
+        let mut critical = vec![Vec::new(); n];
+        for &r in &roots {
+            for seg in sim::critical_path(trace, r) {
+                if let Some(c) = critical.get_mut(seg.span) {
+                    c.push((seg.start_ns, seg.end_ns));
+                }
+            }
+        }
+        let (t0, t1) = trace.time_range();
+        TraceModel {
+            trace,
+            children,
+            depth,
+            descendants,
+            root_of,
+            roots,
+            self_ns: sim::self_time_ns(trace),
+            critical,
+            t0,
+            t1,
+            axis: Axis::for_duration(t1.saturating_sub(t0)),
+            error_origin: sim::error_origin(trace),
+            error_count: trace.spans.iter().filter(|s| s.status.is_error()).count(),
+            breakdown: sim::service_breakdown(trace),
+        }
+    }
+
+    /// Number of spans.
+    pub fn len(&self) -> usize {
+        self.trace.spans.len()
+    }
+
+    /// True for a trace without spans.
+    pub fn is_empty(&self) -> bool {
+        self.trace.spans.is_empty()
+    }
+
+    /// Whole trace duration.
+    pub fn duration_ns(&self) -> u64 {
+        self.t1.saturating_sub(self.t0)
+    }
+
+    /// Name of a span's service.
+    pub fn service_name(&self, span: usize) -> &str {
+        self.trace
+            .spans
+            .get(span)
+            .and_then(|s| self.trace.services.get(s.service))
+            .map_or("?", |s| &s.name)
+    }
+
+    /// True when any part of the span is on the critical path.
+    pub fn is_critical(&self, span: usize) -> bool {
+        self.critical.get(span).is_some_and(|c| !c.is_empty())
+    }
+
+    /// Time the span spends on the critical path.
+    pub fn critical_ns(&self, span: usize) -> u64 {
+        self.critical
+            .get(span)
+            .map_or(0, |c| c.iter().map(|(a, b)| b - a).sum())
+    }
+
+    /// Index of the span with this id (the first, when a broken trace
+    /// repeats an id under another trace id).
+    pub fn find(&self, span_id: &[u8; 8]) -> Option<usize> {
+        self.trace.spans.iter().position(|s| &s.span_id == span_id)
+    }
+
+    /// Deepest span depth.
+    pub fn max_depth(&self) -> usize {
+        self.depth.iter().copied().max().unwrap_or(0)
+    }
+
+    /// How many spans sit at each depth.
+    pub fn per_depth(&self) -> Vec<usize> {
+        let mut out = vec![0usize; self.max_depth() + 1];
+        for &d in &self.depth {
+            out[d] += 1;
+        }
+        out
+    }
+}

@@ -1,0 +1,162 @@
+//! The simulator's command line: `sim list`, `sim trace`, `traceparent`.
+
+use std::process::{Command, Output};
+
+fn spandojo(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_spandojo"))
+        .args(args)
+        .output()
+        .expect("runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn sim_list_names_every_scenario() {
+    let o = spandojo(&["sim", "list"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(out.lines().count(), 6);
+    for name in [
+        "async-orders",
+        "broken-propagation",
+        "checkout",
+        "large-estate",
+        "retry-storm",
+        "study-sheet",
+    ] {
+        assert!(out.lines().any(|l| l.starts_with(name)), "{name}: {out}");
+    }
+    assert!(out.contains("520 services"));
+}
+
+#[test]
+fn sim_trace_prints_a_tree_or_json_deterministically() {
+    let o = spandojo(&["sim", "trace", "--scenario", "study-sheet", "--seed", "2"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let tree = String::from_utf8_lossy(&o.stdout);
+    assert!(tree.starts_with("trace "), "{tree}");
+    assert!(tree.contains("frontend: GET /shop"));
+
+    for format in ["otlp-json", "jaeger-json"] {
+        let args = [
+            "sim",
+            "trace",
+            "--scenario",
+            "checkout",
+            "--seed",
+            "7",
+            "--format",
+            format,
+        ];
+        let a = spandojo(&args);
+        let b = spandojo(&args);
+        assert!(a.status.success(), "{}", stderr(&a));
+        assert_eq!(a.stdout, b.stdout, "{format}: same seed, same bytes");
+        let text = String::from_utf8_lossy(&a.stdout);
+        let parsed = match format {
+            "otlp-json" => spandojo::sim::from_otlp_json(&text),
+            _ => spandojo::sim::from_jaeger_json(&text),
+        };
+        assert!(parsed.is_ok(), "{format}: {parsed:?}");
+        let other = spandojo(&[
+            "sim",
+            "trace",
+            "--scenario",
+            "checkout",
+            "--seed",
+            "8",
+            "--format",
+            format,
+        ]);
+        assert_ne!(a.stdout, other.stdout, "another seed, another trace");
+    }
+    let o = spandojo(&[
+        "sim",
+        "trace",
+        "--scenario",
+        "large-estate",
+        "--seed",
+        "1",
+        "--spans",
+        "10000",
+        "--format",
+        "otlp-json",
+    ]);
+    assert!(o.status.success());
+    let t = spandojo::sim::from_otlp_json(&String::from_utf8_lossy(&o.stdout)).expect("valid");
+    assert!(t.spans.len() >= 10_000);
+}
+
+#[test]
+fn sim_trace_refuses_bad_input_in_one_line() {
+    for (args, says) in [
+        (vec!["--scenario", "nope"], "unknown scenario \"nope\""),
+        (
+            vec!["--scenario", "checkout", "--seed", "x"],
+            "--seed must be",
+        ),
+        (
+            vec!["--scenario", "checkout", "--format", "yaml"],
+            "--format must be",
+        ),
+        (
+            vec!["--scenario", "checkout", "--spans", "999999999"],
+            "--spans must be",
+        ),
+    ] {
+        let mut all = vec!["sim", "trace"];
+        all.extend(args);
+        let o = spandojo(&all);
+        assert_eq!(o.status.code(), Some(1), "{all:?}");
+        let err = stderr(&o);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(says), "{err}");
+        assert!(o.stdout.is_empty());
+    }
+}
+
+#[test]
+fn traceparent_exits_0_when_valid_and_1_with_the_reason() {
+    let valid = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let o = spandojo(&["traceparent", valid]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("trace-id     4bf92f3577b34da6a3ce929d0e0e4736"),
+        "{out}"
+    );
+    assert!(out.contains("sampled (0x01) is set"));
+
+    let o = spandojo(&["traceparent", valid, "--tracestate", "rojo=1,congo=2"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("tracestate is valid: 2 members"));
+
+    for (args, says) in [
+        (
+            vec!["ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"],
+            "invalid traceparent: version ff is forbidden",
+        ),
+        (
+            vec!["00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01"],
+            "invalid traceparent: parent-id is all zeros",
+        ),
+        (
+            vec!["-1"],
+            "invalid traceparent: version: '-' at position 1 is not a hex digit",
+        ),
+        (
+            vec![valid, "--tracestate", "Bad=1"],
+            "invalid tracestate: member 1",
+        ),
+    ] {
+        let mut all = vec!["traceparent"];
+        all.extend(args);
+        let o = spandojo(&all);
+        assert_eq!(o.status.code(), Some(1), "{all:?}");
+        assert!(stderr(&o).contains(says), "{}", stderr(&o));
+        assert!(o.stdout.is_empty(), "nothing printed for invalid input");
+    }
+}
