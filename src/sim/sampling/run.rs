@@ -1,0 +1,163 @@
+//! A lab run: stream the population once, evaluate every strategy on each
+//! trace as it goes, and report.
+
+use super::head::HeadSampler;
+use super::histogram::Histogram;
+use super::outcome::{Facts, Tally};
+use super::population::{LeanTrace, Population};
+use super::report::{LabReport, Totals, q_ms, strategy_report};
+use super::spec::{Strategy, StrategyKind, TailSpec};
+use super::tail::Flight;
+use crate::sim::topology::Scenario;
+
+/// Most traces in one run (the CLI's limit; the web sets a lower one).
+pub const MAX_TRACES: u64 = 1_000_000;
+/// Highest arrival rate, traces per second: spans in flight stay bounded.
+pub const MAX_RATE: f64 = 10_000.0;
+/// Most strategies side by side.
+pub const MAX_STRATEGIES: usize = 8;
+/// Longest SLO accepted, milliseconds (one hour).
+pub const MAX_SLO_MS: f64 = 3_600_000.0;
+/// Largest size per span accepted, bytes.
+pub const MAX_BYTES_PER_SPAN: u64 = 1_000_000;
+
+/// The population and accounting parameters of a run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabConfig {
+    /// Number of traces.
+    pub traces: u64,
+    /// Arrival rate, traces per second.
+    pub rate_per_sec: f64,
+    /// Population seed.
+    pub seed: u64,
+    /// A trace longer than this (milliseconds) is slow.
+    pub slo_ms: f64,
+    /// Storage cost of one span, bytes.
+    pub bytes_per_span: u64,
+}
+
+impl LabConfig {
+    /// Checks the bounds; the message says what to change.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.traces == 0 || self.traces > MAX_TRACES {
+            return Err(format!(
+                "the number of traces must be between 1 and {MAX_TRACES}"
+            ));
+        }
+        if !(self.rate_per_sec > 0.0 && self.rate_per_sec <= MAX_RATE) {
+            return Err(format!(
+                "the rate must be above 0 and at most {MAX_RATE} traces per second"
+            ));
+        }
+        if !(self.slo_ms > 0.0 && self.slo_ms <= MAX_SLO_MS) {
+            return Err("the SLO must be above 0 ms and at most one hour".to_string());
+        }
+        if self.bytes_per_span == 0 || self.bytes_per_span > MAX_BYTES_PER_SPAN {
+            return Err(format!(
+                "bytes per span must be between 1 and {MAX_BYTES_PER_SPAN}"
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Runs `strategies` side by side over one population of `sc`.
+pub fn run(sc: &Scenario, cfg: &LabConfig, strategies: &[Strategy]) -> Result<LabReport, String> {
+    cfg.validate()?;
+    if strategies.is_empty() || strategies.len() > MAX_STRATEGIES {
+        return Err(format!("give between 1 and {MAX_STRATEGIES} strategies"));
+    }
+    let mut pop = Population::new(sc, cfg.seed, cfg.rate_per_sec, cfg.traces);
+    let tm = pop.templates().clone();
+    let mut heads: Vec<(usize, HeadSampler, Tally)> = Vec::new();
+    let mut tails: Vec<(usize, &TailSpec)> = Vec::new();
+    for (i, s) in strategies.iter().enumerate() {
+        match &s.kind {
+            StrategyKind::Head(h) => heads.push((i, HeadSampler::new(h), Tally::default())),
+            StrategyKind::Tail(t) => tails.push((i, t)),
+        }
+    }
+    let tail_specs: Vec<&TailSpec> = tails.iter().map(|(_, t)| *t).collect();
+    let mut flight = (!tails.is_empty()).then(|| Flight::new(sc, &tm, &tail_specs));
+    let slo_ns = (cfg.slo_ms * 1e6) as u64;
+    let mut truth = Histogram::new();
+    let (mut spans, mut errors, mut slow) = (0u64, 0u64, 0u64);
+    let mut trace = LeanTrace::default();
+    let mut groups = Vec::new();
+    while pop.next_into(&mut trace) {
+        let mut start = u64::MAX;
+        let mut end = 0;
+        let mut error = false;
+        for s in &trace.spans {
+            start = start.min(s.start_ns);
+            end = end.max(s.end_ns);
+            error |= s.is_error();
+        }
+        let d = end.saturating_sub(start);
+        let facts = Facts {
+            index: trace.index,
+            seed: trace.seed,
+            spans: trace.spans.len() as u32,
+            error,
+            slow: d > slo_ns,
+        };
+        truth.add(d, 1.0);
+        spans += trace.spans.len() as u64;
+        errors += u64::from(error);
+        slow += u64::from(facts.slow);
+        for (_, h, tally) in heads.iter_mut() {
+            let o = h.evaluate(&trace, &mut groups);
+            tally.record(&facts, &o);
+        }
+        if let Some(f) = flight.as_mut() {
+            f.advance(trace.start_ns);
+            f.add(&trace, facts);
+        }
+    }
+    let q = |x| q_ms(&truth, x).unwrap_or(0.0);
+    let totals = Totals {
+        traces: cfg.traces,
+        spans,
+        errors,
+        slow,
+        bytes_per_span: cfg.bytes_per_span,
+        truth: [q(0.5), q(0.95), q(0.99)],
+    };
+    let mut out: Vec<Option<super::report::StrategyReport>> = vec![None; strategies.len()];
+    for (i, h, tally) in &heads {
+        let mut r = strategy_report(&strategies[*i].name, "head", tally, &totals, None);
+        r.tracestate = h.tracestate.clone();
+        r.adjusted_count = Some(h.weight());
+        out[*i] = Some(r);
+    }
+    if let Some(mut f) = flight {
+        f.finish();
+        for (j, (i, spec)) in tails.iter().enumerate() {
+            let c = &f.procs[j].counters;
+            let tally = &f.records.tallies[j];
+            let tail = Some((c, spec.decision_wait_ns, spec.num_traces));
+            out[*i] = Some(strategy_report(
+                &strategies[*i].name,
+                "tail",
+                tally,
+                &totals,
+                tail,
+            ));
+        }
+    }
+    Ok(LabReport {
+        scenario: sc.name.clone(),
+        traces: cfg.traces,
+        spans,
+        seed: cfg.seed,
+        rate_per_sec: cfg.rate_per_sec,
+        slo_ms: cfg.slo_ms,
+        bytes_per_span: cfg.bytes_per_span,
+        error_traces: errors,
+        slow_traces: slow,
+        true_p50_ms: totals.truth[0],
+        true_p95_ms: totals.truth[1],
+        true_p99_ms: totals.truth[2],
+        strategies: out.into_iter().flatten().collect(),
+    })
+}
