@@ -10,6 +10,7 @@ use spandojo::Config;
 use spandojo::content::Content;
 use spandojo::store::Store;
 
+mod lab_cli;
 mod members;
 
 #[derive(Parser)]
@@ -41,6 +42,9 @@ enum Command {
     /// Manage invite codes from the shell.
     #[command(subcommand)]
     Invite(InviteCommand),
+    /// The trace simulator from the shell.
+    #[command(subcommand)]
+    Sim(SimCommand),
     /// Write a consistent copy of the database to FILE (safe while serving).
     Backup {
         /// Where to write the copy; must not exist yet.
@@ -48,6 +52,12 @@ enum Command {
         #[command(flatten)]
         data: DataArgs,
     },
+}
+
+#[derive(Subcommand)]
+enum SimCommand {
+    /// Push one generated population through head and tail samplers side by side.
+    Lab(lab_cli::LabArgs),
 }
 
 #[derive(Subcommand)]
@@ -137,6 +147,7 @@ fn main() -> ExitCode {
         Command::Backup { file, data } => backup(&file, data),
         Command::User(command) => members::user(command),
         Command::Invite(command) => members::invite(command),
+        Command::Sim(SimCommand::Lab(args)) => lab_cli::lab(args),
     };
     match result {
         Ok(code) => code,

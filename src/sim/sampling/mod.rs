@@ -10,18 +10,21 @@
 
 pub mod attrs;
 pub mod consistent;
+pub mod explain;
 pub mod head;
 pub mod histogram;
 pub mod outcome;
 pub mod population;
+pub mod presets;
 pub mod report;
 mod run;
 pub mod spec;
 pub mod tail;
 
 pub use population::{LeanSpan, LeanTrace, Population, trace_seed};
+pub use presets::{PRESETS, Preset, preset};
 pub use report::{LabReport, StrategyReport};
-pub use run::{LabConfig, MAX_RATE, MAX_STRATEGIES, MAX_TRACES, run};
+pub use run::{LabConfig, MAX_RATE, MAX_STRATEGIES, MAX_TRACES, run, suggest_slo_ms};
 pub use spec::{SpecError, Strategy, StrategyKind, parse_head, parse_strategy, parse_tail};
 #[cfg(test)]
 mod tests;

@@ -21,6 +21,8 @@ pub struct Outcome {
     pub max_end: u64,
     /// Adjusted count (1 / inclusion probability) of the kept trace.
     pub weight: f64,
+    /// Some spans were lost from a full tail-sampling buffer.
+    pub lost: bool,
 }
 
 impl Outcome {
@@ -33,6 +35,7 @@ impl Outcome {
             min_start: u64::MAX,
             max_end: 0,
             weight,
+            lost: false,
         }
     }
 
@@ -88,6 +91,7 @@ pub(crate) struct Tally {
     pub(crate) broken: u64,
     pub(crate) error_kept: u64,
     pub(crate) slow_kept: u64,
+    pub(crate) lost: u64,
     /// Observed durations of kept traces, one count each.
     pub(crate) raw: Histogram,
     /// The same, weighted by adjusted count.
@@ -106,6 +110,7 @@ impl Tally {
             error: f.error,
             slow: f.slow,
         };
+        self.lost += u64::from(o.lost);
         if o.kept == 0 {
             push_example(&mut self.dropped_examples, ex);
             return;

@@ -27,6 +27,8 @@ pub struct LabReport {
     pub error_traces: u64,
     /// Traces slower than the SLO.
     pub slow_traces: u64,
+    /// Traces split into several trace ids (a service lost the context).
+    pub split_traces: u64,
     /// True median trace duration.
     pub true_p50_ms: f64,
     /// True 95th percentile.
@@ -68,8 +70,12 @@ pub struct StrategyReport {
     pub broken_traces: u64,
     /// Spans that reached the collector after their trace's decision time.
     pub late_spans: u64,
-    /// Traces evicted from the buffer before a decision (tail).
+    /// Traces with spans evicted from the buffer before a decision (tail).
     pub lost_traces: u64,
+    /// Spans evicted before a decision (tail).
+    pub lost_spans: u64,
+    /// Buffer entries evicted before a decision (tail).
+    pub evicted_entries: u64,
     /// Median duration of kept traces (as the backend sees them).
     pub p50_ms: Option<f64>,
     /// 95th percentile of kept traces.
@@ -158,7 +164,9 @@ pub(crate) fn strategy_report(
         complete_traces: t.complete,
         broken_traces: t.broken,
         late_spans: tail.map_or(0, |c| c.0.late_spans),
-        lost_traces: tail.map_or(0, |c| c.0.lost_traces),
+        lost_traces: t.lost,
+        lost_spans: tail.map_or(0, |c| c.0.lost_spans),
+        evicted_entries: tail.map_or(0, |c| c.0.evicted),
         p50_ms: q_ms(&t.raw, 0.5),
         p95_ms: q_ms(&t.raw, 0.95),
         p99_ms: q_ms(&t.raw, 0.99),

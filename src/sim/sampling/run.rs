@@ -61,6 +61,21 @@ impl LabConfig {
     }
 }
 
+/// A default SLO: the 95th percentile of the first traces of the population
+/// (up to 1,000, fewer for large traces), rounded to two significant digits.
+pub fn suggest_slo_ms(sc: &Scenario, seed: u64) -> f64 {
+    let n = (200_000.0 / sc.expected_spans.max(1.0)).clamp(50.0, 1_000.0) as u64;
+    let mut pop = Population::new(sc, seed, sc.rate_per_sec, n);
+    let mut t = LeanTrace::default();
+    let mut h = Histogram::new();
+    while pop.next_into(&mut t) {
+        h.add(t.duration_ns(), 1.0);
+    }
+    let p95 = h.quantile(0.95).unwrap_or(1_000_000_000) as f64 / 1e6;
+    let magnitude = 10f64.powf(p95.max(1.0).log10().floor() - 1.0);
+    ((p95 / magnitude).round() * magnitude).clamp(1.0, MAX_SLO_MS)
+}
+
 /// Runs `strategies` side by side over one population of `sc`.
 pub fn run(sc: &Scenario, cfg: &LabConfig, strategies: &[Strategy]) -> Result<LabReport, String> {
     cfg.validate()?;
@@ -81,7 +96,7 @@ pub fn run(sc: &Scenario, cfg: &LabConfig, strategies: &[Strategy]) -> Result<La
     let mut flight = (!tails.is_empty()).then(|| Flight::new(sc, &tm, &tail_specs));
     let slo_ns = (cfg.slo_ms * 1e6) as u64;
     let mut truth = Histogram::new();
-    let (mut spans, mut errors, mut slow) = (0u64, 0u64, 0u64);
+    let (mut spans, mut errors, mut slow, mut split) = (0u64, 0u64, 0u64, 0u64);
     let mut trace = LeanTrace::default();
     let mut groups = Vec::new();
     while pop.next_into(&mut trace) {
@@ -105,6 +120,7 @@ pub fn run(sc: &Scenario, cfg: &LabConfig, strategies: &[Strategy]) -> Result<La
         spans += trace.spans.len() as u64;
         errors += u64::from(error);
         slow += u64::from(facts.slow);
+        split += u64::from(trace.trace_ids.len() > 1);
         for (_, h, tally) in heads.iter_mut() {
             let o = h.evaluate(&trace, &mut groups);
             tally.record(&facts, &o);
@@ -155,6 +171,7 @@ pub fn run(sc: &Scenario, cfg: &LabConfig, strategies: &[Strategy]) -> Result<La
         bytes_per_span: cfg.bytes_per_span,
         error_traces: errors,
         slow_traces: slow,
+        split_traces: split,
         true_p50_ms: totals.truth[0],
         true_p95_ms: totals.truth[1],
         true_p99_ms: totals.truth[2],

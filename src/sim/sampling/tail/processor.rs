@@ -40,8 +40,9 @@ struct Entry {
 pub struct Counters {
     /// Spans that arrived after their trace's decision time.
     pub late_spans: u64,
-    /// Entries evicted before their decision.
-    pub lost_traces: u64,
+    /// Entries evicted before their decision (an evicted trace's later
+    /// spans make new entries, so this can exceed the traces).
+    pub evicted: u64,
     /// Spans lost with them.
     pub lost_spans: u64,
     /// Most entries waiting for a decision at once.
@@ -186,9 +187,9 @@ impl Processor {
         if id >= self.next_decide {
             self.next_decide = self.front_id;
             self.pending_spans -= u64::from(e.agg.spans);
-            self.counters.lost_traces += 1;
+            self.counters.evicted += 1;
             self.counters.lost_spans += u64::from(e.agg.spans);
-            rec.settle(e.record, k, &e.agg, None);
+            rec.lose(e.record, k, &e.agg);
         }
     }
 

@@ -57,6 +57,12 @@ impl Records {
         self.facts.len() as u32 - 1
     }
 
+    /// Spans of trace `slot` were evicted under strategy `j` before a decision.
+    pub fn lose(&mut self, slot: u32, j: usize, part: &Agg) {
+        self.acc[slot as usize * self.k + j].out.lost = true;
+        self.settle(slot, j, part, None);
+    }
+
     /// The fate of `part` (spans of trace `slot`) under strategy `j` is
     /// known: kept with adjusted count `kept`, or dropped.
     pub fn settle(&mut self, slot: u32, j: usize, part: &Agg, kept: Option<f64>) {
