@@ -145,6 +145,10 @@ async fn bad_input_is_a_400_with_the_reason() {
         ),
         ("scenario=checkout&traces=100&rate=0&s=ratio%3D0.1", "rate"),
         (
+            "scenario=large-estate&traces=100&rate=1000&s=ratio%3D0.1",
+            "spans per second",
+        ),
+        (
             "scenario=checkout&traces=100&slo_ms=-1&s=ratio%3D0.1",
             "SLO",
         ),
@@ -176,6 +180,25 @@ fn alert(body: &str) -> &str {
         .nth(1)
         .and_then(|s| s.split("</p>").next())
         .unwrap_or("")
+}
+
+#[tokio::test]
+async fn any_trace_of_a_population_opens_in_the_viewer() {
+    let app = TestApp::new();
+    let r = app
+        .get("/sim/lab/trace?scenario=checkout&seed=9&index=1234")
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let seed = spandojo::sim::sampling::trace_seed(9, 1234);
+    assert_eq!(r.location(), format!("/sim/checkout/{seed}"));
+    for q in [
+        "scenario=nope&seed=1&index=1",
+        "scenario=checkout&seed=x&index=1",
+        "scenario=checkout&seed=1&index=-1",
+    ] {
+        let r = app.get(&format!("/sim/lab/trace?{q}")).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{q}");
+    }
 }
 
 #[tokio::test]

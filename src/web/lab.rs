@@ -28,9 +28,44 @@ pub const MAX_WEB_SPANS: f64 = 5_000_000.0;
 /// Strategy fields on the form.
 pub const FORM_STRATEGIES: usize = 4;
 
-/// Routes `/sim/lab`.
+/// Routes `/sim/lab` and `/sim/lab/trace`.
 pub fn router() -> Router<AppState> {
-    Router::new().route("/sim/lab", get(page))
+    Router::new()
+        .route("/sim/lab", get(page))
+        .route("/sim/lab/trace", get(open_trace))
+}
+
+#[derive(serde::Deserialize)]
+struct TraceQuery {
+    scenario: String,
+    seed: String,
+    index: String,
+}
+
+/// Trace `index` of the population with `seed`, in the viewer.
+async fn open_trace(
+    State(state): State<AppState>,
+    axum::extract::Query(q): axum::extract::Query<TraceQuery>,
+) -> Result<Response, AppError> {
+    if state.content.scenarios.get(&q.scenario).is_none() {
+        return Err(AppError::BadRequest(format!(
+            "There is no scenario “{}”.",
+            q.scenario
+        )));
+    }
+    let seed: u64 = number(q.seed.trim(), "seed").map_err(AppError::BadRequest)?;
+    let index: u64 = number(q.index.trim(), "trace number").map_err(AppError::BadRequest)?;
+    if index >= MAX_WEB_TRACES.max(crate::sim::sampling::MAX_TRACES) {
+        return Err(AppError::BadRequest(
+            "That trace number is beyond any population.".into(),
+        ));
+    }
+    let to = format!(
+        "/sim/{}/{}",
+        q.scenario,
+        crate::sim::sampling::trace_seed(seed, index)
+    );
+    Ok(axum::response::Redirect::to(&to).into_response())
 }
 
 /// Runs at most two labs at once; others wait their turn.

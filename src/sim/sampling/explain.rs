@@ -144,7 +144,7 @@ pub fn lesson(r: &LabReport, specs: &[Strategy]) -> String {
             format!("slow traces ({})", share(s.slow_traces_kept, r.slow_traces))
         };
         parts.push(format!(
-            "Head sampling decides before anything has happened, so “{}” kept {seen} about as often as any other ({}): it is cheap and unbiased (its raw p50 of {} ms needs no correction against the true {:.0} ms) but blind to errors and slowness.",
+            "Head sampling decides before anything has happened, so “{}” kept {seen} about as often as any other ({}): it is cheap and unbiased (what it keeps is a fair sample, so its raw p50 of {} ms already estimates the true {:.0} ms) but blind to errors and slowness.",
             s.name,
             share(s.traces_kept, r.traces),
             s.p50_ms.map_or("—".to_string(), |v| format!("{v:.0}")),

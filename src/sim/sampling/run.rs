@@ -14,6 +14,9 @@ use crate::sim::topology::Scenario;
 pub const MAX_TRACES: u64 = 1_000_000;
 /// Highest arrival rate, traces per second: spans in flight stay bounded.
 pub const MAX_RATE: f64 = 10_000.0;
+/// Most spans per second the population may offer (rate × expected spans
+/// per trace): spans in flight to the tail processors stay bounded.
+pub const MAX_SPAN_RATE: f64 = 500_000.0;
 /// Most strategies side by side.
 pub const MAX_STRATEGIES: usize = 8;
 /// Longest SLO accepted, milliseconds (one hour).
@@ -81,6 +84,17 @@ pub fn run(sc: &Scenario, cfg: &LabConfig, strategies: &[Strategy]) -> Result<La
     cfg.validate()?;
     if strategies.is_empty() || strategies.len() > MAX_STRATEGIES {
         return Err(format!("give between 1 and {MAX_STRATEGIES} strategies"));
+    }
+    let per_trace = sc.expected_spans.max(1.0);
+    if cfg.rate_per_sec * per_trace > MAX_SPAN_RATE {
+        return Err(format!(
+            "at {} traces per second {} would send about {:.0} spans per second; the lab \
+             simulates at most {MAX_SPAN_RATE}: use a rate of at most {:.0} traces per second",
+            cfg.rate_per_sec,
+            sc.name,
+            cfg.rate_per_sec * per_trace,
+            (MAX_SPAN_RATE / per_trace).floor()
+        ));
     }
     let mut pop = Population::new(sc, cfg.seed, cfg.rate_per_sec, cfg.traces);
     let tm = pop.templates().clone();

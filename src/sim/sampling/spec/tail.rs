@@ -27,7 +27,7 @@ pub const DEFAULT_DECISION_WAIT_NS: u64 = 30_000_000_000;
 /// Default `num_traces` (the processor's).
 pub const DEFAULT_NUM_TRACES: usize = 50_000;
 /// Largest `num_traces` the lab accepts (memory stays bounded).
-pub const MAX_NUM_TRACES: usize = 200_000;
+pub const MAX_NUM_TRACES: usize = 100_000;
 /// Longest `decision_wait` the lab accepts: 10 minutes.
 pub const MAX_DECISION_WAIT_NS: u64 = 600_000_000_000;
 /// Largest latency threshold accepted: one hour.
