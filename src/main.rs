@@ -10,6 +10,7 @@ use spandojo::Config;
 use spandojo::content::Content;
 use spandojo::store::Store;
 
+mod lab_cli;
 mod members;
 mod sim_cli;
 

@@ -27,6 +27,8 @@ pub enum SimCommand {
     },
     /// Generate one trace and print it as a tree, OTLP JSON or Jaeger JSON.
     Trace(TraceArgs),
+    /// Push one generated population through head and tail samplers side by side.
+    Lab(crate::lab_cli::LabArgs),
 }
 
 /// `spandojo sim trace`.
@@ -53,6 +55,7 @@ pub fn run(command: SimCommand) -> anyhow::Result<ExitCode> {
     match command {
         SimCommand::List { content } => list(&content),
         SimCommand::Trace(args) => trace(args),
+        SimCommand::Lab(args) => crate::lab_cli::lab(args),
     }
 }
 

@@ -12,7 +12,7 @@ use super::rng::{SimRng, fnv1a};
 use super::topology::{Operation, Protocol, Scenario, Step};
 use super::trace::{AttrValue, Event, Link, Span, SpanKind, Status, Trace};
 
-mod attrs;
+pub(crate) mod attrs;
 mod calls;
 
 use attrs::{Keys, grpc_name, keys, op_attrs};

@@ -23,6 +23,7 @@ mod jsonw;
 mod math;
 pub mod render;
 mod rng;
+pub mod sampling;
 mod scenario_build;
 mod scenario_raw;
 #[cfg(test)]

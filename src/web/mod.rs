@@ -12,6 +12,8 @@ pub mod fmt;
 mod form;
 mod group;
 mod home;
+mod lab;
+mod lab_chart;
 mod layout;
 mod lessons;
 mod notes;
@@ -117,6 +119,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(home::router())
         .merge(lessons::router())
+        .merge(lab::router())
         .merge(auth::router())
         .merge(account::router())
         .merge(admin::router())

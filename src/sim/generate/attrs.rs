@@ -6,41 +6,41 @@ use super::super::topology::{Operation, Protocol};
 use super::super::trace::AttrValue;
 
 /// Interned attribute keys and constant values, shared by every trace.
-pub(super) struct Keys {
-    pub http_method: Arc<str>,
-    pub http_route: Arc<str>,
-    pub http_status: Arc<str>,
-    pub url_template: Arc<str>,
-    pub url_full: Arc<str>,
-    pub server_address: Arc<str>,
-    pub server_port: Arc<str>,
-    pub resend_count: Arc<str>,
-    pub retry_attempt: Arc<str>,
-    pub rpc_system: Arc<str>,
-    pub rpc_service: Arc<str>,
-    pub rpc_method: Arc<str>,
-    pub grpc_status: Arc<str>,
-    pub db_system: Arc<str>,
-    pub db_query: Arc<str>,
-    pub db_namespace: Arc<str>,
-    pub db_operation: Arc<str>,
-    pub msg_system: Arc<str>,
-    pub msg_destination: Arc<str>,
-    pub msg_op_type: Arc<str>,
-    pub msg_op_name: Arc<str>,
-    pub error_type: Arc<str>,
-    pub exception: Arc<str>,
-    pub exc_type: Arc<str>,
-    pub exc_message: Arc<str>,
-    pub rounds: Arc<str>,
-    pub send: Arc<str>,
-    pub publish: Arc<str>,
-    pub process: Arc<str>,
-    pub timeout: Arc<str>,
-    pub other: Arc<str>,
+pub(crate) struct Keys {
+    pub(crate) http_method: Arc<str>,
+    pub(crate) http_route: Arc<str>,
+    pub(crate) http_status: Arc<str>,
+    pub(crate) url_template: Arc<str>,
+    pub(crate) url_full: Arc<str>,
+    pub(crate) server_address: Arc<str>,
+    pub(crate) server_port: Arc<str>,
+    pub(crate) resend_count: Arc<str>,
+    pub(crate) retry_attempt: Arc<str>,
+    pub(crate) rpc_system: Arc<str>,
+    pub(crate) rpc_service: Arc<str>,
+    pub(crate) rpc_method: Arc<str>,
+    pub(crate) grpc_status: Arc<str>,
+    pub(crate) db_system: Arc<str>,
+    pub(crate) db_query: Arc<str>,
+    pub(crate) db_namespace: Arc<str>,
+    pub(crate) db_operation: Arc<str>,
+    pub(crate) msg_system: Arc<str>,
+    pub(crate) msg_destination: Arc<str>,
+    pub(crate) msg_op_type: Arc<str>,
+    pub(crate) msg_op_name: Arc<str>,
+    pub(crate) error_type: Arc<str>,
+    pub(crate) exception: Arc<str>,
+    pub(crate) exc_type: Arc<str>,
+    pub(crate) exc_message: Arc<str>,
+    pub(crate) rounds: Arc<str>,
+    pub(crate) send: Arc<str>,
+    pub(crate) publish: Arc<str>,
+    pub(crate) process: Arc<str>,
+    pub(crate) timeout: Arc<str>,
+    pub(crate) other: Arc<str>,
 }
 
-pub(super) fn keys() -> &'static Keys {
+pub(crate) fn keys() -> &'static Keys {
     static KEYS: OnceLock<Keys> = OnceLock::new();
     KEYS.get_or_init(|| {
         let k = |s: &str| Arc::<str>::from(s);
@@ -81,7 +81,7 @@ pub(super) fn keys() -> &'static Keys {
 }
 
 /// gRPC status code names (0-16), used for `error.type`.
-pub(super) fn grpc_name(code: u16) -> &'static str {
+pub(crate) fn grpc_name(code: u16) -> &'static str {
     const NAMES: [&str; 17] = [
         "OK",
         "CANCELLED",
@@ -109,7 +109,7 @@ fn v(s: &Arc<str>) -> AttrValue {
 }
 
 /// Attributes of the operation's own span (server, consumer, internal, local client).
-pub(super) fn op_attrs(k: &Keys, op: &Operation, out: &mut Vec<(Arc<str>, AttrValue)>) {
+pub(crate) fn op_attrs(k: &Keys, op: &Operation, out: &mut Vec<(Arc<str>, AttrValue)>) {
     match &op.protocol {
         Protocol::None => {}
         Protocol::Http {
@@ -167,7 +167,7 @@ pub(super) fn op_attrs(k: &Keys, op: &Operation, out: &mut Vec<(Arc<str>, AttrVa
 }
 
 /// Attributes of the client span that calls `target` in `callee_service`.
-pub(super) fn client_attrs(
+pub(crate) fn client_attrs(
     k: &Keys,
     target: &Operation,
     callee_service: &Arc<str>,
@@ -196,7 +196,7 @@ pub(super) fn client_attrs(
 }
 
 /// Attributes of a producer span publishing to the consumer `target`.
-pub(super) fn producer_attrs(k: &Keys, target: &Operation, out: &mut Vec<(Arc<str>, AttrValue)>) {
+pub(crate) fn producer_attrs(k: &Keys, target: &Operation, out: &mut Vec<(Arc<str>, AttrValue)>) {
     if let Protocol::Messaging {
         system,
         destination,

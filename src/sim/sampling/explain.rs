@@ -1,0 +1,208 @@
+//! Plain-language reading of a lab report: one paragraph on what the
+//! numbers teach, and one sentence per strategy.
+
+use super::report::{LabReport, StrategyReport};
+use super::spec::{HeadSpec, Policy, Strategy, StrategyKind};
+
+fn share(part: u64, whole: u64) -> String {
+    if whole == 0 {
+        "none".to_string()
+    } else {
+        format!("{:.0}%", part as f64 * 100.0 / whole as f64)
+    }
+}
+
+fn off_pct(est: f64, truth: f64) -> f64 {
+    if truth > 0.0 {
+        (est - truth) / truth * 100.0
+    } else {
+        0.0
+    }
+}
+
+fn uses_rate(ps: &[Policy]) -> bool {
+    ps.iter().any(|p| match p {
+        Policy::RateLimiting { .. } | Policy::Composite { .. } => true,
+        Policy::And(s) | Policy::Drop(s) => uses_rate(s),
+        _ => false,
+    })
+}
+
+fn has_probabilistic(s: &Strategy) -> bool {
+    fn any(ps: &[Policy]) -> bool {
+        ps.iter().any(|p| match p {
+            Policy::Probabilistic(_) => true,
+            Policy::And(s) | Policy::Drop(s) => any(s),
+            _ => false,
+        })
+    }
+    matches!(&s.kind, StrategyKind::Tail(t) if any(&t.policies))
+}
+
+fn is_rate_limited(s: &Strategy) -> bool {
+    matches!(&s.kind, StrategyKind::Tail(t) if uses_rate(&t.policies))
+}
+
+fn is_alone(s: &Strategy) -> bool {
+    matches!(s.kind, StrategyKind::Head(HeadSpec::Alone(_)))
+}
+
+/// One sentence on what a strategy's row shows.
+pub fn note(r: &LabReport, spec: &Strategy, s: &StrategyReport) -> String {
+    let errors = if r.error_traces > 0 {
+        format!(
+            "{} of error traces and ",
+            share(s.error_traces_kept, r.error_traces)
+        )
+    } else {
+        String::new()
+    };
+    let mut out = format!(
+        "Kept {} of traces ({} spans), {errors}{} of slow traces.",
+        share(s.traces_kept, r.traces),
+        s.spans_kept,
+        share(s.slow_traces_kept, r.slow_traces),
+    );
+    if s.broken_traces > 0 {
+        let why = if is_alone(spec) {
+            "each service decided alone"
+        } else if s.late_spans > 0 || s.lost_traces > 0 {
+            "late spans or evictions split their decisions"
+        } else if r.split_traces > 0 {
+            "each trace id (a lost traceparent starts a new one) was decided on its own"
+        } else {
+            "their spans were decided apart"
+        };
+        out.push_str(&format!(
+            " {} traces were kept in part: {why}.",
+            s.broken_traces
+        ));
+    }
+    if let (Some(raw), Some(w)) = (s.p50_ms, s.p50_weighted_ms) {
+        let off = off_pct(raw, r.true_p50_ms);
+        if off.abs() >= 5.0 {
+            out.push_str(&format!(
+                " Its raw p50 ({raw:.0} ms) is {off:+.0}% off the true {:.0} ms; weighted: {w:.0} ms.",
+                r.true_p50_ms
+            ));
+        }
+    }
+    if s.late_spans > 0 {
+        out.push_str(&format!(
+            " {} spans arrived after the decision time.",
+            s.late_spans
+        ));
+    }
+    if s.lost_traces > 0 {
+        out.push_str(&format!(
+            " {} traces lost spans to a full buffer before a decision.",
+            s.lost_traces
+        ));
+    }
+    if let (Some(t), Some(sp)) = (s.peak_buffered_traces, s.peak_buffered_spans) {
+        out.push_str(&format!(
+            " The collector held up to {t} traces ({sp} spans) in memory."
+        ));
+    }
+    if let Some(ts) = &s.tracestate {
+        out.push_str(&format!(" Kept spans carry tracestate {ts}."));
+    }
+    out
+}
+
+/// The paragraph: what the numbers of this run teach.
+pub fn lesson(r: &LabReport, specs: &[Strategy]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let rows: Vec<(&Strategy, &StrategyReport)> = specs.iter().zip(&r.strategies).collect();
+    if let (Some(max), Some(min)) = (
+        rows.iter().map(|(_, s)| s.bytes_kept).max(),
+        rows.iter().map(|(_, s)| s.bytes_kept).min(),
+    ) && max > min
+    {
+        parts.push(format!(
+            "Storage follows the spans kept: from {:.1} MB down to {:.1} MB for the same {} requests.",
+            max as f64 / 1e6,
+            min as f64 / 1e6,
+            r.traces
+        ));
+    }
+    let head = rows.iter().find(|(spec, s)| {
+        matches!(spec.kind, StrategyKind::Head(_))
+            && !is_alone(spec)
+            && s.broken_traces == 0
+            && s.traces_kept > 0
+            && s.traces_kept < r.traces
+    });
+    if let Some((_, s)) = head {
+        let seen = if r.error_traces > 0 {
+            format!(
+                "error traces ({}) and slow ones ({})",
+                share(s.error_traces_kept, r.error_traces),
+                share(s.slow_traces_kept, r.slow_traces)
+            )
+        } else {
+            format!("slow traces ({})", share(s.slow_traces_kept, r.slow_traces))
+        };
+        parts.push(format!(
+            "Head sampling decides before anything has happened, so “{}” kept {seen} about as often as any other ({}): it is cheap and unbiased (what it keeps is a fair sample, so its raw p50 of {} ms already estimates the true {:.0} ms) but blind to errors and slowness.",
+            s.name,
+            share(s.traces_kept, r.traces),
+            s.p50_ms.map_or("—".to_string(), |v| format!("{v:.0}")),
+            r.true_p50_ms
+        ));
+    }
+    let calm = |s: &StrategyReport| {
+        s.traces_kept > 0 && s.lost_traces == 0 && s.late_spans == 0 && s.broken_traces == 0
+    };
+    let tails: Vec<&(&Strategy, &StrategyReport)> = rows
+        .iter()
+        .filter(|(spec, s)| {
+            matches!(spec.kind, StrategyKind::Tail(_)) && !is_rate_limited(spec) && calm(s)
+        })
+        .collect();
+    let weighted = tails.iter().find(|(spec, _)| has_probabilistic(spec));
+    if let Some((_, s)) = weighted.or(tails.first()) {
+        let (raw, w) = (s.p50_ms.unwrap_or(0.0), s.p50_weighted_ms.unwrap_or(0.0));
+        let fix = if weighted.is_some() {
+            format!(
+                "counting each kept trace with its adjusted count (1 for the traces its rules select, 1/p for the probabilistic rest) brings it back to {w:.0} ms"
+            )
+        } else {
+            "with no probabilistic policy there is no adjusted count to correct it with".to_string()
+        };
+        let what = if r.error_traces > 0 {
+            format!(
+                "kept {} of error traces and {} of slow ones",
+                share(s.error_traces_kept, r.error_traces),
+                share(s.slow_traces_kept, r.slow_traces)
+            )
+        } else {
+            format!(
+                "kept {} of slow traces",
+                share(s.slow_traces_kept, r.slow_traces)
+            )
+        };
+        parts.push(format!(
+            "Tail sampling sees the whole trace first: “{}” {what}. What it keeps over-represents what its policies select, so its raw p50 is {raw:.0} ms against a true {:.0} ms ({:+.0}%); {fix}.",
+            s.name,
+            r.true_p50_ms,
+            off_pct(raw, r.true_p50_ms)
+        ));
+    }
+    if rows
+        .iter()
+        .any(|(_, s)| s.late_spans > 0 || s.lost_traces > 0)
+    {
+        parts.push("A tail sampler pays in memory and time: it holds every trace for decision_wait, spans that arrive after the decision can only follow it, and a buffer smaller than rate × decision_wait evicts traces before they are decided.".to_string());
+    }
+    if rows.iter().any(|(_, s)| s.broken_traces > 0) {
+        parts.push("Traces break when spans of one request are sampled by different decisions: services deciding alone, or a lost traceparent that starts a new trace id with its own decision.".to_string());
+    }
+    if rows.iter().any(|(spec, _)| is_rate_limited(spec)) {
+        parts.push("Rate limits cap the spans kept per second whatever the traffic, but record no sampling probability, so counts and percentiles from their keeps cannot be re-weighted.".to_string());
+    }
+    if parts.is_empty() {
+        parts.push("Every strategy here keeps all or nothing; add a sampler with a probability to compare.".to_string());
+    }
+    parts.join(" ")
+}

@@ -1,0 +1,194 @@
+//! A lab run: stream the population once, evaluate every strategy on each
+//! trace as it goes, and report.
+
+use super::head::HeadSampler;
+use super::histogram::Histogram;
+use super::outcome::{Facts, Tally};
+use super::population::{LeanTrace, Population};
+use super::report::{LabReport, Totals, q_ms, strategy_report};
+use super::spec::{Strategy, StrategyKind, TailSpec};
+use super::tail::Flight;
+use crate::sim::topology::Scenario;
+
+/// Most traces in one run (the CLI's limit; the web sets a lower one).
+pub const MAX_TRACES: u64 = 1_000_000;
+/// Highest arrival rate, traces per second: spans in flight stay bounded.
+pub const MAX_RATE: f64 = 10_000.0;
+/// Most spans per second the population may offer (rate × expected spans
+/// per trace): spans in flight to the tail processors stay bounded.
+pub const MAX_SPAN_RATE: f64 = 500_000.0;
+/// Most strategies side by side.
+pub const MAX_STRATEGIES: usize = 8;
+/// Longest SLO accepted, milliseconds (one hour).
+pub const MAX_SLO_MS: f64 = 3_600_000.0;
+/// Largest size per span accepted, bytes.
+pub const MAX_BYTES_PER_SPAN: u64 = 1_000_000;
+
+/// The population and accounting parameters of a run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabConfig {
+    /// Number of traces.
+    pub traces: u64,
+    /// Arrival rate, traces per second.
+    pub rate_per_sec: f64,
+    /// Population seed.
+    pub seed: u64,
+    /// A trace longer than this (milliseconds) is slow.
+    pub slo_ms: f64,
+    /// Storage cost of one span, bytes.
+    pub bytes_per_span: u64,
+}
+
+impl LabConfig {
+    /// Checks the bounds; the message says what to change.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.traces == 0 || self.traces > MAX_TRACES {
+            return Err(format!(
+                "the number of traces must be between 1 and {MAX_TRACES}"
+            ));
+        }
+        if !(self.rate_per_sec > 0.0 && self.rate_per_sec <= MAX_RATE) {
+            return Err(format!(
+                "the rate must be above 0 and at most {MAX_RATE} traces per second"
+            ));
+        }
+        if !(self.slo_ms > 0.0 && self.slo_ms <= MAX_SLO_MS) {
+            return Err("the SLO must be above 0 ms and at most one hour".to_string());
+        }
+        if self.bytes_per_span == 0 || self.bytes_per_span > MAX_BYTES_PER_SPAN {
+            return Err(format!(
+                "bytes per span must be between 1 and {MAX_BYTES_PER_SPAN}"
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A default SLO: the 95th percentile of the first traces of the population
+/// (up to 1,000, fewer for large traces), rounded to two significant digits.
+pub fn suggest_slo_ms(sc: &Scenario, seed: u64) -> f64 {
+    let n = (200_000.0 / sc.expected_spans.max(1.0)).clamp(50.0, 1_000.0) as u64;
+    let mut pop = Population::new(sc, seed, sc.rate_per_sec, n);
+    let mut t = LeanTrace::default();
+    let mut h = Histogram::new();
+    while pop.next_into(&mut t) {
+        h.add(t.duration_ns(), 1.0);
+    }
+    let p95 = h.quantile(0.95).unwrap_or(1_000_000_000) as f64 / 1e6;
+    let magnitude = 10f64.powf(p95.max(1.0).log10().floor() - 1.0);
+    ((p95 / magnitude).round() * magnitude).clamp(1.0, MAX_SLO_MS)
+}
+
+/// Runs `strategies` side by side over one population of `sc`.
+pub fn run(sc: &Scenario, cfg: &LabConfig, strategies: &[Strategy]) -> Result<LabReport, String> {
+    cfg.validate()?;
+    if strategies.is_empty() || strategies.len() > MAX_STRATEGIES {
+        return Err(format!("give between 1 and {MAX_STRATEGIES} strategies"));
+    }
+    let per_trace = sc.expected_spans.max(1.0);
+    if cfg.rate_per_sec * per_trace > MAX_SPAN_RATE {
+        return Err(format!(
+            "at {} traces per second {} would send about {:.0} spans per second; the lab \
+             simulates at most {MAX_SPAN_RATE}: use a rate of at most {:.0} traces per second",
+            cfg.rate_per_sec,
+            sc.name,
+            cfg.rate_per_sec * per_trace,
+            (MAX_SPAN_RATE / per_trace).floor()
+        ));
+    }
+    let mut pop = Population::new(sc, cfg.seed, cfg.rate_per_sec, cfg.traces);
+    let tm = pop.templates().clone();
+    let mut heads: Vec<(usize, HeadSampler, Tally)> = Vec::new();
+    let mut tails: Vec<(usize, &TailSpec)> = Vec::new();
+    for (i, s) in strategies.iter().enumerate() {
+        match &s.kind {
+            StrategyKind::Head(h) => heads.push((i, HeadSampler::new(h), Tally::default())),
+            StrategyKind::Tail(t) => tails.push((i, t)),
+        }
+    }
+    let tail_specs: Vec<&TailSpec> = tails.iter().map(|(_, t)| *t).collect();
+    let mut flight = (!tails.is_empty()).then(|| Flight::new(sc, &tm, &tail_specs));
+    let slo_ns = (cfg.slo_ms * 1e6) as u64;
+    let mut truth = Histogram::new();
+    let (mut spans, mut errors, mut slow, mut split) = (0u64, 0u64, 0u64, 0u64);
+    let mut trace = LeanTrace::default();
+    let mut groups = Vec::new();
+    while pop.next_into(&mut trace) {
+        let mut start = u64::MAX;
+        let mut end = 0;
+        let mut error = false;
+        for s in &trace.spans {
+            start = start.min(s.start_ns);
+            end = end.max(s.end_ns);
+            error |= s.is_error();
+        }
+        let d = end.saturating_sub(start);
+        let facts = Facts {
+            index: trace.index,
+            seed: trace.seed,
+            spans: trace.spans.len() as u32,
+            error,
+            slow: d > slo_ns,
+        };
+        truth.add(d, 1.0);
+        spans += trace.spans.len() as u64;
+        errors += u64::from(error);
+        slow += u64::from(facts.slow);
+        split += u64::from(trace.trace_ids.len() > 1);
+        for (_, h, tally) in heads.iter_mut() {
+            let o = h.evaluate(&trace, &mut groups);
+            tally.record(&facts, &o);
+        }
+        if let Some(f) = flight.as_mut() {
+            f.advance(trace.start_ns);
+            f.add(&trace, facts);
+        }
+    }
+    let q = |x| q_ms(&truth, x).unwrap_or(0.0);
+    let totals = Totals {
+        traces: cfg.traces,
+        spans,
+        errors,
+        slow,
+        bytes_per_span: cfg.bytes_per_span,
+        truth: [q(0.5), q(0.95), q(0.99)],
+    };
+    let mut out: Vec<Option<super::report::StrategyReport>> = vec![None; strategies.len()];
+    for (i, h, tally) in &heads {
+        let mut r = strategy_report(&strategies[*i].name, "head", tally, &totals, None);
+        r.tracestate = h.tracestate.clone();
+        r.adjusted_count = Some(h.weight());
+        out[*i] = Some(r);
+    }
+    if let Some(mut f) = flight {
+        f.finish();
+        for (j, (i, spec)) in tails.iter().enumerate() {
+            let c = &f.procs[j].counters;
+            let tally = &f.records.tallies[j];
+            let tail = Some((c, spec.decision_wait_ns, spec.num_traces));
+            out[*i] = Some(strategy_report(
+                &strategies[*i].name,
+                "tail",
+                tally,
+                &totals,
+                tail,
+            ));
+        }
+    }
+    Ok(LabReport {
+        scenario: sc.name.clone(),
+        traces: cfg.traces,
+        spans,
+        seed: cfg.seed,
+        rate_per_sec: cfg.rate_per_sec,
+        slo_ms: cfg.slo_ms,
+        bytes_per_span: cfg.bytes_per_span,
+        error_traces: errors,
+        slow_traces: slow,
+        split_traces: split,
+        true_p50_ms: totals.truth[0],
+        true_p95_ms: totals.truth[1],
+        true_p99_ms: totals.truth[2],
+        strategies: out.into_iter().flatten().collect(),
+    })
+}

@@ -1,0 +1,10 @@
+//! Tail sampling: a model of the Collector's `tail_sampling` processor on
+//! the simulated clock (see [`processor`]), fed by [`flight`].
+
+pub mod flight;
+pub mod policy;
+pub mod predicates;
+pub mod processor;
+pub mod records;
+
+pub use flight::Flight;

@@ -1,0 +1,200 @@
+//! One tail sampling processor on the simulated clock: a circular buffer of
+//! `num_traces` trace entries keyed by trace id, each decided at its first
+//! span's arrival + `decision_wait`. A new trace arriving at a full buffer
+//! evicts the oldest entry; if that one was still waiting, its spans are
+//! lost ("dropped too early"). A span arriving after its trace's decision
+//! follows that decision while the entry is still in the buffer; after the
+//! entry has left, it starts a new entry and a new decision, as in the
+//! processor without a decision cache.
+
+use std::collections::VecDeque;
+
+use super::super::population::{LeanSpan, NO_PARENT, Templates};
+use super::super::spec::{Policy, TailSpec};
+use super::policy::{Agg, Compiled, compile, decide_all};
+use super::predicates::Predicates;
+use super::records::Records;
+use crate::sim::topology::Scenario;
+
+/// No entry yet for a trace id.
+pub const NO_ENTRY: u64 = u64::MAX;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Pending,
+    Sampled,
+    NotSampled,
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    record: u32,
+    h: u64,
+    decision_at: u64,
+    state: State,
+    agg: Agg,
+}
+
+/// Counters a processor reports.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counters {
+    /// Spans that arrived after their trace's decision time.
+    pub late_spans: u64,
+    /// Entries evicted before their decision (an evicted trace's later
+    /// spans make new entries, so this can exceed the traces).
+    pub evicted: u64,
+    /// Spans lost with them.
+    pub lost_spans: u64,
+    /// Most entries waiting for a decision at once.
+    pub peak_traces: u64,
+    /// Most spans held at once.
+    pub peak_spans: u64,
+    /// Decisions made.
+    pub decisions: u64,
+}
+
+/// A processor and its buffer.
+pub struct Processor {
+    policies: Vec<Compiled>,
+    preds: Predicates,
+    wait: u64,
+    cap: usize,
+    entries: VecDeque<Entry>,
+    front_id: u64,
+    next_decide: u64,
+    pending_spans: u64,
+    /// What happened so far.
+    pub counters: Counters,
+}
+
+impl Processor {
+    /// A processor for `spec` over the scenario's templates.
+    pub fn new(sc: &Scenario, tm: &Templates, spec: &TailSpec) -> Processor {
+        let mut attrs: Vec<Policy> = Vec::new();
+        let policies = spec
+            .policies
+            .iter()
+            .map(|p| compile(p, &mut attrs))
+            .collect();
+        Processor {
+            policies,
+            preds: Predicates::new(sc, tm, &attrs),
+            wait: spec.decision_wait_ns,
+            cap: spec.num_traces.max(1),
+            entries: VecDeque::new(),
+            front_id: 0,
+            next_decide: 0,
+            pending_spans: 0,
+            counters: Counters::default(),
+        }
+    }
+
+    /// Decides every waiting entry whose decision time is ≤ `now`.
+    pub fn decide_until(&mut self, now: u64, rec: &mut Records, k: usize) {
+        while self.next_decide < self.front_id + self.entries.len() as u64 {
+            let i = (self.next_decide - self.front_id) as usize;
+            let e = &mut self.entries[i];
+            if e.decision_at > now {
+                break;
+            }
+            let (sampled, weight) = decide_all(&mut self.policies, &e.agg, e.h, e.decision_at);
+            e.state = if sampled {
+                State::Sampled
+            } else {
+                State::NotSampled
+            };
+            self.pending_spans -= u64::from(e.agg.spans);
+            self.counters.decisions += 1;
+            self.next_decide += 1;
+            rec.settle(e.record, k, &e.agg, sampled.then_some(weight));
+        }
+    }
+
+    /// One span arrives at `now`. `entry` is the processor's entry id for
+    /// the span's trace id (updated here), `first_arrival` the arrival of
+    /// that trace id's first span, `h` its probabilistic hash.
+    #[allow(clippy::too_many_arguments)]
+    pub fn arrive(
+        &mut self,
+        sc: &Scenario,
+        tm: &Templates,
+        s: &LeanSpan,
+        entry: &mut u64,
+        first_arrival: u64,
+        h: u64,
+        record: u32,
+        now: u64,
+        rec: &mut Records,
+        k: usize,
+    ) {
+        self.decide_until(now, rec, k);
+        if now >= first_arrival.saturating_add(self.wait) {
+            self.counters.late_spans += 1;
+        }
+        let root = s.parent == NO_PARENT && s.group == 0;
+        let eid = *entry;
+        if eid != NO_ENTRY && eid >= self.front_id {
+            let e = &mut self.entries[(eid - self.front_id) as usize];
+            match e.state {
+                State::Pending => {
+                    let mask = self.preds.mask(sc, tm, s);
+                    e.agg.add(s.start_ns, s.end_ns, s.is_error(), mask, root);
+                    self.pending_spans += 1;
+                    self.counters.peak_spans = self.counters.peak_spans.max(self.pending_spans);
+                }
+                State::Sampled | State::NotSampled => {
+                    let mut one = Agg::EMPTY;
+                    one.add(s.start_ns, s.end_ns, s.is_error(), 0, root);
+                    let kept = (e.state == State::Sampled).then_some(1.0);
+                    rec.settle(record, k, &one, kept);
+                }
+            }
+            return;
+        }
+        if self.entries.len() >= self.cap {
+            self.evict(rec, k);
+        }
+        let mut agg = Agg::EMPTY;
+        agg.add(
+            s.start_ns,
+            s.end_ns,
+            s.is_error(),
+            self.preds.mask(sc, tm, s),
+            root,
+        );
+        *entry = self.front_id + self.entries.len() as u64;
+        self.entries.push_back(Entry {
+            record,
+            h,
+            decision_at: now.saturating_add(self.wait),
+            state: State::Pending,
+            agg,
+        });
+        self.pending_spans += 1;
+        let c = &mut self.counters;
+        c.peak_spans = c.peak_spans.max(self.pending_spans);
+        let waiting = self.front_id + self.entries.len() as u64 - self.next_decide;
+        c.peak_traces = c.peak_traces.max(waiting);
+    }
+
+    /// Removes the oldest entry; a waiting one is lost with its spans.
+    fn evict(&mut self, rec: &mut Records, k: usize) {
+        let Some(e) = self.entries.pop_front() else {
+            return;
+        };
+        let id = self.front_id;
+        self.front_id += 1;
+        if id >= self.next_decide {
+            self.next_decide = self.front_id;
+            self.pending_spans -= u64::from(e.agg.spans);
+            self.counters.evicted += 1;
+            self.counters.lost_spans += u64::from(e.agg.spans);
+            rec.lose(e.record, k, &e.agg);
+        }
+    }
+
+    /// Decides everything still waiting (the end of the stream).
+    pub fn finish(&mut self, rec: &mut Records, k: usize) {
+        self.decide_until(u64::MAX, rec, k);
+    }
+}

@@ -1,0 +1,38 @@
+//! Statistical and behavioural tests of the lab with fixed seeds.
+
+mod head;
+mod tail;
+
+use super::population::Population;
+use super::{LabConfig, LabReport, parse_strategy, run};
+use crate::sim::testutil::scenario;
+
+/// Seed of every test population.
+const SEED: u64 = 7;
+
+/// Runs `specs` over `n` traces of a bundled scenario (SLO 1 s).
+fn lab(name: &str, n: u64, specs: &[&str]) -> LabReport {
+    lab_with(name, n, 1000.0, specs)
+}
+
+fn lab_with(name: &str, n: u64, slo_ms: f64, specs: &[&str]) -> LabReport {
+    let sc = scenario(name);
+    let strategies: Vec<_> = specs
+        .iter()
+        .map(|s| parse_strategy(s).unwrap_or_else(|e| panic!("{s}: {e}")))
+        .collect();
+    let cfg = LabConfig {
+        traces: n,
+        rate_per_sec: sc.rate_per_sec,
+        seed: SEED,
+        slo_ms,
+        bytes_per_span: 500,
+    };
+    run(&sc, &cfg, &strategies).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The same population the lab sees (the scenario is leaked: tests only).
+fn population_of(name: &str, n: u64) -> Population<'static> {
+    let sc = Box::leak(Box::new(scenario(name)));
+    Population::new(sc, SEED, sc.rate_per_sec, n)
+}
