@@ -206,21 +206,7 @@ impl Gen<'_> {
         op_attrs(k, op, &mut attrs);
         let failed = own || dep.is_some();
         let timeout = dep.is_some_and(|d| d.timeout);
-        let code = match &op.protocol {
-            Protocol::Http { .. } => Some(match (own, dep) {
-                (true, _) => op.error_status.unwrap_or(500),
-                (false, Some(_)) if timeout => 504,
-                (false, Some(_)) => 500,
-                _ => 200,
-            }),
-            Protocol::Rpc { .. } => Some(match (own, dep) {
-                (true, _) => op.error_status.unwrap_or(13),
-                (false, Some(_)) if timeout => 4,
-                (false, Some(_)) => 14,
-                _ => 0,
-            }),
-            _ => None,
-        };
+        let code = response_code(op, own, dep.is_some(), timeout);
         match (&op.protocol, code) {
             (Protocol::Http { .. }, Some(c)) => {
                 attrs.push((k.http_status.clone(), AttrValue::Int(i64::from(c))))
@@ -327,3 +313,27 @@ impl Gen<'_> {
 
 #[cfg(test)]
 mod tests;
+
+/// The response code an operation reports: HTTP status or gRPC code, from
+/// its own failure, a failed dependency and whether that was a timeout.
+pub(crate) fn response_code(
+    op: &Operation,
+    own: bool,
+    dep_failed: bool,
+    timeout: bool,
+) -> Option<u16> {
+    let (own_default, timed_out, failed_dep, ok) = match &op.protocol {
+        Protocol::Http { .. } => (500, 504, 500, 200),
+        Protocol::Rpc { .. } => (13, 4, 14, 0),
+        _ => return None,
+    };
+    Some(if own {
+        op.error_status.unwrap_or(own_default)
+    } else if dep_failed && timeout {
+        timed_out
+    } else if dep_failed {
+        failed_dep
+    } else {
+        ok
+    })
+}

@@ -117,18 +117,7 @@ pub fn puzzle_options(p: &Puzzle, chosen: &[usize]) -> Vec<OptionView> {
 
 /// Escapes text for HTML.
 pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    super::render::esc(text)
 }
 
 #[cfg(test)]

@@ -6,9 +6,10 @@
 
 use super::super::super::generate::MAX_SPANS;
 use super::super::super::rng::SimRng;
-use super::super::super::topology::{Call, CallMode, Protocol, Scenario, Step};
+use super::super::super::topology::{Call, CallMode, Scenario, Step};
 use super::templates::Templates;
 use super::{LeanSpan, NO_CODE, NO_PARENT, flags};
+use crate::sim::generate::response_code;
 
 /// Where a new span hangs.
 #[derive(Clone, Copy)]
@@ -116,21 +117,7 @@ impl Lean<'_> {
         let end = t + (self_ns - pre);
         let failed = own || dep.is_some();
         let timeout = dep.is_some_and(|d| d.timeout);
-        let code = match &op.protocol {
-            Protocol::Http { .. } => Some(match (own, dep) {
-                (true, _) => op.error_status.unwrap_or(500),
-                (false, Some(_)) if timeout => 504,
-                (false, Some(_)) => 500,
-                _ => 200,
-            }),
-            Protocol::Rpc { .. } => Some(match (own, dep) {
-                (true, _) => op.error_status.unwrap_or(13),
-                (false, Some(_)) if timeout => 4,
-                (false, Some(_)) => 14,
-                _ => 0,
-            }),
-            _ => None,
-        };
+        let code = response_code(op, own, dep.is_some(), timeout);
         let s = &mut self.spans[idx];
         s.end_ns = end;
         s.code = code.unwrap_or(NO_CODE);
