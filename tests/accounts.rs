@@ -608,7 +608,10 @@ async fn group_page_needs_a_login_and_lists_members() {
     let r = ada.get("/group").await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.contains("@ada") && r.body.contains("@grace"));
-    assert!(r.body.contains("<title>Your group · spandojo</title>"), "a plain title");
+    assert!(
+        r.body.contains("<title>Your group · spandojo</title>"),
+        "a plain title"
+    );
 }
 
 #[tokio::test]

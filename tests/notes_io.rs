@@ -190,6 +190,25 @@ async fn malformed_uploads_are_reported_by_name() {
     let r = import(&mut ada, "empty.zip", b"").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.body.contains("Choose a file"));
+    let r = import(&mut ada, "renamed.zip", b"just some text").await;
+    assert_eq!(
+        r.status,
+        StatusCode::BAD_REQUEST,
+        "a .zip that is not a zip"
+    );
+    assert!(r.body.contains("not a zip archive"), "{}", r.body);
+    let r = import(&mut ada, "broken.md", b"+++\ntitle = \n+++\n").await;
+    assert_eq!(
+        r.status,
+        StatusCode::BAD_REQUEST,
+        "nothing could be imported"
+    );
+    assert!(r.body.contains("<code>broken.md</code>"), "{}", r.body);
+    assert_eq!(
+        app.query_i64("SELECT count(*) FROM notes").await,
+        1,
+        "nothing added"
+    );
 }
 
 #[tokio::test]
@@ -214,7 +233,11 @@ async fn import_has_its_own_size_limit() {
 
     let medium = vec![b'a'; 2 * 1024 * 1024];
     let r = import(&mut ada, "medium.md", &medium).await;
-    assert_eq!(r.status, StatusCode::OK, "2 MiB passes the body limit");
+    assert_eq!(
+        r.status,
+        StatusCode::BAD_REQUEST,
+        "2 MiB passes the body limit (no 413); the oversized note is reported and nothing is imported"
+    );
     assert!(
         r.body.contains("<code>medium.md</code>: larger than"),
         "{}",

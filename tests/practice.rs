@@ -353,6 +353,26 @@ async fn bad_levels_topics_and_ratings() {
         ada.get("/practice/s/abc").await.status,
         StatusCode::BAD_REQUEST
     );
+    for path in [
+        "/practice/s/abc",
+        "/practice/s/1/q/-1",
+        "/practice/s/99999999999999999999",
+    ] {
+        let r = ada.get(path).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{path}");
+        assert!(
+            r.body.contains("<html") && r.body.contains("not valid"),
+            "{path}: a readable page, not axum's text"
+        );
+    }
+    let session = start(&mut ada, "/practice/interview", &[("level", "beginner")]).await;
+    let r = ada
+        .post(
+            &format!("/practice/s/{session}/share"),
+            &[("shared", "yes")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "sharing takes 1 or 0");
 }
 
 #[tokio::test]

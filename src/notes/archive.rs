@@ -133,6 +133,11 @@ pub struct Unpacked {
 /// listed in [`Unpacked::problems`].
 pub fn read_upload(upload_name: &str, bytes: &[u8], now: i64) -> Result<Unpacked, String> {
     if !bytes.starts_with(b"PK") {
+        if upload_name.to_ascii_lowercase().ends_with(".zip") {
+            return Err(format!(
+                "{upload_name} is not a zip archive (it may be damaged); export again and upload that file."
+            ));
+        }
         let mut out = Unpacked::default();
         if bytes.len() as u64 > MAX_FILE_BYTES {
             let msg = format!("larger than {} KiB; skipped", MAX_FILE_BYTES / 1024);

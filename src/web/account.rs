@@ -1,14 +1,15 @@
 //! The member's own account: display name, password, sessions, deletion.
 
+use crate::web::extract::Query;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::form::Form;
+use super::extract::{Form, flag};
 use super::layout::{Ctx, render};
 use super::session::{self, Member, now};
 use super::{AppError, AppState};
@@ -272,11 +273,7 @@ async fn leaderboard(
     member: Member,
     Form(form): Form<LeaderboardForm>,
 ) -> Result<Response, AppError> {
-    let on = match form.on.as_str() {
-        "1" => true,
-        "0" => false,
-        _ => return Err(AppError::BadRequest("`on` must be 1 or 0.".into())),
-    };
+    let on = flag(&form.on, "on")?;
     let id = member.id;
     state
         .store

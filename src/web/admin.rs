@@ -1,14 +1,15 @@
 //! The admin page: members, invites, admin rights.
 
+use crate::web::extract::{Path, Query};
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::form::Form;
+use super::extract::{Form, flag};
 use super::layout::{Ctx, render};
 use super::session::{Admin, now};
 use super::{AppError, AppState, fmt};
@@ -269,11 +270,7 @@ async fn set_admin(
     Path(id): Path<i64>,
     Form(form): Form<AdminForm>,
 ) -> Result<Response, AppError> {
-    let make_admin = match form.admin.as_str() {
-        "1" => true,
-        "0" => false,
-        _ => return Err(AppError::BadRequest("`admin` must be 1 or 0.".into())),
-    };
+    let make_admin = flag(&form.admin, "admin")?;
     match state
         .store
         .call(move |c| users::set_admin(c, id, make_admin))

@@ -1,7 +1,7 @@
 //! Static assets (CSS, JS, icons) embedded in the binary.
 
+use crate::web::extract::Path;
 use axum::Router;
-use axum::extract::Path;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;

@@ -1,14 +1,15 @@
 //! Joining and signing in: `/setup`, `/register`, `/login`, `/logout`.
 
+use crate::web::extract::Query;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::form::Form;
+use super::extract::Form;
 use super::layout::{Ctx, render};
 use super::session::{self, ClientAddr, MaybeMember, now, safe_next};
 use super::{AppError, AppState};

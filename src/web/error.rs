@@ -49,7 +49,7 @@ struct ErrorPage<'a> {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         if let AppError::LoginRequired(next) = &self {
-            return Redirect::to(&format!("/login?next={}", super::form::urlencode(next)))
+            return Redirect::to(&format!("/login?next={}", super::extract::urlencode(next)))
                 .into_response();
         }
         let retry_after = match &self {

@@ -2,9 +2,10 @@
 
 use std::sync::Arc;
 
+use crate::web::extract::Path;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Html;
 use axum::routing::get;
 

@@ -2,9 +2,10 @@
 //! `notes_edit`; trash, sharing, history and search in `notes_manage`;
 //! export and import in `notes_io`.
 
+use crate::web::extract::{Path, Query};
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;

@@ -1,15 +1,16 @@
 //! The note editor: a new note (from the study template or blank, maybe
 //! attached to a lesson or question), editing, saving and previewing.
 
+use crate::web::extract::{Path, Query};
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::form::Form;
+use super::extract::Form;
 use super::layout::{Ctx, render};
 use super::notes::note_id;
 use super::session::{Member, now};

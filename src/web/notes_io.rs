@@ -1,10 +1,11 @@
 //! Notes: export (all as a zip of Markdown files, one as `.md`) and import
 //! of the same files. Import is the one route with a larger body limit.
 
+use crate::web::extract::Path;
 use askama::Template;
 use axum::Router;
 use axum::extract::multipart::{MultipartError, MultipartRejection};
-use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -190,9 +191,14 @@ async fn import(
             Ok((imported, duplicates))
         })
         .await?;
+    let status = if imported.is_empty() && duplicates.is_empty() && !unpacked.problems.is_empty() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
     page.done = true;
     page.imported = imported;
     page.duplicates = duplicates;
     page.problems = unpacked.problems;
-    Ok(render(&page)?.into_response())
+    Ok((status, render(&page)?).into_response())
 }

@@ -1,14 +1,15 @@
 //! Notes: the trash, sharing with the group, the history of versions and
 //! full-text search.
 
+use crate::web::extract::{Path, Query};
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::form::Form;
+use super::extract::{Form, flag};
 use super::layout::{Ctx, render};
 use super::notes::{NoteRow, note_id, rows};
 use super::session::{Member, now};
@@ -136,11 +137,7 @@ async fn share(
     Path(raw): Path<String>,
     Form(form): Form<ShareForm>,
 ) -> Result<Response, AppError> {
-    let on = match form.shared.as_str() {
-        "1" => true,
-        "0" => false,
-        _ => return Err(AppError::BadRequest("`shared` must be 1 or 0.".into())),
-    };
+    let on = flag(&form.shared, "shared")?;
     let (id, owner) = (note_id(&raw)?, member.id);
     if !state
         .store

@@ -2,14 +2,15 @@
 
 use std::collections::HashMap;
 
+use crate::web::extract::{Path, Query};
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
-use super::form::Form;
+use super::extract::Form;
 use super::layout::{Ctx, render};
 use super::session::{Member, now};
 use super::{AppError, AppState};

@@ -3,16 +3,17 @@
 
 use std::sync::Arc;
 
+use crate::web::extract::Path;
 use askama::Template;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, RawForm, State};
+use axum::extract::{RawForm, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::form::Form;
+use super::extract::Form;
 use super::layout::{Ctx, render};
 use super::quiz_view::{
     LessonLink, OptionView, chosen_options, elapsed_text, lesson_links, make_puzzle, options,
@@ -615,7 +616,7 @@ async fn share(
     Path(id): Path<i64>,
     Form(form): Form<ShareForm>,
 ) -> Result<Response, AppError> {
-    let shared = form.shared == "1";
+    let shared = super::extract::flag(&form.shared, "shared")?;
     let user = member.id;
     if !state
         .store

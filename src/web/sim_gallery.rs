@@ -1,8 +1,9 @@
 //! The simulator's gallery (`/sim`) and a scenario's page (`/sim/{scenario}`):
 //! descriptions, faults, the topology as a service graph, and sample seeds.
 
+use crate::web::extract::Path;
 use askama::Template;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use super::layout::{Ctx, render};

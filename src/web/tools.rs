@@ -98,11 +98,11 @@ const EXAMPLES: &[(&str, &str, &str)] = &[
 fn example_href(tp: &str, ts: &str) -> String {
     let mut href = format!(
         "/tools/traceparent?traceparent={}",
-        super::form::urlencode(tp)
+        super::extract::urlencode(tp)
     );
     if !ts.is_empty() {
         href.push_str("&tracestate=");
-        href.push_str(&super::form::urlencode(ts));
+        href.push_str(&super::extract::urlencode(ts));
     }
     href
 }

@@ -125,7 +125,10 @@ pub fn span_detail(model: &TraceModel, i: usize, mode: &DetailMode) -> String {
         out.push_str(r#"<h4>Propagated <code>traceparent</code></h4><p><code class="tp">"#);
         push_esc(&mut out, &truncate(tp, 200));
         out.push_str(r#"</code> <a href="/tools/traceparent?traceparent="#);
-        push_esc(&mut out, &crate::web::form::urlencode(&truncate(tp, 200)));
+        push_esc(
+            &mut out,
+            &crate::web::extract::urlencode(&truncate(tp, 200)),
+        );
         out.push_str(r#"">explain</a></p><p class="meta">The header the inbound request carried: its parent-id is the span id of the caller's "#);
         out.push_str(if s.kind == crate::sim::SpanKind::Consumer {
             "producer span (the message carried it)."
