@@ -1,8 +1,6 @@
 //! The study group page: members, their progress per level, streaks, a
 //! weekly leaderboard, shared interviews and shared notes.
 
-use std::collections::HashMap;
-
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
@@ -10,6 +8,7 @@ use axum::response::Html;
 use axum::routing::get;
 
 use super::layout::{Ctx, render};
+use super::practice::Tally;
 use super::session::{Member, now};
 use super::{AppError, AppState, fmt};
 use crate::content::Level;
@@ -83,25 +82,13 @@ async fn show(
         })
         .await?;
     let content = &state.content;
-    let totals: HashMap<Level, usize> = Level::ALL
-        .iter()
-        .map(|&l| (l, content.questions.iter().filter(|q| q.level == l).count()))
-        .collect();
-    let mut per: HashMap<(i64, Level), LevelProgress> = HashMap::new();
-    for r in &records {
-        if let Some(q) = content.question(&r.question_id) {
-            per.entry((r.user_id, q.level))
-                .or_default()
-                .add_record(r.graded, r.right);
-        }
-    }
-    for (user, qid, stability) in &cards {
-        if let Some(q) = content.question(qid) {
-            per.entry((*user, q.level))
-                .or_default()
-                .add_card(*stability);
-        }
-    }
+    let tally = Tally::new(
+        content,
+        &records,
+        cards
+            .iter()
+            .map(|(user, id, stability)| (*user, id.as_str(), *stability)),
+    );
     let today = now().div_euclid(86_400);
     let members = members
         .into_iter()
@@ -112,14 +99,7 @@ async fn show(
                 .map(|(_, d, _)| *d)
                 .collect();
             GroupMember {
-                levels: Level::ALL
-                    .iter()
-                    .map(|&l| {
-                        let mut p = per.remove(&(u.id, l)).unwrap_or_default();
-                        p.total = totals.get(&l).copied().unwrap_or(0);
-                        p
-                    })
-                    .collect(),
+                levels: Level::ALL.iter().map(|&l| tally.get(u.id, l)).collect(),
                 streaks: streaks(&days, today),
                 display_name: u.display_name,
                 username: u.username,

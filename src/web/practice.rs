@@ -14,11 +14,12 @@ use super::extract::Form;
 use super::layout::{Ctx, render};
 use super::session::{Member, now};
 use super::{AppError, AppState};
-use crate::content::{Level, questions::TOPICS};
+use crate::content::{Content, Level, questions::TOPICS};
 use crate::practice::plan::{Candidate, CardInfo, interview_levels, plan_session};
 use crate::practice::stats::LevelProgress;
 use crate::practice::{INTERVIEW_SIZE, REVIEW_SIZE, SESSION_SIZE};
 use crate::store::practice::Mode;
+use crate::store::progress::QuestionRecord;
 use crate::store::{cards, practice, progress};
 
 /// Routes that start sessions.
@@ -48,6 +49,49 @@ fn parse_topic(topic: Option<&str>) -> Result<Option<String>, AppError> {
     }
 }
 
+/// Progress per member and level, from per-question records and card
+/// stabilities; questions no longer in the bank are ignored.
+pub struct Tally {
+    per: HashMap<(i64, Level), LevelProgress>,
+    totals: HashMap<Level, usize>,
+}
+
+impl Tally {
+    /// Tallies `records` and `(member, question, stability)` cards.
+    pub fn new<'a>(
+        content: &Content,
+        records: &[QuestionRecord],
+        cards: impl IntoIterator<Item = (i64, &'a str, f64)>,
+    ) -> Tally {
+        let totals = Level::ALL
+            .iter()
+            .map(|&l| (l, content.questions.iter().filter(|q| q.level == l).count()))
+            .collect();
+        let mut per: HashMap<(i64, Level), LevelProgress> = HashMap::new();
+        for r in records {
+            if let Some(q) = content.question(&r.question_id) {
+                per.entry((r.user_id, q.level))
+                    .or_default()
+                    .add_record(r.graded, r.right);
+            }
+        }
+        for (user, id, stability) in cards {
+            if let Some(q) = content.question(id) {
+                per.entry((user, q.level)).or_default().add_card(stability);
+            }
+        }
+        Tally { per, totals }
+    }
+
+    /// One member's progress on one level, with the level's question count.
+    pub fn get(&self, user: i64, level: Level) -> LevelProgress {
+        LevelProgress {
+            total: self.totals.get(&level).copied().unwrap_or(0),
+            ..self.per.get(&(user, level)).copied().unwrap_or_default()
+        }
+    }
+}
+
 /// Per-level progress of one member.
 pub async fn level_progress(
     state: &AppState,
@@ -57,32 +101,17 @@ pub async fn level_progress(
         .store
         .call(move |c| Ok((progress::records(c, user_id)?, cards::all(c, user_id)?)))
         .await?;
-    let content = &state.content;
-    let mut out: HashMap<Level, LevelProgress> = Level::ALL
+    let tally = Tally::new(
+        &state.content,
+        &records,
+        all_cards
+            .iter()
+            .map(|(id, card)| (user_id, id.as_str(), card.stability)),
+    );
+    Ok(Level::ALL
         .iter()
-        .map(|&l| {
-            (
-                l,
-                LevelProgress {
-                    total: content.questions.iter().filter(|q| q.level == l).count(),
-                    ..Default::default()
-                },
-            )
-        })
-        .collect();
-    for r in records {
-        if let Some(q) = content.question(&r.question_id) {
-            out.entry(q.level)
-                .or_default()
-                .add_record(r.graded, r.right);
-        }
-    }
-    for (id, card) in all_cards {
-        if let Some(q) = content.question(&id) {
-            out.entry(q.level).or_default().add_card(card.stability);
-        }
-    }
-    Ok(out)
+        .map(|&l| (l, tally.get(user_id, l)))
+        .collect())
 }
 
 struct LevelRow {
