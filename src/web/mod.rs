@@ -23,6 +23,7 @@ mod notes_manage;
 mod practice;
 mod progress;
 mod quiz;
+mod quiz_summary;
 mod quiz_view;
 pub mod render;
 mod security;
@@ -126,6 +127,7 @@ pub fn router(state: AppState) -> Router {
         .merge(group::router())
         .merge(practice::router())
         .merge(quiz::router())
+        .merge(quiz_summary::router())
         .merge(progress::router())
         .merge(notes::router())
         .merge(sim::router())

@@ -27,36 +27,33 @@ use crate::practice::grading::{GradeError, grade_choice, grade_selection, rating
 use crate::practice::puzzles::{Exhibit, Puzzle};
 use crate::practice::schedule;
 use crate::store::practice::{Attempt, Mode, NewAttempt, Session};
-use crate::store::{cards, flags, practice};
+use crate::store::{cards, practice};
 
 /// Longest free-text answer, in characters.
 pub const MAX_ANSWER_CHARS: usize = 20_000;
-/// Longest problem report, in characters.
-pub const MAX_REPORT_CHARS: usize = 1_000;
 
-/// Routes under `/practice/s/{id}` and question reports.
+/// Routes that run a session: `/practice/s/{id}` and its questions.
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/practice/s/{id}", get(resume))
         .route("/practice/s/{id}/q/{pos}", get(show).post(answer))
         .route("/practice/s/{id}/q/{pos}/rate", post(rate))
-        .route("/practice/s/{id}/done", get(done))
-        .route("/practice/s/{id}/share", post(share))
-        .route("/questions/{id}/flag", post(flag))
 }
 
-struct Loaded {
-    session: Session,
-    attempts: Vec<Attempt>,
+/// A session with its attempts.
+pub(super) struct Loaded {
+    pub(super) session: Session,
+    pub(super) attempts: Vec<Attempt>,
 }
 
 impl Loaded {
-    fn attempt(&self, pos: usize) -> Option<&Attempt> {
+    /// The attempt at `pos`, if answered.
+    pub(super) fn attempt(&self, pos: usize) -> Option<&Attempt> {
         self.attempts.iter().find(|a| a.position == pos as i64)
     }
 
     /// The first position still waiting for an answer or a self-rating.
-    fn pending(&self, state: &AppState) -> Option<usize> {
+    pub(super) fn pending(&self, state: &AppState) -> Option<usize> {
         (0..self.session.question_ids.len()).find(|&pos| match self.attempt(pos) {
             None => true,
             Some(a) => {
@@ -71,7 +68,8 @@ impl Loaded {
     }
 }
 
-async fn load(
+/// Loads session `id` for `viewer` (or a shared one when `allow_shared`); 404 otherwise.
+pub(super) async fn load(
     state: &AppState,
     viewer: i64,
     id: i64,
@@ -487,185 +485,4 @@ async fn rate(
         _ => format!("/practice/s/{id}"),
     };
     Ok(Redirect::to(&to).into_response())
-}
-
-/// One row of the summary.
-struct SummaryRow {
-    pos: usize,
-    q: Arc<Question>,
-    answered: bool,
-    answer_text: String,
-    chosen: Vec<String>,
-    correct: Option<bool>,
-    rating: Option<&'static str>,
-    revisit: bool,
-    lessons: Vec<LessonLink>,
-}
-
-#[derive(Template)]
-#[template(path = "quiz_done.html")]
-struct DonePage {
-    ctx: Ctx,
-    session_id: i64,
-    owner: bool,
-    interview: bool,
-    mode: &'static str,
-    level: String,
-    shared: bool,
-    complete: bool,
-    has_revisit: bool,
-    right: usize,
-    graded: usize,
-    time_taken: String,
-    rows: Vec<SummaryRow>,
-    ratings: [Rating; 4],
-}
-
-async fn done(
-    ctx: Ctx,
-    State(state): State<AppState>,
-    member: Member,
-    Path(id): Path<i64>,
-) -> Result<Response, AppError> {
-    let mut loaded = load(&state, member.id, id, true).await?;
-    let owner = loaded.session.user_id == member.id;
-    let complete = loaded.pending(&state).is_none();
-    if owner && complete && loaded.session.finished_at.is_none() {
-        let finished = state
-            .store
-            .call(move |c| {
-                practice::finish_session(c, id, now())?;
-                Ok(now())
-            })
-            .await?;
-        loaded.session.finished_at = Some(finished);
-    }
-    let mut rows = Vec::new();
-    for (pos, qid) in loaded.session.question_ids.iter().enumerate() {
-        let Some(q) = state.content.question(qid).cloned() else {
-            continue;
-        };
-        let attempt = loaded.attempt(pos);
-        let chosen_idx = attempt
-            .filter(|_| q.kind == QuestionKind::Choice)
-            .map(|a| chosen_options(&a.answer))
-            .unwrap_or_default();
-        let rating = attempt.and_then(|a| a.rating).and_then(Rating::from_number);
-        let correct = attempt.and_then(|a| a.correct);
-        rows.push(SummaryRow {
-            pos,
-            answered: attempt.is_some(),
-            answer_text: attempt
-                .filter(|_| q.kind == QuestionKind::Open)
-                .map(|a| a.answer.clone())
-                .unwrap_or_default(),
-            chosen: chosen_idx
-                .iter()
-                .filter_map(|&i| q.choices.get(i))
-                .map(|c| c.text_html.clone())
-                .collect(),
-            correct,
-            rating: rating.map(Rating::label),
-            revisit: correct == Some(false) || matches!(rating, Some(Rating::Again | Rating::Hard)),
-            lessons: lesson_links(&state, &q),
-            q,
-        });
-    }
-    let graded = rows
-        .iter()
-        .filter(|r| r.correct.is_some() || r.rating.is_some())
-        .count();
-    let right = rows
-        .iter()
-        .filter(|r| r.correct == Some(true) || matches!(r.rating, Some("Good" | "Easy")))
-        .count();
-    let end = loaded.session.finished_at.unwrap_or_else(now);
-    let session = &loaded.session;
-    let page = DonePage {
-        ctx,
-        session_id: id,
-        owner,
-        interview: session.mode == Mode::Interview,
-        mode: session.mode.as_str(),
-        level: session
-            .level
-            .as_deref()
-            .and_then(crate::content::Level::parse)
-            .map(|l| l.label().to_string())
-            .unwrap_or_else(|| "Mixed".into()),
-        shared: session.shared,
-        complete,
-        has_revisit: rows.iter().any(|r| r.revisit),
-        right,
-        graded,
-        time_taken: elapsed_text(end - session.started_at),
-        rows,
-        ratings: Rating::ALL,
-    };
-    Ok(render(&page)?.into_response())
-}
-
-#[derive(Deserialize)]
-struct ShareForm {
-    shared: String,
-}
-
-async fn share(
-    State(state): State<AppState>,
-    member: Member,
-    Path(id): Path<i64>,
-    Form(form): Form<ShareForm>,
-) -> Result<Response, AppError> {
-    let shared = super::extract::flag(&form.shared, "shared")?;
-    let user = member.id;
-    if !state
-        .store
-        .call(move |c| practice::set_shared(c, id, user, shared))
-        .await?
-    {
-        return Err(AppError::NotFound);
-    }
-    Ok(Redirect::to(&format!("/practice/s/{id}/done")).into_response())
-}
-
-#[derive(Deserialize)]
-struct FlagForm {
-    reason: String,
-}
-
-#[derive(Template)]
-#[template(path = "flagged.html")]
-struct FlaggedPage {
-    ctx: Ctx,
-    title: String,
-}
-
-async fn flag(
-    ctx: Ctx,
-    State(state): State<AppState>,
-    member: Member,
-    Path(qid): Path<String>,
-    Form(form): Form<FlagForm>,
-) -> Result<Response, AppError> {
-    let q = state
-        .content
-        .question(&qid)
-        .cloned()
-        .ok_or(AppError::NotFound)?;
-    let reason = form.reason.trim().to_string();
-    if reason.is_empty() || reason.chars().count() > MAX_REPORT_CHARS {
-        return Err(AppError::BadRequest(format!(
-            "Describe the problem in 1 to {MAX_REPORT_CHARS} characters."
-        )));
-    }
-    let user = member.id;
-    state
-        .store
-        .call(move |c| flags::create(c, user, &qid, &reason, now()))
-        .await?;
-    Ok(render(&FlaggedPage {
-        ctx,
-        title: q.title.clone(),
-    })?
-    .into_response())
 }
