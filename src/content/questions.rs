@@ -115,6 +115,8 @@ pub struct Question {
     pub level: Level,
     pub kind: QuestionKind,
     pub title: String,
+    /// The title rendered as inline Markdown (for `code` in titles).
+    pub title_html: String,
     pub topics: Vec<String>,
     pub lessons: Vec<String>,
     pub explore: Option<String>,
@@ -358,6 +360,7 @@ pub fn parse(path: &str, text: &str) -> Result<Question, ContentError> {
         id: front.id,
         level: front.level,
         kind: front.kind,
+        title_html: markdown::render_inline(front.title.trim()),
         title: front.title.trim().to_string(),
         topics: front.topics,
         lessons: front.lessons,
@@ -486,6 +489,13 @@ mod tests {
         assert_eq!(q.level, Level::Beginner);
         assert_eq!(q.choices.len(), 2);
         assert!(q.choices[0].correct && !q.choices[1].correct);
+    }
+
+    #[test]
+    fn titles_render_inline_code() {
+        let text = choice_q(&format!("{A}{B}")).replace("What is a span?", "What is `span_id`?");
+        let q = parse("questions/beginner/what-is-a-span.md", &text).unwrap();
+        assert_eq!(q.title_html, "What is <code>span_id</code>?");
     }
 
     #[test]

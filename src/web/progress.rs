@@ -10,6 +10,7 @@ use axum::routing::get;
 
 use super::layout::{Ctx, render};
 use super::practice::level_progress;
+use super::quiz_view::{LessonLink, lesson_links};
 use super::session::{Member, now};
 use super::{AppError, AppState, fmt};
 use crate::content::{Level, Question};
@@ -34,6 +35,7 @@ struct Square {
 
 struct Missed {
     q: Arc<Question>,
+    lessons: Vec<LessonLink>,
     wrong: i64,
     attempts: i64,
 }
@@ -96,6 +98,7 @@ async fn show(
         .filter(|r| r.graded > r.right)
         .filter_map(|r| {
             state.content.question(&r.question_id).map(|q| Missed {
+                lessons: lesson_links(&state, q),
                 q: q.clone(),
                 wrong: r.graded - r.right,
                 attempts: r.attempts,
