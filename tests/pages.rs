@@ -148,4 +148,10 @@ async fn wrong_method_is_not_a_server_error() {
     let app = TestApp::new();
     let r = app.post_form("/lessons", "a=b").await;
     assert!(r.status.is_client_error(), "{}", r.status);
+    let r = app.get("/logout").await;
+    assert_eq!(r.status, axum::http::StatusCode::METHOD_NOT_ALLOWED);
+    assert!(
+        r.body.contains("<html") && r.body.contains("form submission"),
+        "a readable page"
+    );
 }

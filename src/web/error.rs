@@ -15,6 +15,8 @@ pub enum AppError {
     BadRequest(String),
     /// The request is not allowed.
     Forbidden(String),
+    /// The address exists, but not for this method (a link to a form action).
+    MethodNotAllowed,
     /// The body is larger than allowed.
     PayloadTooLarge,
     /// The page needs a login; carries the path to return to.
@@ -68,6 +70,11 @@ impl IntoResponse for AppError {
             ),
             AppError::BadRequest(msg) => (StatusCode::BAD_REQUEST, "That request didn't work", msg.clone()),
             AppError::Forbidden(msg) => (StatusCode::FORBIDDEN, "Not allowed", msg.clone()),
+            AppError::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "Not available this way",
+                "This address only answers a form submission. Go back to the page with the form and use it there.".to_string(),
+            ),
             AppError::PayloadTooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "Too much data",

@@ -135,6 +135,7 @@ pub fn router(state: AppState) -> Router {
         .merge(tools::router())
         .merge(assets::router())
         .fallback(|| async { AppError::NotFound })
+        .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .layer(middleware::from_fn_with_state(state.clone(), session::load))
         .layer(middleware::from_fn_with_state(state.clone(), csrf::protect))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
