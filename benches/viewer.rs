@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use spandojo::content::Content;
 use spandojo::sim::{GenerateOptions, generate_with};
 use spandojo::web::Ctx;
-use spandojo::web::sim::{TraceQuery, render_generated, render_trace_page};
+use spandojo::web::sim::viewer::{TraceQuery, render_generated, render_trace_page};
 
 const RUNS: usize = 21;
 

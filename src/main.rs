@@ -10,9 +10,7 @@ use spandojo::Config;
 use spandojo::content::Content;
 use spandojo::store::Store;
 
-mod lab_cli;
-mod members;
-mod sim_cli;
+mod cli;
 
 #[derive(Parser)]
 #[command(
@@ -45,7 +43,7 @@ enum Command {
     Invite(InviteCommand),
     /// The trace simulator: list scenarios, generate traces.
     #[command(subcommand)]
-    Sim(sim_cli::SimCommand),
+    Sim(cli::sim::SimCommand),
     /// Explain a W3C traceparent header (exit 0 when valid, 1 with the reason when not).
     Traceparent {
         /// The header value, e.g. 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01.
@@ -149,11 +147,11 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve(args),
         Command::Check { content, json } => check(content, json),
         Command::Backup { file, data } => backup(&file, data),
-        Command::User(command) => members::user(command),
-        Command::Invite(command) => members::invite(command),
-        Command::Sim(command) => sim_cli::run(command),
+        Command::User(command) => cli::members::user(command),
+        Command::Invite(command) => cli::members::invite(command),
+        Command::Sim(command) => cli::sim::run(command),
         Command::Traceparent { header, tracestate } => {
-            sim_cli::traceparent(&header, tracestate.as_deref())
+            cli::sim::traceparent(&header, tracestate.as_deref())
         }
     };
     match result {

@@ -3,7 +3,7 @@
 
 use serde::de::DeserializeOwned;
 
-use super::ContentError;
+use crate::content::ContentError;
 
 /// A content file split into its front matter and body.
 #[derive(Debug)]

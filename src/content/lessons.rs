@@ -3,9 +3,9 @@
 
 use serde::Deserialize;
 
-use super::ContentError;
-use super::frontmatter::{self, key_line};
-use super::markdown::{self, LinkRef, TocEntry};
+use crate::content::ContentError;
+use crate::content::frontmatter::{self, key_line};
+use crate::content::markdown::{self, LinkRef, TocEntry};
 
 /// Words per minute used for reading-time estimates.
 const WORDS_PER_MINUTE: usize = 200;

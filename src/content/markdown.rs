@@ -135,7 +135,7 @@ fn plain_text<'a>(events: impl Iterator<Item = &'a Event<'a>>) -> String {
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
-    super::frontmatter::line_of(text, offset)
+    crate::content::frontmatter::line_of(text, offset)
 }
 
 /// Turns heading text into a URL fragment: lowercase ASCII letters, digits and dashes.

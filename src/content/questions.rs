@@ -4,9 +4,9 @@ use std::fmt;
 
 use serde::Deserialize;
 
-use super::ContentError;
-use super::frontmatter::{self, key_line};
-use super::markdown::{self, LinkRef};
+use crate::content::ContentError;
+use crate::content::frontmatter::{self, key_line};
+use crate::content::markdown::{self, LinkRef};
 
 /// The four practice levels, in rising order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
@@ -98,6 +98,10 @@ pub const TOPICS: &[&str] = &[
     "scale",
     "rca",
     "backends",
+    "ottl",
+    "security",
+    "frontend",
+    "testing",
 ];
 
 /// One option of a choice question.

@@ -9,9 +9,9 @@ use toml::value::Datetime;
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipArchive, ZipWriter};
 
-use super::dates::{datetime, unix};
-use super::{MAX_BODY_BYTES, is_uid, new_uid, normalize_body, normalize_title, parse_tags};
 use crate::content::{frontmatter, markdown::slugify};
+use crate::notes::dates::{datetime, unix};
+use crate::notes::{MAX_BODY_BYTES, is_uid, new_uid, normalize_body, normalize_title, parse_tags};
 
 /// Most files one import may hold.
 pub const MAX_IMPORT_FILES: usize = 2_000;

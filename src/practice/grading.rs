@@ -2,8 +2,8 @@
 
 use std::collections::BTreeSet;
 
-use super::fsrs::Rating;
 use crate::content::Question;
+use crate::practice::fsrs::Rating;
 
 /// The result of grading a choice answer.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,8 +4,8 @@
 use rand::Rng;
 use rand::seq::SliceRandom;
 
-use super::fsrs::Fsrs;
 use crate::content::Level;
+use crate::practice::fsrs::Fsrs;
 
 /// What the scheduler knows about one member's card for a question.
 #[derive(Debug, Clone, Copy, PartialEq)]

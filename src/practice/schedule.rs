@@ -1,6 +1,6 @@
 //! Applying a review to a card: FSRS state plus due date and counters.
 
-use super::fsrs::{DESIRED_RETENTION, Fsrs, MemoryState, Rating};
+use crate::practice::fsrs::{DESIRED_RETENTION, Fsrs, MemoryState, Rating};
 
 /// A card's scheduling state.
 #[derive(Debug, Clone, Copy, PartialEq)]

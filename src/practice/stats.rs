@@ -197,7 +197,7 @@ impl LevelProgress {
 
     /// Counts a card if mastered.
     pub fn add_card(&mut self, stability: f64) {
-        if stability >= super::MASTERED_STABILITY {
+        if stability >= crate::practice::MASTERED_STABILITY {
             self.mastered += 1;
         }
     }

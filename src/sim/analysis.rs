@@ -1,6 +1,6 @@
 //! Trace analysis: self time, critical path, per-service latency, error origin.
 
-use super::trace::{Span, SpanKind, Trace};
+use crate::sim::trace::{Span, SpanKind, Trace};
 
 /// One piece of the critical path: `span` was the thing being waited for
 /// between `start_ns` and `end_ns`.

@@ -2,8 +2,8 @@
 //! stable: depth-first from the roots, roots and siblings sorted by
 //! (start time, previous position). A parent always precedes its children.
 
-use super::topology::Scenario;
-use super::trace::{ServiceInfo, Span, Trace};
+use crate::sim::scenario::topology::Scenario;
+use crate::sim::trace::{ServiceInfo, Span, Trace};
 
 /// Canonical order as a list of old indices, or `Err(i)` when span `i` is
 /// part of a parent cycle (never reachable from a root). Parent indices must

@@ -7,10 +7,10 @@
 
 use std::sync::Arc;
 
-use super::canonical;
-use super::rng::{SimRng, fnv1a};
-use super::topology::{Operation, Protocol, Scenario, Step};
-use super::trace::{AttrValue, Event, Link, Span, SpanKind, Status, Trace};
+use crate::sim::canonical;
+use crate::sim::random::rng::{SimRng, fnv1a};
+use crate::sim::scenario::topology::{Operation, Protocol, Scenario, Step};
+use crate::sim::trace::{AttrValue, Event, Link, Span, SpanKind, Status, Trace};
 
 pub(crate) mod attrs;
 mod calls;

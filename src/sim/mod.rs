@@ -3,48 +3,42 @@
 //! converts it to and from OTLP JSON and Jaeger JSON.
 //!
 //! Layout:
-//! - [`topology`]: the scenario model and [`parse_scenario`] (TOML, validated
-//!   with line numbers); [`catalog`] holds parsed scenarios by name.
+//! - [`scenario`]: the scenario model and [`parse_scenario`] (TOML, validated
+//!   with line numbers), its compilation, generated estates, and the
+//!   [`Catalog`] of parsed scenarios by name.
+//! - [`random`]: the portable random generator, distributions and math.
 //! - [`generate()`]: scenario + seed → [`Trace`] ([`trace`] is the model).
 //! - [`analysis`]: self time, critical path, per-service breakdown, error origin.
-//! - [`traceparent`] / [`tracestate`]: W3C Trace Context headers.
-//! - [`export`] / [`import`]: OTLP JSON and Jaeger JSON.
+//! - [`w3c`]: W3C Trace Context headers (`traceparent`, `tracestate`).
+//! - [`formats`]: the wire formats, OTLP JSON and Jaeger JSON.
+//! - [`sampling`]: head samplers, the tail-sampling processor and the lab.
 //! - [`render`]: an indented text tree for the CLI.
 
 pub mod analysis;
 mod canonical;
-pub mod catalog;
-mod dist;
-mod estate;
-pub mod export;
+pub mod formats;
 pub mod generate;
-pub mod import;
-mod jsonw;
-mod math;
+pub mod random;
 pub mod render;
-mod rng;
 pub mod sampling;
-mod scenario_build;
-mod scenario_raw;
+pub mod scenario;
 #[cfg(test)]
 mod testutil;
-pub mod topology;
 pub mod trace;
-pub mod traceparent;
-pub mod tracestate;
+pub mod w3c;
 
 pub use analysis::{
     PathSegment, ServiceLatency, critical_path, error_origin, roots, self_time_ns,
     service_breakdown,
 };
-pub use catalog::Catalog;
-pub use export::{to_jaeger_json, to_otlp_json};
+pub use formats::export::{to_jaeger_json, to_otlp_json};
+pub use formats::import::{ImportError, MAX_IMPORT_SPANS, from_jaeger_json, from_otlp_json};
 pub use generate::{GenerateOptions, generate, generate_with};
-pub use import::{ImportError, MAX_IMPORT_SPANS, from_jaeger_json, from_otlp_json};
 pub use render::render_tree;
-pub use topology::{MAX_EXPECTED_SPANS, Scenario, TopologyError, parse_scenario};
+pub use scenario::catalog::Catalog;
+pub use scenario::topology::{MAX_EXPECTED_SPANS, Scenario, TopologyError, parse_scenario};
 pub use trace::{AttrValue, Event, Link, ServiceInfo, Span, SpanKind, Status, Trace};
-pub use traceparent::{
+pub use w3c::traceparent::{
     TraceParent, TraceParentError, explain, format_traceparent, parse_traceparent,
 };
-pub use tracestate::{TraceState, TraceStateError, format_tracestate, parse_tracestate};
+pub use w3c::tracestate::{TraceState, TraceStateError, format_tracestate, parse_tracestate};

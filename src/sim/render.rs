@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::trace::{SpanKind, Status, Trace, hex};
+use crate::sim::trace::{SpanKind, Status, Trace, hex};
 
 /// Renders every root and its descendants as an ASCII tree:
 /// `service: name  12.345 ms  [kind]` with error and async marks.
@@ -66,9 +66,9 @@ pub fn render_tree(trace: &Trace) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::generate::generate;
-    use super::super::testutil::scenario;
     use super::*;
+    use crate::sim::generate::generate;
+    use crate::sim::testutil::scenario;
 
     #[test]
     fn renders_study_sheet() {

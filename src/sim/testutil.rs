@@ -1,7 +1,7 @@
 //! Test helpers: the bundled scenarios and trace invariant checks.
 
-use super::topology::{Scenario, parse_scenario};
-use super::trace::{SpanKind, Trace};
+use crate::sim::scenario::topology::{Scenario, parse_scenario};
+use crate::sim::trace::{SpanKind, Trace};
 
 /// The six bundled scenario files.
 pub(crate) const FILES: &[(&str, &str)] = &[
@@ -81,8 +81,8 @@ pub(crate) fn check_invariants(t: &Trace) {
                 if matches!(s.kind, SpanKind::Server | SpanKind::Consumer) {
                     let want = format!(
                         "00-{}-{}-01",
-                        super::trace::hex(&s.trace_id),
-                        super::trace::hex(&ps.span_id)
+                        crate::sim::trace::hex(&s.trace_id),
+                        crate::sim::trace::hex(&ps.span_id)
                     );
                     assert_eq!(
                         s.traceparent.as_deref(),

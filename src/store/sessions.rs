@@ -2,7 +2,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::users::User;
+use crate::store::users::User;
 
 /// A live session and its member.
 #[derive(Debug, Clone)]

@@ -1,13 +1,13 @@
 //! Static assets (CSS, JS, icons) embedded in the binary.
 
-use crate::web::extract::Path;
+use crate::web::guards::extract::Path;
 use axum::Router;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use rust_embed::RustEmbed;
 
-use super::{AppError, AppState};
+use crate::web::{AppError, AppState};
 
 #[derive(RustEmbed)]
 #[folder = "static/"]

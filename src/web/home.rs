@@ -8,9 +8,9 @@ use axum::extract::State;
 use axum::response::Html;
 use axum::routing::get;
 
-use super::layout::{Ctx, render};
-use super::{AppError, AppState};
 use crate::content::{Lesson, Level};
+use crate::web::layout::{Ctx, render};
+use crate::web::{AppError, AppState};
 
 /// Routes `/` and `/healthz`.
 pub fn router() -> Router<AppState> {

@@ -5,9 +5,9 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::response::Html;
 
-use super::AppError;
-use super::csrf::CsrfToken;
-use super::session::{MaybeMember, Member};
+use crate::web::AppError;
+use crate::web::guards::csrf::CsrfToken;
+use crate::web::guards::session::{MaybeMember, Member};
 
 /// Per-request context shown by the base layout: who is logged in, and the
 /// CSRF token every form must carry.

@@ -2,17 +2,17 @@
 
 use std::sync::Arc;
 
-use crate::web::extract::Path;
+use crate::web::guards::extract::Path;
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
 use axum::response::Html;
 use axum::routing::get;
 
-use super::layout::{Ctx, render};
-use super::session::MaybeMember;
-use super::{AppError, AppState, fmt};
 use crate::content::{Lesson, Question};
+use crate::web::guards::session::MaybeMember;
+use crate::web::layout::{Ctx, render};
+use crate::web::{AppError, AppState, fmt};
 
 /// Routes under `/lessons`.
 pub fn router() -> Router<AppState> {

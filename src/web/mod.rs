@@ -1,38 +1,17 @@
 //! The web layer: one router per area, merged here, one [`AppState`], one
 //! [`AppError`]. Handlers only wire requests to `content`, `store` and `sim`.
 
-mod account;
-mod admin;
+pub mod accounts;
 mod assets;
-mod auth;
-mod cookies;
-mod csrf;
-mod error;
-mod extract;
 pub mod fmt;
-mod group;
+pub mod guards;
 mod home;
-mod lab;
-mod lab_chart;
 mod layout;
 mod lessons;
-mod notes;
-mod notes_edit;
-mod notes_io;
-mod notes_manage;
-mod practice;
-mod progress;
-mod quiz;
-mod quiz_summary;
-mod quiz_view;
+pub mod notes;
+pub mod practice;
 pub mod render;
-mod security;
-pub mod session;
 pub mod sim;
-mod sim_gallery;
-pub mod sim_page;
-mod sim_upload;
-mod tools;
 
 use std::sync::Arc;
 
@@ -47,7 +26,8 @@ use crate::config::Config;
 use crate::content::Content;
 use crate::store::Store;
 
-pub use error::AppError;
+pub use guards::error::AppError;
+use guards::{csrf, security, session};
 pub use layout::Ctx;
 
 /// Largest request body accepted by ordinary forms.
@@ -62,8 +42,8 @@ pub const MAX_IMPORT_BYTES: usize = 10 * 1024 * 1024;
 pub fn body_limit(path: &str) -> usize {
     if path == IMPORT_PATH {
         MAX_IMPORT_BYTES
-    } else if path == sim_upload::UPLOAD_PATH {
-        sim_upload::MAX_UPLOAD_BODY
+    } else if path == sim::upload::UPLOAD_PATH {
+        sim::upload::MAX_UPLOAD_BODY
     } else {
         MAX_BODY_BYTES
     }
@@ -110,7 +90,7 @@ pub fn issue_setup_token(store: &Store) -> anyhow::Result<Option<String>> {
         }
         let token = crate::accounts::new_token();
         let hash = crate::accounts::token_hash(&token);
-        crate::store::users::replace_setup_token(c, &hash, session::now())?;
+        crate::store::users::replace_setup_token(c, &hash, crate::clock::now())?;
         Ok(Some(token))
     })
 }
@@ -120,19 +100,10 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(home::router())
         .merge(lessons::router())
-        .merge(lab::router())
-        .merge(auth::router())
-        .merge(account::router())
-        .merge(admin::router())
-        .merge(group::router())
+        .merge(accounts::router())
         .merge(practice::router())
-        .merge(quiz::router())
-        .merge(quiz_summary::router())
-        .merge(progress::router())
         .merge(notes::router())
         .merge(sim::router())
-        .merge(sim_upload::router())
-        .merge(tools::router())
         .merge(assets::router())
         .fallback(|| async { AppError::NotFound })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })

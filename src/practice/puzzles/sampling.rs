@@ -3,8 +3,8 @@
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
-use super::exhibit::Exhibit;
-use super::{Puzzle, shuffle_options};
+use crate::practice::puzzles::exhibit::Exhibit;
+use crate::practice::puzzles::{Puzzle, shuffle_options};
 
 fn pick<T: Copy>(rng: &mut ChaCha8Rng, from: &[T]) -> T {
     from[rng.random_range(0..from.len())]

@@ -1,5 +1,5 @@
-use super::*;
 use crate::content::Content;
+use crate::practice::puzzles::*;
 
 fn catalog() -> Catalog {
     Content::load(None).unwrap().scenarios

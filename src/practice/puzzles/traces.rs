@@ -6,9 +6,9 @@ use rand::RngExt;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
-use super::exhibit::{Exhibit, label, span_rows};
-use super::{Puzzle, PuzzleError, ms, shuffle_options};
-use crate::sim::topology::Scenario;
+use crate::practice::puzzles::exhibit::{Exhibit, label, span_rows};
+use crate::practice::puzzles::{Puzzle, PuzzleError, ms, shuffle_options};
+use crate::sim::scenario::topology::Scenario;
 use crate::sim::trace::{SpanKind, Trace};
 use crate::sim::{critical_path, error_origin, generate, service_breakdown};
 

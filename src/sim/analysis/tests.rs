@@ -1,8 +1,8 @@
 use std::sync::Arc;
 
-use super::super::testutil::scenario;
-use super::super::trace::{Link, ServiceInfo, Status};
-use super::*;
+use crate::sim::analysis::*;
+use crate::sim::testutil::scenario;
+use crate::sim::trace::{Link, ServiceInfo, Status};
 
 /// Builds a trace from (parent, start, end, kind, service, error).
 fn mk(spec: &[(Option<usize>, u64, u64, SpanKind)]) -> Trace {
@@ -256,7 +256,7 @@ fn generated_paths_cover_the_root() {
     for name in ["checkout", "retry-storm", "async-orders", "large-estate"] {
         let sc = scenario(name);
         for seed in 0..5 {
-            let t = super::super::generate(&sc, seed);
+            let t = crate::sim::generate(&sc, seed);
             covers_root(&t);
         }
     }
@@ -264,7 +264,7 @@ fn generated_paths_cover_the_root() {
 
 #[test]
 fn checkout_critical_path_runs_through_the_provider() {
-    let t = super::super::generate(&scenario("checkout"), 11);
+    let t = crate::sim::generate(&scenario("checkout"), 11);
     let b = service_breakdown(&t);
     let pay = t
         .services
@@ -290,7 +290,7 @@ fn retry_storm_origin_is_a_timed_out_call() {
     let sc = scenario("retry-storm");
     let mut checked = 0;
     for seed in 0..20 {
-        let t = super::super::generate(&sc, seed);
+        let t = crate::sim::generate(&sc, seed);
         if let Some(o) = error_origin(&t) {
             let s = &t.spans[o];
             assert_eq!(s.kind, SpanKind::Client);

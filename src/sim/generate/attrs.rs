@@ -2,8 +2,8 @@
 
 use std::sync::{Arc, OnceLock};
 
-use super::super::topology::{Operation, Protocol};
-use super::super::trace::AttrValue;
+use crate::sim::scenario::topology::{Operation, Protocol};
+use crate::sim::trace::AttrValue;
 
 /// Interned attribute keys and constant values, shared by every trace.
 pub(crate) struct Keys {

@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
-use super::super::topology::{Call, CallMode, Protocol};
-use super::super::trace::{AttrValue, Event, Link, SpanKind, Status};
-use super::attrs::{client_attrs, grpc_name, producer_attrs};
-use super::{Ctx, Failure, Gen};
+use crate::sim::generate::attrs::{client_attrs, grpc_name, producer_attrs};
+use crate::sim::generate::{Ctx, Failure, Gen};
+use crate::sim::scenario::topology::{Call, CallMode, Protocol};
+use crate::sim::trace::{AttrValue, Event, Link, SpanKind, Status};
 
 impl Gen<'_> {
     /// One call with its retries; returns when the caller may go on.
@@ -235,9 +235,9 @@ impl Gen<'_> {
 fn traceparent_header(trace_id: &[u8; 16], span_id: &[u8; 8]) -> String {
     let mut s = String::with_capacity(55);
     s.push_str("00-");
-    super::super::trace::push_hex(&mut s, trace_id);
+    crate::sim::trace::push_hex(&mut s, trace_id);
     s.push('-');
-    super::super::trace::push_hex(&mut s, span_id);
+    crate::sim::trace::push_hex(&mut s, span_id);
     s.push_str("-01");
     s
 }

@@ -1,6 +1,6 @@
-use super::super::testutil::{FILES, check_invariants, scenario};
-use super::super::trace::{SpanKind, Trace};
-use super::*;
+use crate::sim::generate::*;
+use crate::sim::testutil::{FILES, check_invariants, scenario};
+use crate::sim::trace::{SpanKind, Trace};
 
 fn ids(t: &Trace) -> Vec<[u8; 16]> {
     t.trace_ids()
@@ -37,11 +37,11 @@ fn pinned_output() {
     let mut got = Vec::new();
     for (name, seed) in [("study-sheet", 1), ("checkout", 7), ("large-estate", 3)] {
         let t = generate(&scenario(name), seed);
-        let otlp = super::super::export::to_otlp_json(&t);
-        let hash = super::super::rng::fnv1a(otlp.as_bytes());
+        let otlp = crate::sim::formats::export::to_otlp_json(&t);
+        let hash = crate::sim::random::rng::fnv1a(otlp.as_bytes());
         got.push(format!(
             "{name} {} {} {hash:016x}",
-            super::super::trace::hex(&t.spans[0].trace_id),
+            crate::sim::trace::hex(&t.spans[0].trace_id),
             t.spans.len()
         ));
     }
@@ -265,10 +265,10 @@ fn drop_traceparent_fault_splits_the_trace() {
         .map(|(_, t)| *t)
         .expect("file");
     let fixed = text.replace("drop_traceparent = true\n", "");
-    let sc = super::super::parse_scenario(&fixed).expect("valid");
+    let sc = crate::sim::parse_scenario(&fixed).expect("valid");
     assert_eq!(generate(&sc, 1).trace_ids().len(), 1);
     let faulty = format!("{fixed}\n[[fault]]\nkind = \"drop_traceparent\"\ntarget = \"ledger\"\n");
-    let sc = super::super::parse_scenario(&faulty).expect("valid");
+    let sc = crate::sim::parse_scenario(&faulty).expect("valid");
     let t = generate(&sc, 1);
     assert_eq!(t.trace_ids().len(), 2);
     check_invariants(&t);
@@ -280,7 +280,7 @@ fn drop_traceparent_fault_splits_the_trace() {
         .expect("file");
     let faulty =
         format!("{text}\n[[fault]]\nkind = \"drop_traceparent\"\ntarget = \"fulfilment-worker\"\n");
-    let t = generate(&super::super::parse_scenario(&faulty).expect("valid"), 1);
+    let t = generate(&crate::sim::parse_scenario(&faulty).expect("valid"), 1);
     assert_eq!(t.trace_ids().len(), 2);
     let c = t
         .spans

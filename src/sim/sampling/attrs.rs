@@ -4,10 +4,10 @@
 
 use std::sync::Arc;
 
-use super::super::generate::attrs::grpc_name;
-use super::super::topology::{Protocol, Scenario};
-use super::super::trace::AttrValue;
-use super::population::{LeanSpan, NO_CODE, Role, Templates, flags};
+use crate::sim::generate::attrs::grpc_name;
+use crate::sim::sampling::population::{LeanSpan, NO_CODE, Role, Templates, flags};
+use crate::sim::scenario::topology::{Protocol, Scenario};
+use crate::sim::trace::AttrValue;
 
 /// Attribute keys whose value depends on the execution, not the template.
 pub const DYNAMIC_KEYS: [&str; 5] = [
@@ -46,7 +46,7 @@ pub fn dynamic_attr(
 }
 
 fn error_type(
-    op: &super::super::topology::Operation,
+    op: &crate::sim::scenario::topology::Operation,
     role: Role,
     s: &LeanSpan,
     code: Option<u16>,

@@ -1,8 +1,8 @@
 //! Plain-language reading of a lab report: one paragraph on what the
 //! numbers teach, and one sentence per strategy.
 
-use super::report::{LabReport, StrategyReport};
-use super::spec::{HeadSpec, Policy, Strategy, StrategyKind};
+use crate::sim::sampling::report::{LabReport, StrategyReport};
+use crate::sim::sampling::spec::{HeadSpec, Policy, Strategy, StrategyKind};
 
 fn share(part: u64, whole: u64) -> String {
     if whole == 0 {

@@ -1,11 +1,11 @@
 //! Head samplers: decided when a root span starts and carried to children
 //! in the sampled flag, except `alone`, where every span decides by itself.
 
-use super::consistent;
-use super::outcome::Outcome;
-use super::population::LeanTrace;
-use super::spec::{HeadSpec, RootSampler};
-use crate::sim::rng::splitmix64;
+use crate::sim::random::rng::splitmix64;
+use crate::sim::sampling::consistent;
+use crate::sim::sampling::outcome::Outcome;
+use crate::sim::sampling::population::LeanTrace;
+use crate::sim::sampling::spec::{HeadSpec, RootSampler};
 
 /// How one trace id's root decides.
 #[derive(Debug, Clone, Copy)]

@@ -1,7 +1,7 @@
 //! What one strategy kept of one trace, and the per-strategy tallies.
 
-use super::histogram::Histogram;
-use super::population::LeanSpan;
+use crate::sim::sampling::histogram::Histogram;
+use crate::sim::sampling::population::LeanSpan;
 
 /// How many examples of each kind a strategy remembers.
 pub const EXAMPLES: usize = 3;

@@ -9,10 +9,10 @@
 mod lean;
 pub mod templates;
 
-use super::super::generate::EPOCH_NS;
-use super::super::math;
-use super::super::rng::{SimRng, fnv1a, splitmix64};
-use super::super::topology::Scenario;
+use crate::sim::generate::EPOCH_NS;
+use crate::sim::random::math;
+use crate::sim::random::rng::{SimRng, fnv1a, splitmix64};
+use crate::sim::scenario::topology::Scenario;
 pub use templates::{Role, Template, Templates};
 
 /// `LeanSpan::parent` of a span without a parent in its trace id.

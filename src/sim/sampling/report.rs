@@ -2,9 +2,9 @@
 
 use serde::Serialize;
 
-use super::histogram::Histogram;
-use super::outcome::{Example, Tally};
-use super::tail::processor::Counters;
+use crate::sim::sampling::histogram::Histogram;
+use crate::sim::sampling::outcome::{Example, Tally};
+use crate::sim::sampling::tail::processor::Counters;
 
 /// Everything a lab run found.
 #[derive(Debug, Clone, Serialize)]

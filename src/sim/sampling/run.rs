@@ -1,14 +1,14 @@
 //! A lab run: stream the population once, evaluate every strategy on each
 //! trace as it goes, and report.
 
-use super::head::HeadSampler;
-use super::histogram::Histogram;
-use super::outcome::{Facts, Tally};
-use super::population::{LeanTrace, Population};
-use super::report::{LabReport, Totals, q_ms, strategy_report};
-use super::spec::{Strategy, StrategyKind, TailSpec};
-use super::tail::Flight;
-use crate::sim::topology::Scenario;
+use crate::sim::sampling::head::HeadSampler;
+use crate::sim::sampling::histogram::Histogram;
+use crate::sim::sampling::outcome::{Facts, Tally};
+use crate::sim::sampling::population::{LeanTrace, Population};
+use crate::sim::sampling::report::{LabReport, Totals, q_ms, strategy_report};
+use crate::sim::sampling::spec::{Strategy, StrategyKind, TailSpec};
+use crate::sim::sampling::tail::Flight;
+use crate::sim::scenario::topology::Scenario;
 
 /// Most traces in one run (the CLI's limit; the web sets a lower one).
 pub const MAX_TRACES: u64 = 1_000_000;
@@ -153,7 +153,8 @@ pub fn run(sc: &Scenario, cfg: &LabConfig, strategies: &[Strategy]) -> Result<La
         bytes_per_span: cfg.bytes_per_span,
         truth: [q(0.5), q(0.95), q(0.99)],
     };
-    let mut out: Vec<Option<super::report::StrategyReport>> = vec![None; strategies.len()];
+    let mut out: Vec<Option<crate::sim::sampling::report::StrategyReport>> =
+        vec![None; strategies.len()];
     for (i, h, tally) in &heads {
         let mut r = strategy_report(&strategies[*i].name, "head", tally, &totals, None);
         r.tracestate = h.tracestate.clone();

@@ -233,7 +233,7 @@ pub(crate) fn probability(token: &str, v: &str) -> Result<f64, SpecError> {
 
 fn consistent_p(token: &str, v: &str) -> Result<f64, SpecError> {
     let p = probability(token, v)?;
-    if p < super::consistent::MIN_PROBABILITY {
+    if p < crate::sim::sampling::consistent::MIN_PROBABILITY {
         return Err(SpecError::new(
             token,
             "consistent sampling needs a probability of at least 2^-56; use always_off to keep nothing",

@@ -3,8 +3,8 @@
 mod head;
 mod tail;
 
-use super::population::Population;
-use super::{LabConfig, LabReport, parse_strategy, run};
+use crate::sim::sampling::population::Population;
+use crate::sim::sampling::{LabConfig, LabReport, parse_strategy, run};
 use crate::sim::testutil::scenario;
 
 /// Seed of every test population.

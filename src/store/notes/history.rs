@@ -2,8 +2,8 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{immediate, keep_revision, live};
 use crate::notes::{tags_from_text, tags_to_text};
+use crate::store::notes::{immediate, keep_revision, live};
 
 /// One kept version, as listed.
 #[derive(Debug, Clone, PartialEq, Eq)]

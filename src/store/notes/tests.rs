@@ -1,5 +1,5 @@
-use super::*;
 use crate::notes::render::{MARK_END, MARK_START};
+use crate::store::notes::*;
 use crate::store::{Store, users};
 
 fn store() -> (tempfile::TempDir, Store) {

@@ -1,7 +1,7 @@
 //! The per-service latency breakdown as rows for a table with bars.
 
-use super::scale::{fmt_ns, share};
-use super::{TraceModel, colour};
+use crate::web::render::scale::{fmt_ns, share};
+use crate::web::render::{TraceModel, colour};
 
 /// Most services listed one by one; the rest are summed into one row.
 pub const MAX_ROWS: usize = 30;

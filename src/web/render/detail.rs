@@ -6,8 +6,8 @@ use std::fmt::Write;
 use crate::sim::trace::hex;
 use crate::sim::{AttrValue, Status};
 
-use super::scale::{fmt_ns, share};
-use super::{DetailMode, TraceModel, colour, push_esc, truncate};
+use crate::web::render::scale::{fmt_ns, share};
+use crate::web::render::{DetailMode, TraceModel, colour, push_esc, truncate};
 
 /// Longest attribute value shown in full (uploads may carry huge ones).
 const MAX_VALUE_CHARS: usize = 2_000;
@@ -127,7 +127,7 @@ pub fn span_detail(model: &TraceModel, i: usize, mode: &DetailMode) -> String {
         out.push_str(r#"</code> <a href="/tools/traceparent?traceparent="#);
         push_esc(
             &mut out,
-            &crate::web::extract::urlencode(&truncate(tp, 200)),
+            &crate::web::guards::extract::urlencode(&truncate(tp, 200)),
         );
         out.push_str(r#"">explain</a></p><p class="meta">The header the inbound request carried: its parent-id is the span id of the caller's "#);
         out.push_str(if s.kind == crate::sim::SpanKind::Consumer {

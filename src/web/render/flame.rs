@@ -5,8 +5,8 @@
 
 use std::fmt::Write;
 
-use super::scale::fmt_ns;
-use super::{DetailMode, TraceModel, colour, push_esc, truncate};
+use crate::web::render::scale::fmt_ns;
+use crate::web::render::{DetailMode, TraceModel, colour, push_esc, truncate};
 
 /// Width of the drawing in SVG units (it scales to the page).
 pub const WIDTH: f64 = 1200.0;

@@ -4,10 +4,10 @@
 
 use std::collections::HashMap;
 
-use crate::sim::topology::CallMode;
+use crate::sim::scenario::topology::CallMode;
 use crate::sim::{Scenario, SpanKind, Trace};
 
-use super::colour;
+use crate::web::render::colour;
 
 /// A service.
 #[derive(Debug, Clone)]

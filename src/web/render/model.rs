@@ -3,7 +3,7 @@
 
 use crate::sim::{self, ServiceLatency, Trace};
 
-use super::scale::Axis;
+use crate::web::render::scale::Axis;
 
 /// A trace with its analysis, shared by every view of one page.
 pub struct TraceModel<'a> {

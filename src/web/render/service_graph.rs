@@ -5,8 +5,10 @@
 
 use std::fmt::Write;
 
-pub use super::graph_model::{Edge, Graph, Node, from_scenario, from_trace, layers, reachable};
-use super::{push_esc, truncate};
+pub use crate::web::render::graph_model::{
+    Edge, Graph, Node, from_scenario, from_trace, layers, reachable,
+};
+use crate::web::render::{push_esc, truncate};
 
 /// Most services drawn per layer on a page of its own.
 pub const MAX_PER_LAYER: usize = 8;

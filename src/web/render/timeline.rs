@@ -9,8 +9,8 @@ use std::fmt::Write;
 
 use crate::sim::trace::hex;
 
-use super::scale::fmt_ns;
-use super::{DetailMode, TraceModel, colour, detail, push_esc, truncate};
+use crate::web::render::scale::fmt_ns;
+use crate::web::render::{DetailMode, TraceModel, colour, detail, push_esc, truncate};
 
 /// Deepest indentation class (`lv0` … `lv24`); deeper rows share the last.
 const MAX_INDENT: usize = 24;

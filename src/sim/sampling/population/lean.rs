@@ -4,12 +4,12 @@
 //! records what sampling needs, into a reused buffer, with no per-span
 //! allocation. `population::tests` checks the equivalence span by span.
 
-use super::super::super::generate::MAX_SPANS;
-use super::super::super::rng::SimRng;
-use super::super::super::topology::{Call, CallMode, Scenario, Step};
-use super::templates::Templates;
-use super::{LeanSpan, NO_CODE, NO_PARENT, flags};
+use crate::sim::generate::MAX_SPANS;
 use crate::sim::generate::response_code;
+use crate::sim::random::rng::SimRng;
+use crate::sim::sampling::population::templates::Templates;
+use crate::sim::sampling::population::{LeanSpan, NO_CODE, NO_PARENT, flags};
+use crate::sim::scenario::topology::{Call, CallMode, Scenario, Step};
 
 /// Where a new span hangs.
 #[derive(Clone, Copy)]

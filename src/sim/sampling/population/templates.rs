@@ -7,9 +7,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::super::super::generate::attrs::{client_attrs, keys, op_attrs, producer_attrs};
-use super::super::super::topology::{CallMode, Protocol, Scenario};
-use super::super::super::trace::{AttrValue, SpanKind};
+use crate::sim::generate::attrs::{client_attrs, keys, op_attrs, producer_attrs};
+use crate::sim::scenario::topology::{CallMode, Protocol, Scenario};
+use crate::sim::trace::{AttrValue, SpanKind};
 
 /// Marks a call slot without its own span template (a local call).
 pub(crate) const NO_TEMPLATE: u32 = u32::MAX;

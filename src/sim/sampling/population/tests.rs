@@ -1,9 +1,9 @@
 use std::collections::HashMap;
 
-use super::super::super::generate;
-use super::super::super::testutil::{FILES, scenario};
-use super::super::attrs::all_attrs;
-use super::*;
+use crate::sim::generate;
+use crate::sim::sampling::attrs::all_attrs;
+use crate::sim::sampling::population::*;
+use crate::sim::testutil::{FILES, scenario};
 
 fn attr_set(attrs: impl Iterator<Item = (String, String)>) -> Vec<(String, String)> {
     let mut v: Vec<(String, String)> = attrs.collect();

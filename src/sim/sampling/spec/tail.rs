@@ -19,8 +19,10 @@
 //! Settings: `decision_wait=10s` (default 30s), `num_traces=50000` (default
 //! 50000). A composite sub-policy without `@N%` gets max/n spans per second.
 
-use super::terms::{attribute, call, composite, duration_ns, int_bounds, latency, split_top};
-use super::{SpecError, probability};
+use crate::sim::sampling::spec::terms::{
+    attribute, call, composite, duration_ns, int_bounds, latency, split_top,
+};
+use crate::sim::sampling::spec::{SpecError, probability};
 
 /// Default `decision_wait` (the processor's): 30 s.
 pub const DEFAULT_DECISION_WAIT_NS: u64 = 30_000_000_000;

@@ -1,8 +1,8 @@
 //! Parsers for the terms of tail policies: lists, durations, bounds,
 //! latency thresholds, attribute predicates and composites.
 
-use super::tail::{MAX_LATENCY_MS, Policy, policy};
-use super::{SpecError, probability};
+use crate::sim::sampling::spec::tail::{MAX_LATENCY_MS, Policy, policy};
+use crate::sim::sampling::spec::{SpecError, probability};
 
 /// Attribute keys treated as numbers by `attr:KEY=N`.
 const NUMERIC_KEYS: [&str; 5] = [

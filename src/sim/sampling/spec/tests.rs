@@ -1,5 +1,5 @@
-use super::tail::{DEFAULT_DECISION_WAIT_NS, Policy, StatusCode};
-use super::*;
+use crate::sim::sampling::spec::tail::{DEFAULT_DECISION_WAIT_NS, Policy, StatusCode};
+use crate::sim::sampling::spec::*;
 
 fn tail_of(s: &str) -> TailSpec {
     match parse_strategy(s).map(|s| s.kind) {

@@ -7,12 +7,12 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::collections::binary_heap::PeekMut;
 
-use super::super::outcome::Facts;
-use super::super::population::{LeanSpan, LeanTrace, Templates};
-use super::super::spec::TailSpec;
-use super::processor::{NO_ENTRY, Processor};
-use super::records::Records;
-use crate::sim::topology::Scenario;
+use crate::sim::sampling::outcome::Facts;
+use crate::sim::sampling::population::{LeanSpan, LeanTrace, Templates};
+use crate::sim::sampling::spec::TailSpec;
+use crate::sim::sampling::tail::processor::{NO_ENTRY, Processor};
+use crate::sim::sampling::tail::records::Records;
+use crate::sim::scenario::topology::Scenario;
 
 /// FNV-1a state after the processor's default hash salt
 /// (`default-hash-seed`): its probabilistic policy hashes salt + trace id.

@@ -4,7 +4,7 @@
 //! decide within its share of spans per second; the processor samples when
 //! no policy drops and at least one samples.
 
-use super::super::spec::{Policy, StatusCode};
+use crate::sim::sampling::spec::{Policy, StatusCode};
 
 /// What the processor knows about a buffered trace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

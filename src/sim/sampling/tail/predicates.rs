@@ -3,10 +3,10 @@
 //! check of its status code, `error.type` or retry attempt when a
 //! predicate looks at those).
 
-use super::super::attrs::{dynamic_attr, dynamic_key};
-use super::super::population::{LeanSpan, NO_CODE, Templates};
-use super::super::spec::Policy;
-use crate::sim::topology::Scenario;
+use crate::sim::sampling::attrs::{dynamic_attr, dynamic_key};
+use crate::sim::sampling::population::{LeanSpan, NO_CODE, Templates};
+use crate::sim::sampling::spec::Policy;
+use crate::sim::scenario::topology::Scenario;
 use crate::sim::trace::AttrValue;
 
 #[derive(Debug, Clone)]

@@ -9,12 +9,12 @@
 
 use std::collections::VecDeque;
 
-use super::super::population::{LeanSpan, NO_PARENT, Templates};
-use super::super::spec::{Policy, TailSpec};
-use super::policy::{Agg, Compiled, compile, decide_all};
-use super::predicates::Predicates;
-use super::records::Records;
-use crate::sim::topology::Scenario;
+use crate::sim::sampling::population::{LeanSpan, NO_PARENT, Templates};
+use crate::sim::sampling::spec::{Policy, TailSpec};
+use crate::sim::sampling::tail::policy::{Agg, Compiled, compile, decide_all};
+use crate::sim::sampling::tail::predicates::Predicates;
+use crate::sim::sampling::tail::records::Records;
+use crate::sim::scenario::topology::Scenario;
 
 /// No entry yet for a trace id.
 pub const NO_ENTRY: u64 = u64::MAX;

@@ -3,8 +3,8 @@
 //! fate; when all processors are done with it, its outcomes are tallied and
 //! the slot is reused. Memory is bounded by the traces in flight.
 
-use super::super::outcome::{Facts, Outcome, Tally};
-use super::policy::Agg;
+use crate::sim::sampling::outcome::{Facts, Outcome, Tally};
+use crate::sim::sampling::tail::policy::Agg;
 
 #[derive(Debug, Clone, Copy)]
 struct Acc {

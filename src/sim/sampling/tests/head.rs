@@ -1,8 +1,8 @@
 //! Head samplers over fixed-seed populations.
 
-use super::{lab, population_of};
 use crate::sim::sampling::head::HeadSampler;
 use crate::sim::sampling::spec::{HeadSpec, RootSampler, StrategyKind, parse_head};
+use crate::sim::sampling::tests::{lab, population_of};
 
 fn head(spec: &str) -> HeadSampler {
     match parse_head(spec).map(|s| s.kind) {

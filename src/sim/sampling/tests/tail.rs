@@ -1,8 +1,8 @@
 //! The tail sampling processor model: policies, combining rules, buffer.
 
-use super::{lab, lab_with, population_of};
 use crate::sim::sampling::spec::tail;
 use crate::sim::sampling::tail::policy::{Agg, Compiled, compile, decide_all};
+use crate::sim::sampling::tests::{lab, lab_with, population_of};
 
 #[test]
 fn status_code_policy_keeps_every_error_trace() {

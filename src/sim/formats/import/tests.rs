@@ -1,0 +1,250 @@
+use crate::sim::formats::export::{to_jaeger_json, to_otlp_json};
+use crate::sim::formats::import::*;
+use crate::sim::generate::generate;
+use crate::sim::testutil::{FILES, check_invariants, scenario};
+
+#[test]
+fn otlp_round_trip_is_byte_identical_and_lossless() {
+    for (name, _) in FILES {
+        let sc = scenario(name);
+        for seed in [1, 2] {
+            let t = generate(&sc, seed);
+            let a = to_otlp_json(&t);
+            let back = from_otlp_json(&a).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(back.spans, t.spans, "{name}: spans differ after import");
+            assert_eq!(back.services, t.services, "{name}");
+            assert_eq!(to_otlp_json(&back), a, "{name}");
+        }
+    }
+}
+
+#[test]
+fn jaeger_round_trip_is_byte_identical() {
+    for (name, _) in FILES {
+        let sc = scenario(name);
+        let t = generate(&sc, 3);
+        let a = to_jaeger_json(&t);
+        let back = from_jaeger_json(&a).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(back.spans.len(), t.spans.len());
+        check_invariants(&back);
+        assert_eq!(to_jaeger_json(&back), a, "{name}");
+        // Structure survives (times are truncated to microseconds).
+        for (x, y) in back.spans.iter().zip(&t.spans) {
+            assert_eq!(
+                (x.span_id, x.parent, x.kind, &x.name),
+                (y.span_id, y.parent, y.kind, &y.name)
+            );
+            assert_eq!(x.status, y.status);
+            assert_eq!(x.attributes, y.attributes);
+            assert_eq!(x.links, y.links);
+            assert_eq!(x.traceparent, y.traceparent);
+        }
+    }
+}
+
+#[test]
+fn exports_are_deterministic() {
+    let sc = scenario("checkout");
+    assert_eq!(
+        to_otlp_json(&generate(&sc, 5)),
+        to_otlp_json(&generate(&sc, 5))
+    );
+    assert_ne!(
+        to_otlp_json(&generate(&sc, 5)),
+        to_otlp_json(&generate(&sc, 6))
+    );
+    assert_eq!(
+        to_jaeger_json(&generate(&sc, 5)),
+        to_jaeger_json(&generate(&sc, 5))
+    );
+}
+
+#[test]
+fn otlp_shape() {
+    let t = generate(&scenario("async-orders"), 1);
+    let v: serde_json::Value = serde_json::from_str(&to_otlp_json(&t)).expect("json");
+    let rs = &v["resourceSpans"][0];
+    assert_eq!(rs["resource"]["attributes"][0]["key"], "service.name");
+    assert_eq!(rs["scopeSpans"][0]["scope"]["name"], "spandojo.sim");
+    let span = &rs["scopeSpans"][0]["spans"][0];
+    assert_eq!(span["kind"], 2);
+    assert!(span["startTimeUnixNano"].is_string());
+    assert_eq!(span["traceId"].as_str().map(str::len), Some(32));
+    let code = span["attributes"]
+        .as_array()
+        .and_then(|a| a.iter().find(|x| x["key"] == "http.response.status_code"))
+        .map(|x| x["value"]["intValue"].clone());
+    assert_eq!(code, Some(serde_json::Value::String("200".into())));
+}
+
+#[test]
+fn jaeger_shape_one_entry_per_trace_id() {
+    let t = generate(&scenario("broken-propagation"), 1);
+    let v: serde_json::Value = serde_json::from_str(&to_jaeger_json(&t)).expect("json");
+    let data = v["data"].as_array().expect("data");
+    assert_eq!(data.len(), 2);
+    let s0 = &data[0]["spans"][0];
+    assert_eq!(s0["processID"], "p1");
+    assert!(s0["startTime"].is_u64());
+    assert!(s0["warnings"].is_null());
+    assert_eq!(data[0]["processes"]["p1"]["serviceName"], "web");
+    let child = &data[0]["spans"][1];
+    assert_eq!(child["references"][0]["refType"], "CHILD_OF");
+    let t = generate(&scenario("async-orders"), 1);
+    let v: serde_json::Value = serde_json::from_str(&to_jaeger_json(&t)).expect("json");
+    let consumer = v["data"][0]["spans"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["operationName"] == "process orders"))
+        .expect("consumer");
+    assert_eq!(consumer["references"][1]["refType"], "FOLLOWS_FROM");
+}
+
+fn one_span(trace_id: &str, span_id: &str, parent: &str, start: &str, end: &str) -> String {
+    format!(
+        r#"{{"traceId":"{trace_id}","spanId":"{span_id}","parentSpanId":"{parent}","name":"x","kind":2,"startTimeUnixNano":"{start}","endTimeUnixNano":"{end}"}}"#
+    )
+}
+
+fn wrap(spans: &[String]) -> String {
+    format!(
+        r#"{{"resourceSpans":[{{"resource":{{"attributes":[{{"key":"service.name","value":{{"stringValue":"svc"}}}}]}},"scopeSpans":[{{"spans":[{}]}}]}}]}}"#,
+        spans.join(",")
+    )
+}
+
+const T: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+
+#[test]
+fn otlp_errors_name_the_field_and_span() {
+    let e = from_otlp_json("{").unwrap_err();
+    assert!(e.message.starts_with("not valid JSON"), "{e}");
+    let e = from_otlp_json("{}").unwrap_err();
+    assert_eq!(e.to_string(), "resourceSpans: missing");
+    let good = one_span(T, "00f067aa0ba902b7", "", "10", "20");
+    let bad = one_span(&T[..31], "00f067aa0ba902b8", "", "10", "20");
+    let e = from_otlp_json(&wrap(&[good.clone(), bad])).unwrap_err();
+    assert_eq!(e.path, "resourceSpans[0].scopeSpans[0].spans[1].traceId");
+    assert_eq!(e.message, "expected 32 hex characters, got 31");
+    let zero = one_span(T, "0000000000000000", "", "10", "20");
+    let e = from_otlp_json(&wrap(&[zero])).unwrap_err();
+    assert_eq!(e.path, "resourceSpans[0].scopeSpans[0].spans[0].spanId");
+    let backwards = one_span(T, "00f067aa0ba902b7", "", "30", "20");
+    let e = from_otlp_json(&wrap(&[backwards])).unwrap_err();
+    assert_eq!(e.message, "the span ends before it starts");
+    let e = from_otlp_json(&wrap(&[good.clone(), good.clone()])).unwrap_err();
+    assert!(
+        e.message.starts_with("duplicate span id 00f067aa0ba902b7"),
+        "{e}"
+    );
+    let badtime = good.replace("\"10\"", "\"ten\"");
+    let e = from_otlp_json(&wrap(&[badtime])).unwrap_err();
+    assert_eq!(
+        e.path,
+        "resourceSpans[0].scopeSpans[0].spans[0].startTimeUnixNano"
+    );
+    let badkind = good.replace("\"kind\":2", "\"kind\":9");
+    assert_eq!(
+        from_otlp_json(&wrap(&[badkind])).unwrap_err().path,
+        "resourceSpans[0].scopeSpans[0].spans[0].kind"
+    );
+    let e = from_otlp_json(&wrap(&[])).unwrap_err();
+    assert_eq!(e.message, "the file contains no spans");
+}
+
+#[test]
+fn otlp_parents_are_rebuilt_and_ordered() {
+    // Child listed before its parent; a span whose parent is missing.
+    let child = one_span(T, "00000000000000b2", "00000000000000a1", "15", "18");
+    let root = one_span(T, "00000000000000a1", "", "10", "20");
+    let orphan = one_span(T, "00000000000000c3", "00000000000000ff", "12", "13");
+    let t = from_otlp_json(&wrap(&[child, root, orphan])).expect("valid");
+    assert_eq!(t.spans[0].span_id[7], 0xa1);
+    assert_eq!(t.spans[1].span_id[7], 0xb2);
+    assert_eq!(t.spans[1].parent, Some(0));
+    assert_eq!(t.spans[2].span_id[7], 0xc3);
+    assert_eq!(t.spans[2].parent, None);
+    assert_eq!(t.spans[2].parent_span_id, Some([0, 0, 0, 0, 0, 0, 0, 0xff]));
+    assert_eq!(
+        t.spans[2].traceparent.as_deref(),
+        Some(format!("00-{T}-00000000000000ff-01").as_str())
+    );
+    assert_eq!(t.spans[0].traceparent, None);
+}
+
+#[test]
+fn otlp_cycles_are_rejected() {
+    let a = one_span(T, "00000000000000a1", "00000000000000b2", "10", "20");
+    let b = one_span(T, "00000000000000b2", "00000000000000a1", "10", "20");
+    let root = one_span(T, "00000000000000c3", "", "10", "20");
+    let e = from_otlp_json(&wrap(&[root, a, b])).unwrap_err();
+    assert_eq!(e.message, "parent references form a cycle");
+    let selfish = one_span(T, "00000000000000a1", "00000000000000a1", "10", "20");
+    assert_eq!(
+        from_otlp_json(&wrap(&[selfish])).unwrap_err().message,
+        "the span is its own parent"
+    );
+}
+
+#[test]
+fn import_is_bounded() {
+    let spans: Vec<String> = (1..=11)
+        .map(|i| one_span(T, &format!("{i:016x}"), "", "1", "2"))
+        .collect();
+    let e = otlp::read(&wrap(&spans), 10).unwrap_err();
+    assert_eq!(e.path, "resourceSpans[0].scopeSpans[0].spans[10]");
+    assert_eq!(e.message, "more than 10 spans, the import limit");
+    assert!(otlp::read(&wrap(&spans[..10]), 10).is_ok());
+    let t = generate(&scenario("study-sheet"), 1);
+    assert!(jaeger::read(&to_jaeger_json(&t), 3).is_err());
+}
+
+#[test]
+fn otlp_attribute_values() {
+    let span = r#"{"traceId":"4bf92f3577b34da6a3ce929d0e0e4736","spanId":"00f067aa0ba902b7","name":"x","startTimeUnixNano":1,"endTimeUnixNano":2,
+        "attributes":[{"key":"s","value":{"stringValue":"v"}},{"key":"i","value":{"intValue":"42"}},{"key":"j","value":{"intValue":7}},
+        {"key":"d","value":{"doubleValue":1.5}},{"key":"b","value":{"boolValue":true}},{"key":"a","value":{"arrayValue":{"values":[]}}}],
+        "status":{"code":"STATUS_CODE_ERROR","message":"boom"}}"#;
+    let t = from_otlp_json(&wrap(&[span.to_string()])).expect("valid");
+    let s = &t.spans[0];
+    assert_eq!(s.kind, SpanKind::Internal);
+    assert_eq!(s.attr("i"), Some(&AttrValue::Int(42)));
+    assert_eq!(s.attr("j"), Some(&AttrValue::Int(7)));
+    assert_eq!(s.attr("d"), Some(&AttrValue::Float(1.5)));
+    assert_eq!(s.attr("b"), Some(&AttrValue::Bool(true)));
+    assert_eq!(
+        s.attr("a").and_then(|v| v.as_str()),
+        Some("{\"values\":[]}")
+    );
+    assert!(s.status.is_error());
+    let bad = span.replace("\"42\"", "\"4x2\"");
+    let e = from_otlp_json(&wrap(&[bad])).unwrap_err();
+    assert_eq!(
+        e.path,
+        "resourceSpans[0].scopeSpans[0].spans[0].attributes[1].value"
+    );
+}
+
+#[test]
+fn jaeger_errors_and_short_trace_ids() {
+    let doc = r#"{"data":[{"traceID":"00f067aa0ba902b7","spans":[{"traceID":"00f067aa0ba902b7","spanID":"00f067aa0ba902b7",
+        "operationName":"op","references":[],"startTime":10,"duration":5,"tags":[{"key":"span.kind","type":"string","value":"server"}],
+        "logs":[],"processID":"p1"}],"processes":{"p1":{"serviceName":"svc","tags":[]}}}]}"#;
+    let t = from_jaeger_json(doc).expect("valid");
+    assert_eq!(t.spans[0].trace_id[..8], [0u8; 8]);
+    assert_eq!(t.spans[0].kind, SpanKind::Server);
+    assert_eq!(t.spans[0].start_ns, 10_000);
+    assert_eq!(t.spans[0].end_ns, 15_000);
+    let e =
+        from_jaeger_json(&doc.replace("\"processID\":\"p1\"", "\"processID\":\"p9\"")).unwrap_err();
+    assert_eq!(e.path, "data[0].spans[0].processID");
+    let e = from_jaeger_json(&doc.replace("\"duration\":5", "\"duration\":-5")).unwrap_err();
+    assert_eq!(e.path, "data[0].spans[0].duration");
+    let e =
+        from_jaeger_json(&doc.replace("\"value\":\"server\"", "\"value\":\"sever\"")).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "data[0].spans[0].tags: unknown span.kind \"sever\""
+    );
+    let e = from_jaeger_json(r#"{"data":{}}"#).unwrap_err();
+    assert_eq!(e.to_string(), "data: expected an array");
+}

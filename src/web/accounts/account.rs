@@ -1,0 +1,284 @@
+//! The member's own account: display name, password, sessions, deletion.
+
+use crate::web::guards::extract::Query;
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use crate::accounts;
+use crate::clock::now;
+use crate::store::users::UserChangeError;
+use crate::store::{progress, sessions, users};
+use crate::web::guards::extract::{Form, flag};
+use crate::web::guards::session::{self, Member};
+use crate::web::layout::{Ctx, render};
+use crate::web::{AppError, AppState};
+
+/// Routes under `/account`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/account", get(show))
+        .route("/account/profile", post(profile))
+        .route("/account/password", post(password))
+        .route("/account/sign-out-everywhere", post(sign_out_everywhere))
+        .route("/account/delete", post(delete))
+        .route("/account/leaderboard", post(leaderboard))
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    ctx: Ctx,
+    display_name: String,
+    joined: String,
+    other_sessions: i64,
+    on_leaderboard: bool,
+    notice: Option<&'static str>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct DoneQuery {
+    done: Option<String>,
+}
+
+fn notice(done: Option<&str>) -> Option<&'static str> {
+    match done? {
+        "profile" => Some("Display name saved."),
+        "password" => Some("Password changed. Your other sessions were signed out."),
+        "leaderboard" => Some("Leaderboard preference saved."),
+        _ => None,
+    }
+}
+
+async fn page(
+    ctx: Ctx,
+    state: &AppState,
+    member: &Member,
+    notice: Option<&'static str>,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let id = member.id;
+    let (user, sessions_count, on_leaderboard) = state
+        .store
+        .call(move |c| {
+            let user = users::by_id(c, id)?;
+            let count = sessions::count_for_user(c, id, now())?;
+            Ok((user, count, progress::on_leaderboard(c, id)?))
+        })
+        .await?;
+    let user = user.ok_or(AppError::NotFound)?;
+    let page = AccountPage {
+        ctx,
+        display_name: user.display_name,
+        joined: crate::web::fmt::date(user.created_at),
+        other_sessions: (sessions_count - 1).max(0),
+        on_leaderboard,
+        notice,
+        error,
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+async fn show(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    member: Member,
+    Query(q): Query<DoneQuery>,
+) -> Result<Response, AppError> {
+    page(
+        ctx,
+        &state,
+        &member,
+        notice(q.done.as_deref()),
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+struct ProfileForm {
+    display_name: String,
+}
+
+async fn profile(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    member: Member,
+    Form(form): Form<ProfileForm>,
+) -> Result<Response, AppError> {
+    let name = match accounts::normalize_display_name(&form.display_name, &member.username) {
+        Ok(n) => n,
+        Err(msg) => {
+            return page(
+                ctx,
+                &state,
+                &member,
+                None,
+                Some(msg.into()),
+                StatusCode::BAD_REQUEST,
+            )
+            .await;
+        }
+    };
+    let id = member.id;
+    state
+        .store
+        .call(move |c| users::set_display_name(c, id, &name))
+        .await?;
+    Ok(Redirect::to("/account?done=profile").into_response())
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    current: String,
+    password: String,
+    confirm: String,
+}
+
+async fn password(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    member: Member,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response, AppError> {
+    if let Err(msg) = accounts::check_new_password(&form.password, &form.confirm) {
+        return page(
+            ctx,
+            &state,
+            &member,
+            None,
+            Some(msg.into()),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+    }
+    let id = member.id;
+    let stored = state
+        .store
+        .call(move |c| users::password_hash(c, id))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (current, new) = (form.current, form.password);
+    let hashed = tokio::task::spawn_blocking(move || -> anyhow::Result<Option<String>> {
+        if !accounts::verify_password(&current, &stored) {
+            return Ok(None);
+        }
+        Ok(Some(accounts::hash_password(&new)?))
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.into()))??;
+    let Some(hash) = hashed else {
+        return page(
+            ctx,
+            &state,
+            &member,
+            None,
+            Some("Your current password is not right.".into()),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+    };
+    let keep = member.session_hash.clone();
+    state
+        .store
+        .call(move |c| {
+            let tx = c.transaction()?;
+            users::set_password_hash(&tx, id, &hash)?;
+            sessions::delete_for_user(&tx, id, Some(&keep))?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await?;
+    Ok(Redirect::to("/account?done=password").into_response())
+}
+
+async fn sign_out_everywhere(
+    State(state): State<AppState>,
+    member: Member,
+) -> Result<Response, AppError> {
+    let id = member.id;
+    state
+        .store
+        .call(move |c| sessions::delete_for_user(c, id, None))
+        .await?;
+    Ok((
+        [(header::SET_COOKIE, session::clear_cookie(&state))],
+        Redirect::to("/login"),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+struct DeleteForm {
+    confirm_username: String,
+}
+
+async fn delete(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    member: Member,
+    Form(form): Form<DeleteForm>,
+) -> Result<Response, AppError> {
+    if form.confirm_username.trim().to_ascii_lowercase() != member.username {
+        let msg = format!(
+            "To delete your account, type your username ({}) exactly.",
+            member.username
+        );
+        return page(
+            ctx,
+            &state,
+            &member,
+            None,
+            Some(msg),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+    }
+    let id = member.id;
+    match state.store.call(move |c| users::delete(c, id)).await? {
+        Ok(()) => Ok((
+            [(header::SET_COOKIE, session::clear_cookie(&state))],
+            Redirect::to("/"),
+        )
+            .into_response()),
+        Err(UserChangeError::LastAdmin) => {
+            let msg = "You are the only admin. Make another member admin first, then delete your account.";
+            page(
+                ctx,
+                &state,
+                &member,
+                None,
+                Some(msg.into()),
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+        Err(UserChangeError::NotFound) => Err(AppError::NotFound),
+    }
+}
+
+#[derive(Deserialize)]
+struct LeaderboardForm {
+    on: String,
+}
+
+async fn leaderboard(
+    State(state): State<AppState>,
+    member: Member,
+    Form(form): Form<LeaderboardForm>,
+) -> Result<Response, AppError> {
+    let on = flag(&form.on, "on")?;
+    let id = member.id;
+    state
+        .store
+        .call(move |c| progress::set_on_leaderboard(c, id, on))
+        .await?;
+    Ok(Redirect::to("/account?done=leaderboard").into_response())
+}

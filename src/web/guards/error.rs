@@ -1,0 +1,112 @@
+//! The one error type handlers return, rendered as a readable HTML page.
+
+use askama::Template;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+
+use crate::web::layout::Ctx;
+
+/// What went wrong while answering a request.
+#[derive(Debug)]
+pub enum AppError {
+    /// The page or item does not exist (or is not yours).
+    NotFound,
+    /// The request itself is wrong; the message says how.
+    BadRequest(String),
+    /// The request is not allowed.
+    Forbidden(String),
+    /// The address exists, but not for this method (a link to a form action).
+    MethodNotAllowed,
+    /// The body is larger than allowed.
+    PayloadTooLarge,
+    /// The page needs a login; carries the path to return to.
+    LoginRequired(String),
+    /// Too many attempts; the message says when to try again.
+    TooManyRequests { message: String, retry_after: i64 },
+    /// Our fault: logged with its cause, shown as a generic 500.
+    Internal(anyhow::Error),
+}
+
+impl From<anyhow::Error> for AppError {
+    fn from(err: anyhow::Error) -> Self {
+        AppError::Internal(err)
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(err: askama::Error) -> Self {
+        AppError::Internal(err.into())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    ctx: Ctx,
+    status: u16,
+    heading: &'a str,
+    message: &'a str,
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let AppError::LoginRequired(next) = &self {
+            return Redirect::to(&format!(
+                "/login?next={}",
+                crate::web::guards::extract::urlencode(next)
+            ))
+            .into_response();
+        }
+        let retry_after = match &self {
+            AppError::TooManyRequests { retry_after, .. } => Some(*retry_after),
+            _ => None,
+        };
+        let (status, heading, message) = match &self {
+            AppError::LoginRequired(_) => (StatusCode::UNAUTHORIZED, "Please log in", String::new()),
+            AppError::TooManyRequests { message, .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, "Too many attempts", message.clone())
+            }
+            AppError::NotFound => (
+                StatusCode::NOT_FOUND,
+                "Page not found",
+                "There is nothing at this address. Check the link, or start again from the lessons.".to_string(),
+            ),
+            AppError::BadRequest(msg) => (StatusCode::BAD_REQUEST, "That request didn't work", msg.clone()),
+            AppError::Forbidden(msg) => (StatusCode::FORBIDDEN, "Not allowed", msg.clone()),
+            AppError::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "Not available this way",
+                "This address only answers a form submission. Go back to the page with the form and use it there.".to_string(),
+            ),
+            AppError::PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Too much data",
+                "The request is larger than this server accepts. Send less at once.".to_string(),
+            ),
+            AppError::Internal(err) => {
+                tracing::error!(error = format!("{err:#}"), "internal error");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Something went wrong on our side",
+                    "The error has been logged. Try again in a moment.".to_string(),
+                )
+            }
+        };
+        let page = ErrorPage {
+            ctx: Ctx::default(),
+            status: status.as_u16(),
+            heading,
+            message: &message,
+        };
+        let mut response = match page.render() {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(_) => (status, message).into_response(),
+        };
+        if let Some(seconds) = retry_after
+            && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        response
+    }
+}

@@ -1,0 +1,10 @@
+//! Cross-cutting guards every request passes: sessions and cookies, CSRF,
+//! security headers and body limits, extractors that reject bad input with a
+//! readable page, and the one [`AppError`](error::AppError).
+
+pub mod cookies;
+pub mod csrf;
+pub mod error;
+pub mod extract;
+pub mod security;
+pub mod session;

@@ -1,0 +1,291 @@
+//! The note editor: a new note (from the study template or blank, maybe
+//! attached to a lesson or question), editing, saving and previewing.
+
+use crate::web::guards::extract::{Path, Query};
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use crate::clock::now;
+use crate::content::Content;
+use crate::notes::render::{CleanHtml, markdown};
+use crate::notes::{self, Draft, STUDY_TEMPLATE};
+use crate::store::notes::{self as store, Placement};
+use crate::web::guards::extract::Form;
+use crate::web::guards::session::Member;
+use crate::web::layout::{Ctx, render};
+use crate::web::notes::read::note_id;
+use crate::web::{AppError, AppState};
+
+/// Routes of the editor.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/notes", post(create))
+        .route("/notes/new", get(new))
+        .route("/notes/preview", post(preview))
+        .route("/notes/{id}", post(save))
+        .route("/notes/{id}/edit", get(edit))
+}
+
+/// The editor, for a new note (`id` is `None`) or an existing one.
+#[derive(Template)]
+#[template(path = "notes_edit.html")]
+struct EditPage {
+    ctx: Ctx,
+    id: Option<i64>,
+    title: String,
+    body: String,
+    tags: String,
+    lesson: String,
+    question: String,
+    question_title: Option<String>,
+    shared: bool,
+    lessons: Vec<(String, String)>,
+    error: Option<String>,
+    preview: Option<CleanHtml>,
+}
+
+/// The fields of the editor form.
+#[derive(Deserialize)]
+struct NoteForm {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    tags: String,
+    #[serde(default)]
+    lesson: String,
+    #[serde(default)]
+    question: String,
+    shared: Option<String>,
+    #[serde(default)]
+    action: String,
+}
+
+fn editor(
+    ctx: Ctx,
+    content: &Content,
+    id: Option<i64>,
+    form: NoteForm,
+    error: Option<String>,
+    preview: Option<CleanHtml>,
+) -> EditPage {
+    EditPage {
+        ctx,
+        id,
+        question_title: content.question(&form.question).map(|q| q.title.clone()),
+        lessons: content
+            .lessons
+            .iter()
+            .map(|l| (l.slug.clone(), l.title.clone()))
+            .collect(),
+        shared: form.shared.is_some(),
+        title: form.title,
+        body: form.body,
+        tags: form.tags,
+        lesson: form.lesson,
+        question: form.question,
+        error,
+        preview,
+    }
+}
+
+/// Checks the attachment against the content; the error is for the form.
+fn placement(content: &Content, form: &NoteForm) -> Result<Placement, String> {
+    let lesson = Some(form.lesson.trim()).filter(|s| !s.is_empty());
+    let question = Some(form.question.trim()).filter(|s| !s.is_empty());
+    if lesson.is_some_and(|l| content.lesson(l).is_none()) {
+        return Err("That lesson does not exist; choose another or none.".into());
+    }
+    if question.is_some_and(|q| content.question(q).is_none()) {
+        return Err("That question does not exist; choose none.".into());
+    }
+    Ok(Placement {
+        lesson: lesson.map(str::to_string),
+        question: question.map(str::to_string),
+        shared: form.shared.is_some(),
+    })
+}
+
+/// Validates a submitted editor form, or renders it again: with a preview
+/// (200) or with the problem and the text as typed (400).
+fn check(
+    ctx: Ctx,
+    content: &Content,
+    id: Option<i64>,
+    form: NoteForm,
+) -> Result<Result<(Draft, Placement), Response>, AppError> {
+    if form.action == "preview" {
+        let html = markdown(&form.body);
+        let page = editor(ctx, content, id, form, None, Some(html));
+        return Ok(Err(render(&page)?.into_response()));
+    }
+    let checked = placement(content, &form)
+        .and_then(|p| Ok((notes::validate(&form.title, &form.body, &form.tags)?, p)));
+    match checked {
+        Ok(ok) => Ok(Ok(ok)),
+        Err(msg) => {
+            let page = editor(ctx, content, id, form, Some(msg), None);
+            Ok(Err(
+                (StatusCode::BAD_REQUEST, render(&page)?).into_response()
+            ))
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct NewQuery {
+    lesson: Option<String>,
+    question: Option<String>,
+    blank: Option<String>,
+}
+
+async fn new(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    _member: Member,
+    Query(q): Query<NewQuery>,
+) -> Result<Response, AppError> {
+    let content = &state.content;
+    let mut title = String::new();
+    if let Some(slug) = q.lesson.as_deref().filter(|s| !s.is_empty()) {
+        let lesson = content.lesson(slug).ok_or_else(|| {
+            AppError::BadRequest("There is no such lesson to attach a note to.".into())
+        })?;
+        title = format!("Notes on {}", lesson.title);
+    }
+    if let Some(id) = q.question.as_deref().filter(|s| !s.is_empty()) {
+        let question = content.question(id).ok_or_else(|| {
+            AppError::BadRequest("There is no such question to attach a note to.".into())
+        })?;
+        title = format!("Notes on: {}", question.title)
+            .chars()
+            .take(notes::MAX_TITLE_CHARS)
+            .collect();
+    }
+    let form = NoteForm {
+        title,
+        body: if q.blank.is_some() {
+            String::new()
+        } else {
+            STUDY_TEMPLATE.into()
+        },
+        tags: String::new(),
+        lesson: q.lesson.unwrap_or_default(),
+        question: q.question.unwrap_or_default(),
+        shared: None,
+        action: String::new(),
+    };
+    Ok(render(&editor(ctx, content, None, form, None, None))?.into_response())
+}
+
+async fn create(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    member: Member,
+    Form(form): Form<NoteForm>,
+) -> Result<Response, AppError> {
+    let (draft, place) = match check(ctx, &state.content, None, form)? {
+        Ok(ok) => ok,
+        Err(page) => return Ok(page),
+    };
+    let owner = member.id;
+    let id = state
+        .store
+        .call(move |c| {
+            let now = now();
+            let file = notes::archive::NoteFile {
+                uid: notes::new_uid(),
+                title: draft.title,
+                body: draft.body,
+                tags: draft.tags,
+                lesson: place.lesson,
+                question: place.question,
+                shared: place.shared,
+                created_at: now,
+                updated_at: now,
+            };
+            store::insert(c, owner, &file)?.ok_or_else(|| anyhow::anyhow!("note id collision"))
+        })
+        .await?;
+    Ok(Redirect::to(&format!("/notes/{id}?done=saved")).into_response())
+}
+
+async fn edit(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    member: Member,
+    Path(raw): Path<String>,
+) -> Result<Response, AppError> {
+    let (id, owner) = (note_id(&raw)?, member.id);
+    let note = state
+        .store
+        .call(move |c| store::get_owned(c, owner, id))
+        .await?
+        .filter(|n| n.deleted_at.is_none())
+        .ok_or(AppError::NotFound)?;
+    let form = NoteForm {
+        title: note.title,
+        body: note.body,
+        tags: note.tags.join(", "),
+        lesson: note.lesson.unwrap_or_default(),
+        question: note.question.unwrap_or_default(),
+        shared: note.shared.then(String::new),
+        action: String::new(),
+    };
+    Ok(render(&editor(ctx, &state.content, Some(id), form, None, None))?.into_response())
+}
+
+async fn save(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    member: Member,
+    Path(raw): Path<String>,
+    Form(form): Form<NoteForm>,
+) -> Result<Response, AppError> {
+    let (id, owner) = (note_id(&raw)?, member.id);
+    let exists = state
+        .store
+        .call(move |c| Ok(store::get_owned(c, owner, id)?.is_some_and(|n| n.deleted_at.is_none())))
+        .await?;
+    if !exists {
+        return Err(AppError::NotFound);
+    }
+    let (draft, place) = match check(ctx, &state.content, Some(id), form)? {
+        Ok(ok) => ok,
+        Err(page) => return Ok(page),
+    };
+    let saved = state
+        .store
+        .call(move |c| store::update(c, owner, id, &draft, &place, now()))
+        .await?;
+    if !saved {
+        return Err(AppError::NotFound);
+    }
+    Ok(Redirect::to(&format!("/notes/{id}?done=saved")).into_response())
+}
+
+#[derive(Deserialize)]
+struct PreviewForm {
+    #[serde(default)]
+    body: String,
+}
+
+/// The live preview: the body rendered and sanitised, as an HTML fragment.
+async fn preview(_member: Member, Form(form): Form<PreviewForm>) -> Result<Response, AppError> {
+    let body = notes::normalize_body(&form.body).map_err(AppError::BadRequest)?;
+    let html = markdown(&body);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        html.to_string(),
+    )
+        .into_response())
+}

@@ -1,0 +1,219 @@
+//! Personal learning notes: the list and reading a note. The editor is in
+//! `notes_edit`; trash, sharing, history and search in `notes_manage`;
+//! export and import in `notes_io`.
+
+use crate::web::guards::extract::{Path, Query};
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::Deserialize;
+
+use crate::clock::now;
+use crate::content::Content;
+use crate::notes::render::{CleanHtml, markdown};
+use crate::notes::{self, TRASH_DAYS};
+use crate::store::notes::{self as store, Summary};
+use crate::web::guards::session::Member;
+use crate::web::layout::{Ctx, render};
+use crate::web::notes::{edit as notes_edit, io as notes_io, manage as notes_manage};
+use crate::web::{AppError, AppState, fmt};
+
+/// Routes under `/notes`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/notes", get(list))
+        .route("/notes/{id}", get(show))
+        .merge(notes_edit::router())
+        .merge(notes_manage::router())
+        .merge(notes_io::router())
+}
+
+/// A note id from the URL; anything else is a page that does not exist.
+pub(super) fn note_id(raw: &str) -> Result<i64, AppError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|&id| id > 0)
+        .ok_or(AppError::NotFound)
+}
+
+/// What a note is attached to, for display.
+pub(super) struct Attached {
+    pub label: String,
+    pub href: Option<String>,
+}
+
+/// The lesson or question a note is attached to, if it still exists.
+pub(super) fn attached(
+    content: &Content,
+    lesson: Option<&str>,
+    question: Option<&str>,
+) -> Option<Attached> {
+    if let Some(l) = lesson.and_then(|slug| content.lesson(slug)) {
+        return Some(Attached {
+            label: format!("Lesson: {}", l.title),
+            href: Some(format!("/lessons/{}", l.slug)),
+        });
+    }
+    question
+        .and_then(|id| content.question(id))
+        .map(|q| Attached {
+            label: format!("Question: {}", q.title),
+            href: None,
+        })
+}
+
+/// One note in a list.
+pub(super) struct NoteRow {
+    pub id: i64,
+    pub title: String,
+    pub tags: Vec<String>,
+    pub attached: Option<Attached>,
+    pub shared: bool,
+    pub updated: String,
+}
+
+/// List rows for `notes`.
+pub(super) fn rows(content: &Content, notes: Vec<Summary>) -> Vec<NoteRow> {
+    notes
+        .into_iter()
+        .map(|n| NoteRow {
+            attached: attached(content, n.lesson.as_deref(), n.question.as_deref()),
+            id: n.id,
+            title: n.title,
+            tags: n.tags,
+            shared: n.shared,
+            updated: fmt::date_time(n.updated_at),
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "notes_list.html")]
+struct ListPage {
+    ctx: Ctx,
+    notes: Vec<NoteRow>,
+    tags: Vec<(String, usize)>,
+    tag: Option<String>,
+    trash_count: usize,
+    notice: Option<&'static str>,
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    tag: Option<String>,
+    done: Option<String>,
+}
+
+async fn list(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    member: Member,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let tag = q
+        .tag
+        .map(|t| t.trim().to_lowercase())
+        .filter(|t| !t.is_empty());
+    if tag.as_deref().is_some_and(|t| !notes::is_tag(t)) {
+        return Err(AppError::BadRequest("That is not a valid tag.".into()));
+    }
+    let (owner, filter) = (member.id, tag.clone());
+    let (found, tags, trash_count) = state
+        .store
+        .call(move |c| {
+            store::purge_expired(c, now())?;
+            Ok((
+                store::list(c, owner, filter.as_deref())?,
+                store::tag_counts(c, owner)?,
+                store::trash(c, owner)?.len(),
+            ))
+        })
+        .await?;
+    let notice = match q.done.as_deref() {
+        Some("trashed") => Some("Moved to the trash. You can restore it from there for 30 days."),
+        Some("purged") => Some("Deleted for good."),
+        _ => None,
+    };
+    let page = ListPage {
+        notes: rows(&state.content, found),
+        ctx,
+        tags,
+        tag,
+        trash_count,
+        notice,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+#[derive(Template)]
+#[template(path = "notes_view.html")]
+struct ViewPage {
+    ctx: Ctx,
+    id: i64,
+    title: String,
+    html: CleanHtml,
+    tags: Vec<String>,
+    attached: Option<Attached>,
+    created: String,
+    updated: String,
+    shared: bool,
+    /// The owner's name when a group member reads a shared note.
+    author: Option<String>,
+    /// Until when a note in the trash can be restored.
+    trash_until: Option<String>,
+    notice: Option<&'static str>,
+}
+
+#[derive(Deserialize)]
+struct DoneQuery {
+    done: Option<String>,
+}
+
+async fn show(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    member: Member,
+    Path(raw): Path<String>,
+    Query(q): Query<DoneQuery>,
+) -> Result<Response, AppError> {
+    let (id, owner) = (note_id(&raw)?, member.id);
+    let found = state
+        .store
+        .call(move |c| match store::get_owned(c, owner, id)? {
+            Some(note) => Ok(Some((note, None))),
+            None => Ok(store::get_shared(c, id)?.map(|(n, author)| (n, Some(author)))),
+        })
+        .await?;
+    let (note, author) = found.ok_or(AppError::NotFound)?;
+    let notice = match q.done.as_deref().filter(|_| author.is_none()) {
+        Some("saved") => Some("Saved. The previous version is in the history."),
+        Some("restored") => Some("Restored from the trash."),
+        Some("reverted") => Some("That version is back; the text it replaced is in the history."),
+        Some("shared") => Some("Shared: your group can now read this note (not edit it)."),
+        Some("unshared") => Some("This note is private again."),
+        _ => None,
+    };
+    let page = ViewPage {
+        ctx,
+        id,
+        html: markdown(&note.body),
+        attached: attached(
+            &state.content,
+            note.lesson.as_deref(),
+            note.question.as_deref(),
+        ),
+        created: fmt::date_time(note.created_at),
+        updated: fmt::date_time(note.updated_at),
+        trash_until: note
+            .deleted_at
+            .map(|d| fmt::date_time(d + TRASH_DAYS * 86_400)),
+        title: note.title,
+        tags: note.tags,
+        shared: note.shared,
+        author,
+        notice,
+    };
+    Ok(render(&page)?.into_response())
+}

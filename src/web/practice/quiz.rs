@@ -1,0 +1,489 @@
+//! Running a session: one question at a time, grading, self-rating, the
+//! summary, sharing interviews, and reporting problems with questions.
+
+use std::sync::Arc;
+
+use crate::web::guards::extract::Path;
+use askama::Template;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{RawForm, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use crate::clock::now;
+use crate::content::{Question, QuestionKind};
+use crate::practice::fsrs::Rating;
+use crate::practice::grading::{GradeError, grade_choice, grade_selection, rating_for};
+use crate::practice::puzzles::{Exhibit, Puzzle};
+use crate::practice::schedule;
+use crate::store::practice::{Attempt, Mode, NewAttempt, Session};
+use crate::store::{cards, practice};
+use crate::web::guards::extract::Form;
+use crate::web::guards::session::Member;
+use crate::web::layout::{Ctx, render};
+use crate::web::practice::quiz_view::{
+    LessonLink, OptionView, chosen_options, elapsed_text, lesson_links, make_puzzle, options,
+    puzzle_options, puzzle_seed, stored_puzzle,
+};
+use crate::web::{AppError, AppState};
+
+/// Longest free-text answer, in characters.
+pub const MAX_ANSWER_CHARS: usize = 20_000;
+
+/// Routes that run a session: `/practice/s/{id}` and its questions.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/practice/s/{id}", get(resume))
+        .route("/practice/s/{id}/q/{pos}", get(show).post(answer))
+        .route("/practice/s/{id}/q/{pos}/rate", post(rate))
+}
+
+/// A session with its attempts.
+pub(super) struct Loaded {
+    pub(super) session: Session,
+    pub(super) attempts: Vec<Attempt>,
+}
+
+impl Loaded {
+    /// The attempt at `pos`, if answered.
+    pub(super) fn attempt(&self, pos: usize) -> Option<&Attempt> {
+        self.attempts.iter().find(|a| a.position == pos as i64)
+    }
+
+    /// The first position still waiting for an answer or a self-rating.
+    pub(super) fn pending(&self, state: &AppState) -> Option<usize> {
+        (0..self.session.question_ids.len()).find(|&pos| match self.attempt(pos) {
+            None => true,
+            Some(a) => {
+                self.session.mode != Mode::Interview
+                    && a.rating.is_none()
+                    && state
+                        .content
+                        .question(&a.question_id)
+                        .is_some_and(|q| q.kind == QuestionKind::Open)
+            }
+        })
+    }
+}
+
+/// Loads session `id` for `viewer` (or a shared one when `allow_shared`); 404 otherwise.
+pub(super) async fn load(
+    state: &AppState,
+    viewer: i64,
+    id: i64,
+    allow_shared: bool,
+) -> Result<Loaded, AppError> {
+    state
+        .store
+        .call(move |c| {
+            let Some(session) = practice::session(c, id, viewer, allow_shared)? else {
+                return Ok(None);
+            };
+            let attempts = practice::attempts(c, id)?;
+            Ok(Some(Loaded { session, attempts }))
+        })
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+fn question_at(state: &AppState, loaded: &Loaded, pos: usize) -> Result<Arc<Question>, AppError> {
+    let id = loaded
+        .session
+        .question_ids
+        .get(pos)
+        .ok_or(AppError::NotFound)?;
+    state
+        .content
+        .question(id)
+        .cloned()
+        .ok_or(AppError::NotFound)
+}
+
+fn position_url(id: i64, pos: usize) -> String {
+    format!("/practice/s/{id}/q/{pos}")
+}
+
+async fn resume(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let loaded = load(&state, member.id, id, false).await?;
+    let to = match loaded.pending(&state) {
+        Some(pos) => position_url(id, pos),
+        None => format!("/practice/s/{id}/done"),
+    };
+    Ok(Redirect::to(&to).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "quiz_question.html")]
+struct QuestionPage {
+    ctx: Ctx,
+    session_id: i64,
+    pos: usize,
+    total: usize,
+    interview: bool,
+    started_at: i64,
+    elapsed: String,
+    q: Arc<Question>,
+    options: Vec<OptionView>,
+    multi: bool,
+    puzzle: Option<Puzzle>,
+    answer: String,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "quiz_result.html")]
+struct ResultPage {
+    ctx: Ctx,
+    session_id: i64,
+    pos: usize,
+    total: usize,
+    q: Arc<Question>,
+    options: Vec<OptionView>,
+    puzzle: Option<Puzzle>,
+    correct: Option<bool>,
+    answer: String,
+    rating: Option<&'static str>,
+    ratings: [Rating; 4],
+    lessons: Vec<LessonLink>,
+    next_url: String,
+    /// The member's notes on this question: (id, title).
+    my_notes: Vec<(i64, String)>,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn question_page(
+    ctx: Ctx,
+    loaded: &Loaded,
+    pos: usize,
+    q: Arc<Question>,
+    answer: String,
+    chosen: &[usize],
+    error: Option<String>,
+    puzzle: Option<Puzzle>,
+) -> QuestionPage {
+    let session = &loaded.session;
+    let (options, multi) = match &puzzle {
+        Some(p) => (puzzle_options(p, chosen), p.multi),
+        None => (
+            options(&q, session.id, pos, chosen),
+            q.choices.iter().filter(|c| c.correct).count() > 1,
+        ),
+    };
+    QuestionPage {
+        ctx,
+        session_id: session.id,
+        pos,
+        total: session.question_ids.len(),
+        interview: session.mode == Mode::Interview,
+        started_at: session.started_at,
+        elapsed: elapsed_text(now() - session.started_at),
+        options,
+        multi,
+        puzzle,
+        q,
+        answer,
+        error,
+    }
+}
+
+async fn show(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    member: Member,
+    Path((id, pos)): Path<(i64, usize)>,
+) -> Result<Response, AppError> {
+    let loaded = load(&state, member.id, id, false).await?;
+    let q = question_at(&state, &loaded, pos)?;
+    let Some(attempt) = loaded.attempt(pos) else {
+        let puzzle = match q.kind {
+            QuestionKind::Sim => Some(make_puzzle(&state, &q, puzzle_seed(id, pos))?.1),
+            _ => None,
+        };
+        let page = question_page(ctx, &loaded, pos, q, String::new(), &[], None, puzzle);
+        return Ok(render(&page)?.into_response());
+    };
+    if loaded.session.mode == Mode::Interview {
+        return Ok(Redirect::to(&format!("/practice/s/{id}")).into_response());
+    }
+    let chosen = match q.kind {
+        QuestionKind::Open => Vec::new(),
+        _ => chosen_options(&attempt.answer),
+    };
+    let puzzle = match q.kind {
+        QuestionKind::Sim => Some(stored_puzzle(&state, &q, attempt.seed).ok_or_else(|| {
+            AppError::Internal(anyhow::anyhow!(
+                "question {}: cannot regenerate seed {:?}",
+                q.id,
+                attempt.seed
+            ))
+        })?),
+        _ => None,
+    };
+    let (owner, qid) = (member.id, q.id.clone());
+    let my_notes = state
+        .store
+        .call(move |c| crate::store::notes::notes_for_question(c, owner, &qid))
+        .await?
+        .into_iter()
+        .map(|n| (n.id, n.title))
+        .collect();
+    let page = ResultPage {
+        ctx,
+        my_notes,
+        session_id: id,
+        pos,
+        total: loaded.session.question_ids.len(),
+        options: match &puzzle {
+            Some(p) => puzzle_options(p, &chosen),
+            None => options(&q, id, pos, &chosen),
+        },
+        puzzle,
+        correct: attempt.correct,
+        answer: if q.kind == QuestionKind::Open {
+            attempt.answer.clone()
+        } else {
+            String::new()
+        },
+        rating: attempt
+            .rating
+            .and_then(Rating::from_number)
+            .map(Rating::label),
+        ratings: Rating::ALL,
+        lessons: lesson_links(&state, &q),
+        q,
+        next_url: format!("/practice/s/{id}"),
+    };
+    Ok(render(&page)?.into_response())
+}
+
+/// Stores an attempt and, when it carries a rating, reschedules the card;
+/// all in one transaction. Returns false for a double submit.
+/// What the member answered and how it was graded.
+struct Outcome {
+    answer: String,
+    correct: Option<bool>,
+    rating: Option<Rating>,
+    /// The puzzle seed, for simulator questions.
+    seed: Option<i64>,
+}
+
+async fn save_attempt(
+    state: &AppState,
+    member: &Member,
+    session: &Session,
+    pos: usize,
+    q: &Question,
+    outcome: Outcome,
+) -> Result<bool, AppError> {
+    let Outcome {
+        answer,
+        correct,
+        rating,
+        seed,
+    } = outcome;
+    let (user, session_id, question_id, level) =
+        (member.id, session.id, q.id.clone(), q.level.as_str());
+    let last = pos + 1 == session.question_ids.len();
+    let auto_finish = last && (rating.is_some() || session.mode == Mode::Interview);
+    Ok(state
+        .store
+        .call(move |c| {
+            let now = now();
+            let tx = c.transaction()?;
+            let new = NewAttempt {
+                user_id: user,
+                session_id,
+                position: pos as i64,
+                question_id: &question_id,
+                level,
+                answer: &answer,
+                correct,
+                rating: rating.map(|r| r as i64),
+                seed,
+                now,
+            };
+            if !practice::record_attempt(&tx, &new)? {
+                return Ok(false);
+            }
+            if let Some(rating) = rating {
+                let card = schedule::review(cards::get(&tx, user, &question_id)?, now, rating);
+                cards::put(&tx, user, &question_id, &card)?;
+            }
+            if auto_finish {
+                practice::finish_session(&tx, session_id, now)?;
+            }
+            tx.commit()?;
+            Ok(true)
+        })
+        .await?)
+}
+
+async fn answer(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    member: Member,
+    Path((id, pos)): Path<(i64, usize)>,
+    RawForm(body): RawForm,
+) -> Result<Response, AppError> {
+    let loaded = load(&state, member.id, id, false).await?;
+    let q = question_at(&state, &loaded, pos)?;
+    if loaded.attempt(pos).is_some() {
+        return Ok(Redirect::to(&position_url(id, pos)).into_response());
+    }
+    let fields = parse_fields(&body);
+    let outcome = match q.kind {
+        QuestionKind::Choice | QuestionKind::Sim => {
+            let selected = selected_options(&fields)?;
+            let puzzle = match q.kind {
+                QuestionKind::Sim => Some(make_puzzle(&state, &q, puzzle_seed(id, pos))?),
+                _ => None,
+            };
+            let graded = match &puzzle {
+                Some((_, p)) => grade_selection(p.options.len(), &p.correct, &selected),
+                None => grade_choice(&q, &selected),
+            };
+            let grade = match graded {
+                Ok(g) => g,
+                Err(e @ GradeError::Empty) => {
+                    let page = question_page(
+                        ctx,
+                        &loaded,
+                        pos,
+                        q,
+                        String::new(),
+                        &[],
+                        Some(e.message()),
+                        puzzle.map(|p| p.1),
+                    );
+                    return Ok((StatusCode::BAD_REQUEST, render(&page)?).into_response());
+                }
+                Err(e) => return Err(AppError::BadRequest(e.message())),
+            };
+            Outcome {
+                answer: serde_json::to_string(&grade.selected)
+                    .map_err(|e| AppError::Internal(e.into()))?,
+                correct: Some(grade.correct),
+                rating: Some(rating_for(grade.correct)),
+                seed: puzzle.map(|(seed, _)| seed as i64),
+            }
+        }
+        QuestionKind::Open => {
+            let text = fields
+                .iter()
+                .find(|(k, _)| k == "answer")
+                .map(|(_, v)| v.replace("\r\n", "\n"))
+                .unwrap_or_default();
+            if text.chars().count() > MAX_ANSWER_CHARS {
+                let msg = format!(
+                    "Answers are limited to {MAX_ANSWER_CHARS} characters; shorten yours and submit again."
+                );
+                let page = question_page(ctx, &loaded, pos, q, text, &[], Some(msg), None);
+                return Ok((StatusCode::BAD_REQUEST, render(&page)?).into_response());
+            }
+            Outcome {
+                answer: text,
+                correct: None,
+                rating: None,
+                seed: None,
+            }
+        }
+    };
+    save_attempt(&state, &member, &loaded.session, pos, &q, outcome).await?;
+    let to = if loaded.session.mode == Mode::Interview {
+        format!("/practice/s/{id}")
+    } else {
+        position_url(id, pos)
+    };
+    Ok(Redirect::to(&to).into_response())
+}
+
+/// The option numbers in a form's `choice` fields.
+fn selected_options(fields: &[(String, String)]) -> Result<Vec<usize>, AppError> {
+    fields
+        .iter()
+        .filter(|(k, _)| k == "choice")
+        .map(|(_, v)| {
+            v.parse::<usize>().map_err(|_| {
+                AppError::BadRequest(format!(
+                    "“{}” is not an option number.",
+                    v.chars().take(20).collect::<String>()
+                ))
+            })
+        })
+        .collect()
+}
+
+fn parse_fields(body: &Bytes) -> Vec<(String, String)> {
+    form_urlencoded::parse(body)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+#[derive(Deserialize)]
+struct RateForm {
+    rating: String,
+    back: Option<String>,
+}
+
+async fn rate(
+    State(state): State<AppState>,
+    member: Member,
+    Path((id, pos)): Path<(i64, usize)>,
+    Form(form): Form<RateForm>,
+) -> Result<Response, AppError> {
+    let rating = form
+        .rating
+        .parse::<i64>()
+        .ok()
+        .and_then(Rating::from_number)
+        .ok_or_else(|| AppError::BadRequest("Choose Again, Hard, Good or Easy.".into()))?;
+    let loaded = load(&state, member.id, id, false).await?;
+    let q = question_at(&state, &loaded, pos)?;
+    let attempt = loaded.attempt(pos).ok_or_else(|| {
+        AppError::BadRequest("Answer the question before you rate yourself.".into())
+    })?;
+    if q.kind != QuestionKind::Open {
+        return Err(AppError::BadRequest(
+            "Only open questions are self-rated; this one was graded automatically.".into(),
+        ));
+    }
+    if attempt.rating.is_none() {
+        let (user, question_id) = (member.id, q.id.clone());
+        let finished = loaded.session.finished_at.is_some();
+        let last_pending = loaded.pending(&state).is_none_or(|p| p == pos)
+            && loaded
+                .attempts
+                .iter()
+                .filter(|a| a.rating.is_none())
+                .count()
+                <= 1;
+        state
+            .store
+            .call(move |c| {
+                let now = now();
+                let tx = c.transaction()?;
+                if practice::rate_attempt(&tx, id, pos as i64, rating as i64, now)? {
+                    let card = schedule::review(cards::get(&tx, user, &question_id)?, now, rating);
+                    cards::put(&tx, user, &question_id, &card)?;
+                }
+                if !finished && last_pending {
+                    practice::finish_session(&tx, id, now)?;
+                }
+                tx.commit()?;
+                Ok(())
+            })
+            .await?;
+    }
+    let to = match form.back.as_deref() {
+        Some("done") => format!("/practice/s/{id}/done"),
+        _ => format!("/practice/s/{id}"),
+    };
+    Ok(Redirect::to(&to).into_response())
+}

@@ -1,0 +1,132 @@
+//! View helpers for the session runner: option lists, simulator puzzles,
+//! lesson links.
+
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
+
+use crate::content::Question;
+use crate::practice::puzzles::{self, Puzzle};
+use crate::web::{AppError, AppState};
+
+/// One option as displayed.
+pub struct OptionView {
+    pub index: usize,
+    pub text_html: String,
+    pub why_html: String,
+    pub correct: bool,
+    pub chosen: bool,
+}
+
+/// Display order of a choice question's options: shuffled, but stable for
+/// this session and position.
+fn option_order(session_id: i64, pos: usize, n: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..n).collect();
+    let seed = (session_id as u64)
+        .wrapping_mul(1_000_003)
+        .wrapping_add(pos as u64);
+    order.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
+    order
+}
+
+pub fn options(q: &Question, session_id: i64, pos: usize, chosen: &[usize]) -> Vec<OptionView> {
+    option_order(session_id, pos, q.choices.len())
+        .into_iter()
+        .filter_map(|i| {
+            q.choices.get(i).map(|c| OptionView {
+                index: i,
+                text_html: c.text_html.clone(),
+                why_html: c.why_html.clone(),
+                correct: c.correct,
+                chosen: chosen.contains(&i),
+            })
+        })
+        .collect()
+}
+
+pub fn chosen_options(answer: &str) -> Vec<usize> {
+    serde_json::from_str(answer).unwrap_or_default()
+}
+
+pub struct LessonLink {
+    pub slug: String,
+    pub title: String,
+}
+
+pub fn lesson_links(state: &AppState, q: &Question) -> Vec<LessonLink> {
+    q.lessons
+        .iter()
+        .filter_map(|s| state.content.lesson(s))
+        .map(|l| LessonLink {
+            slug: l.slug.clone(),
+            title: l.title.clone(),
+        })
+        .collect()
+}
+
+/// Minutes and seconds, `m:ss`.
+pub fn elapsed_text(seconds: i64) -> String {
+    let s = seconds.max(0);
+    format!("{}:{:02}", s / 60, s % 60)
+}
+
+/// The base seed of the puzzle at `pos` of a session.
+pub fn puzzle_seed(session_id: i64, pos: usize) -> u64 {
+    (session_id as u64)
+        .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+        .wrapping_add(pos as u64 * 7919)
+}
+
+/// The puzzle for a sim question, trying a few seeds from `base`; returns the seed used.
+pub fn make_puzzle(state: &AppState, q: &Question, base: u64) -> Result<(u64, Puzzle), AppError> {
+    let spec = q.puzzle.as_ref().ok_or(AppError::NotFound)?;
+    let mut last = String::new();
+    for k in 0..8u64 {
+        let seed = base.wrapping_add(k.wrapping_mul(104_729));
+        match puzzles::generate(spec, &state.content.scenarios, seed) {
+            Ok(p) => return Ok((seed, p)),
+            Err(e) => last = e.0,
+        }
+    }
+    Err(AppError::Internal(anyhow::anyhow!(
+        "question {}: no puzzle near seed {base}: {last}",
+        q.id
+    )))
+}
+
+/// The puzzle of a stored attempt (exactly its seed).
+pub fn stored_puzzle(state: &AppState, q: &Question, seed: Option<i64>) -> Option<Puzzle> {
+    let spec = q.puzzle.as_ref()?;
+    puzzles::generate(spec, &state.content.scenarios, seed? as u64).ok()
+}
+
+/// A puzzle's options as displayed (already shuffled by the generator).
+pub fn puzzle_options(p: &Puzzle, chosen: &[usize]) -> Vec<OptionView> {
+    p.options
+        .iter()
+        .enumerate()
+        .map(|(i, text)| OptionView {
+            index: i,
+            text_html: escape(text),
+            why_html: String::new(),
+            correct: p.correct.contains(&i),
+            chosen: chosen.contains(&i),
+        })
+        .collect()
+}
+
+/// Escapes text for HTML.
+pub fn escape(text: &str) -> String {
+    crate::web::render::esc(text)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn escapes() {
+        assert_eq!(
+            super::escape("<a href='x'>&\"</a>"),
+            "&lt;a href=&#39;x&#39;&gt;&amp;&quot;&lt;/a&gt;"
+        );
+    }
+}

@@ -1,0 +1,414 @@
+//! Starting practice: the levels page, level sessions, reviews, interviews.
+
+use std::collections::HashMap;
+
+use crate::web::guards::extract::{Path, Query};
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use serde::Deserialize;
+
+use crate::clock::now;
+use crate::content::{Content, Level, questions::TOPICS};
+use crate::practice::plan::{Candidate, CardInfo, interview_levels, plan_session};
+use crate::practice::stats::LevelProgress;
+use crate::practice::{INTERVIEW_SIZE, REVIEW_SIZE, SESSION_SIZE};
+use crate::store::practice::Mode;
+use crate::store::progress::QuestionRecord;
+use crate::store::{cards, practice, progress};
+use crate::web::guards::extract::Form;
+use crate::web::guards::session::Member;
+use crate::web::layout::{Ctx, render};
+use crate::web::{AppError, AppState};
+
+/// Routes that start sessions.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/practice", get(index))
+        .route(
+            "/practice/interview",
+            get(interview_form).post(start_interview),
+        )
+        .route("/practice/{level}", get(level_page).post(start_level))
+        .route("/review", get(review_page).post(start_review))
+}
+
+fn parse_level(s: &str) -> Result<Level, AppError> {
+    Level::parse(s).ok_or(AppError::NotFound)
+}
+
+fn parse_topic(topic: Option<&str>) -> Result<Option<String>, AppError> {
+    match topic.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(None),
+        Some(t) if TOPICS.contains(&t) => Ok(Some(t.to_string())),
+        Some(t) => Err(AppError::BadRequest(format!(
+            "There is no topic called “{}”. Pick one from the list.",
+            t.chars().take(40).collect::<String>()
+        ))),
+    }
+}
+
+/// Progress per member and level, from per-question records and card
+/// stabilities; questions no longer in the bank are ignored.
+pub struct Tally {
+    per: HashMap<(i64, Level), LevelProgress>,
+    totals: HashMap<Level, usize>,
+}
+
+impl Tally {
+    /// Tallies `records` and `(member, question, stability)` cards.
+    pub fn new<'a>(
+        content: &Content,
+        records: &[QuestionRecord],
+        cards: impl IntoIterator<Item = (i64, &'a str, f64)>,
+    ) -> Tally {
+        let totals = Level::ALL
+            .iter()
+            .map(|&l| (l, content.questions.iter().filter(|q| q.level == l).count()))
+            .collect();
+        let mut per: HashMap<(i64, Level), LevelProgress> = HashMap::new();
+        for r in records {
+            if let Some(q) = content.question(&r.question_id) {
+                per.entry((r.user_id, q.level))
+                    .or_default()
+                    .add_record(r.graded, r.right);
+            }
+        }
+        for (user, id, stability) in cards {
+            if let Some(q) = content.question(id) {
+                per.entry((user, q.level)).or_default().add_card(stability);
+            }
+        }
+        Tally { per, totals }
+    }
+
+    /// One member's progress on one level, with the level's question count.
+    pub fn get(&self, user: i64, level: Level) -> LevelProgress {
+        LevelProgress {
+            total: self.totals.get(&level).copied().unwrap_or(0),
+            ..self.per.get(&(user, level)).copied().unwrap_or_default()
+        }
+    }
+}
+
+/// Per-level progress of one member.
+pub async fn level_progress(
+    state: &AppState,
+    user_id: i64,
+) -> Result<HashMap<Level, LevelProgress>, AppError> {
+    let (records, all_cards) = state
+        .store
+        .call(move |c| Ok((progress::records(c, user_id)?, cards::all(c, user_id)?)))
+        .await?;
+    let tally = Tally::new(
+        &state.content,
+        &records,
+        all_cards
+            .iter()
+            .map(|(id, card)| (user_id, id.as_str(), card.stability)),
+    );
+    Ok(Level::ALL
+        .iter()
+        .map(|&l| (l, tally.get(user_id, l)))
+        .collect())
+}
+
+struct LevelRow {
+    level: Level,
+    progress: LevelProgress,
+}
+
+#[derive(Template)]
+#[template(path = "practice.html")]
+struct PracticePage {
+    ctx: Ctx,
+    levels: Vec<LevelRow>,
+    due: i64,
+}
+
+async fn index(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    member: Member,
+) -> Result<Response, AppError> {
+    let mut progress = level_progress(&state, member.id).await?;
+    let levels = Level::ALL
+        .iter()
+        .map(|&level| LevelRow {
+            level,
+            progress: progress.remove(&level).unwrap_or_default(),
+        })
+        .collect();
+    Ok(render(&PracticePage {
+        ctx,
+        levels,
+        due: member.due_reviews,
+    })?
+    .into_response())
+}
+
+#[derive(Deserialize)]
+struct TopicQuery {
+    topic: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "practice_level.html")]
+struct LevelPage {
+    ctx: Ctx,
+    level: Level,
+    topic: Option<String>,
+    topics: Vec<(&'static str, usize)>,
+    progress: LevelProgress,
+    available: usize,
+}
+
+async fn level_page(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    member: Member,
+    Path(level): Path<String>,
+    Query(q): Query<TopicQuery>,
+) -> Result<Response, AppError> {
+    let level = parse_level(&level)?;
+    let topic = parse_topic(q.topic.as_deref())?;
+    let content = &state.content;
+    let in_level: Vec<_> = content
+        .questions
+        .iter()
+        .filter(|q| q.level == level)
+        .collect();
+    let topics = TOPICS
+        .iter()
+        .map(|&t| {
+            (
+                t,
+                in_level
+                    .iter()
+                    .filter(|q| q.topics.iter().any(|x| x == t))
+                    .count(),
+            )
+        })
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    let available = in_level
+        .iter()
+        .filter(|q| topic.as_ref().is_none_or(|t| q.topics.contains(t)))
+        .count();
+    let progress = level_progress(&state, member.id)
+        .await?
+        .remove(&level)
+        .unwrap_or_default();
+    Ok(render(&LevelPage {
+        ctx,
+        level,
+        topic,
+        topics,
+        progress,
+        available,
+    })?
+    .into_response())
+}
+
+#[derive(Deserialize)]
+struct StartForm {
+    topic: Option<String>,
+}
+
+async fn start_level(
+    State(state): State<AppState>,
+    member: Member,
+    Path(level): Path<String>,
+    Form(form): Form<StartForm>,
+) -> Result<Response, AppError> {
+    let level = parse_level(&level)?;
+    let topic = parse_topic(form.topic.as_deref())?;
+    let ids: Vec<String> = state
+        .content
+        .questions
+        .iter()
+        .filter(|q| q.level == level && topic.as_ref().is_none_or(|t| q.topics.contains(t)))
+        .map(|q| q.id.clone())
+        .collect();
+    if ids.is_empty() {
+        return Err(AppError::BadRequest(
+            "There are no questions for that level and topic yet.".into(),
+        ));
+    }
+    let user = member.id;
+    let id = state
+        .store
+        .call(move |c| {
+            let now = now();
+            let mut known: HashMap<String, CardInfo> = cards::all(c, user)?
+                .into_iter()
+                .map(|(q, card)| {
+                    (
+                        q,
+                        CardInfo {
+                            stability: card.stability,
+                            due_at: card.due_at,
+                            last_review_at: card.last_review_at,
+                        },
+                    )
+                })
+                .collect();
+            let candidates = ids
+                .into_iter()
+                .map(|question_id| Candidate {
+                    card: known.remove(&question_id),
+                    question_id,
+                })
+                .collect();
+            let planned = plan_session(candidates, now, SESSION_SIZE, &mut rand::rng());
+            practice::create_session(
+                c,
+                user,
+                Mode::Practice,
+                Some(level.as_str()),
+                topic.as_deref(),
+                &planned,
+                now,
+            )
+        })
+        .await?;
+    Ok(Redirect::to(&format!("/practice/s/{id}")).into_response())
+}
+
+#[derive(Deserialize)]
+struct InterviewQuery {
+    level: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "interview_start.html")]
+struct InterviewPage {
+    ctx: Ctx,
+    level: Level,
+    plan: [Level; INTERVIEW_SIZE],
+}
+
+async fn interview_form(
+    ctx: Ctx,
+    _member: Member,
+    Query(q): Query<InterviewQuery>,
+) -> Result<Response, AppError> {
+    let level = match q.level.as_deref() {
+        None | Some("") => Level::Senior,
+        Some(l) => parse_level(l)?,
+    };
+    Ok(render(&InterviewPage {
+        ctx,
+        level,
+        plan: interview_levels(level),
+    })?
+    .into_response())
+}
+
+#[derive(Deserialize)]
+struct InterviewForm {
+    level: String,
+}
+
+async fn start_interview(
+    State(state): State<AppState>,
+    member: Member,
+    Form(form): Form<InterviewForm>,
+) -> Result<Response, AppError> {
+    let level = parse_level(&form.level)?;
+    let chosen = pick_interview(&state, level);
+    if chosen.is_empty() {
+        return Err(AppError::BadRequest(
+            "There are no open questions to interview with yet.".into(),
+        ));
+    }
+    let user = member.id;
+    let id = state
+        .store
+        .call(move |c| {
+            practice::create_session(
+                c,
+                user,
+                Mode::Interview,
+                Some(level.as_str()),
+                None,
+                &chosen,
+                now(),
+            )
+        })
+        .await?;
+    Ok(Redirect::to(&format!("/practice/s/{id}")).into_response())
+}
+
+/// One random open question per interview step.
+fn pick_interview(state: &AppState, level: Level) -> Vec<String> {
+    let mut rng = rand::rng();
+    let mut chosen: Vec<String> = Vec::new();
+    for l in interview_levels(level) {
+        let mut pool: Vec<&str> = state
+            .content
+            .questions
+            .iter()
+            .filter(|q| {
+                q.level == l
+                    && q.kind == crate::content::QuestionKind::Open
+                    && !chosen.contains(&q.id)
+            })
+            .map(|q| q.id.as_str())
+            .collect();
+        rand::seq::SliceRandom::shuffle(pool.as_mut_slice(), &mut rng);
+        if let Some(id) = pool.first() {
+            chosen.push(id.to_string());
+        }
+    }
+    chosen
+}
+
+#[derive(Template)]
+#[template(path = "review.html")]
+struct ReviewPage {
+    ctx: Ctx,
+    due: i64,
+}
+
+async fn review_page(ctx: Ctx, member: Member) -> Result<Response, AppError> {
+    Ok(render(&ReviewPage {
+        ctx,
+        due: member.due_reviews,
+    })?
+    .into_response())
+}
+
+async fn start_review(State(state): State<AppState>, member: Member) -> Result<Response, AppError> {
+    let user = member.id;
+    let content = state.content.clone();
+    let id = state
+        .store
+        .call(move |c| {
+            let now = now();
+            let due: Vec<String> = cards::due(c, user, now, REVIEW_SIZE as i64 * 2)?
+                .into_iter()
+                .filter(|q| content.question(q).is_some())
+                .take(REVIEW_SIZE)
+                .collect();
+            if due.is_empty() {
+                return Ok(None);
+            }
+            Ok(Some(practice::create_session(
+                c,
+                user,
+                Mode::Review,
+                None,
+                None,
+                &due,
+                now,
+            )?))
+        })
+        .await?;
+    match id {
+        Some(id) => Ok(Redirect::to(&format!("/practice/s/{id}")).into_response()),
+        None => Ok(Redirect::to("/review").into_response()),
+    }
+}

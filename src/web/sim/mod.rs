@@ -1,0 +1,24 @@
+//! The simulator's pages: the gallery ([`gallery`]), one generated trace and
+//! its downloads ([`viewer`], drawn by [`page`]), uploads ([`upload`]), the
+//! sampling lab ([`lab`], [`lab_chart`]) and the header tools ([`tools`]).
+
+use axum::Router;
+
+use crate::web::AppState;
+
+pub mod gallery;
+pub mod lab;
+pub mod lab_chart;
+pub mod page;
+pub mod tools;
+pub mod upload;
+pub mod viewer;
+
+/// The simulator area's routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(viewer::router())
+        .merge(upload::router())
+        .merge(lab::router())
+        .merge(tools::router())
+}
