@@ -1,12 +1,10 @@
 //! Notes export and import: the zip round trip, single files, duplicates,
 //! malformed uploads and the import size limit.
 
-mod common;
-
 use std::io::{Cursor, Write};
 
+use crate::common::{Client, TestApp};
 use axum::http::{StatusCode, header};
-use common::{Client, TestApp};
 use spandojo::store::notes::Note;
 
 async fn owner(app: &TestApp, name: &'static str) -> i64 {
@@ -32,7 +30,7 @@ async fn notes_of(app: &TestApp, owner: i64) -> Vec<Note> {
     notes
 }
 
-async fn import(client: &mut Client<'_>, name: &str, data: &[u8]) -> common::Reply {
+async fn import(client: &mut Client<'_>, name: &str, data: &[u8]) -> crate::common::Reply {
     let csrf = client.csrf().await;
     client
         .post_file(&format!("/notes/import?csrf={csrf}"), "file", name, data)
@@ -64,7 +62,7 @@ async fn write_notes(ada: &mut Client<'_>) -> i64 {
     for f in fields {
         let r = ada.post("/notes", f).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-        last = common::notes::id_from(r.location());
+        last = crate::common::notes::id_from(r.location());
     }
     last
 }

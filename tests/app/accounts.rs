@@ -1,11 +1,9 @@
 //! Accounts and the group: setup, invites, login, sessions, admin, security.
 
-mod common;
-
+use crate::common::{PASSWORD, TestApp};
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode, header};
-use common::{PASSWORD, TestApp};
 
 async fn invite(app: &TestApp, uses: i64, expires_at: Option<i64>) -> String {
     let code = spandojo::accounts::new_invite_code();

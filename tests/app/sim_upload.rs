@@ -1,10 +1,8 @@
 //! Uploading OTLP JSON and Jaeger JSON into the viewer: round trips,
 //! conversion, validation messages, escaping, size limits and CSRF.
 
-mod common;
-
+use crate::common::{TestApp, multipart};
 use axum::http::{StatusCode, header};
-use common::{TestApp, multipart};
 use spandojo::content::Content;
 use spandojo::sim::{
     GenerateOptions, from_jaeger_json, generate, generate_with, to_jaeger_json, to_otlp_json,

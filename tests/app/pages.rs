@@ -1,10 +1,8 @@
 //! The foundation: home, lessons, health, errors, headers and limits.
 
-mod common;
-
+use crate::common::TestApp;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use common::TestApp;
 use spandojo::content::Content;
 
 #[tokio::test]

@@ -18,15 +18,9 @@ fn sim_list_names_every_scenario() {
     let o = spandojo(&["sim", "list"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = String::from_utf8_lossy(&o.stdout);
-    assert_eq!(out.lines().count(), 6);
-    for name in [
-        "async-orders",
-        "broken-propagation",
-        "checkout",
-        "large-estate",
-        "retry-storm",
-        "study-sheet",
-    ] {
+    let content = spandojo::content::Content::load(None).expect("embedded content is valid");
+    assert_eq!(out.lines().count(), content.scenarios.len());
+    for name in content.scenarios.iter().map(|sc| sc.name.as_str()) {
         assert!(out.lines().any(|l| l.starts_with(name)), "{name}: {out}");
     }
     assert!(out.contains("520 services"));

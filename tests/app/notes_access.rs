@@ -2,11 +2,9 @@
 //! are read-only, every form carries the CSRF token, and lessons and
 //! questions link to the member's notes.
 
-mod common;
-
+use crate::common::TestApp;
+use crate::common::notes::{create, id_from, save};
 use axum::http::StatusCode;
-use common::TestApp;
-use common::notes::{create, id_from, save};
 
 #[tokio::test]
 async fn another_members_private_note_is_404_everywhere() {

@@ -1,9 +1,7 @@
 //! Practice by level, grading, reviews, interviews, progress and the group.
 
-mod common;
-
+use crate::common::{Client, TestApp};
 use axum::http::StatusCode;
-use common::{Client, TestApp};
 use spandojo::content::{Content, QuestionKind};
 
 fn content() -> Content {

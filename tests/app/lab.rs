@@ -1,10 +1,8 @@
 //! The sampling lab page through `oneshot`: presets, shareable runs, bad
 //! input as a 400 with the reason, links into the trace viewer.
 
-mod common;
-
+use crate::common::TestApp;
 use axum::http::StatusCode;
-use common::TestApp;
 
 const PRESETS: [&str; 6] = [
     "head-vs-tail",

@@ -1,11 +1,9 @@
 //! Personal notes through the app: writing, validation, preview, history,
 //! trash, search and sanitising. Access rules and CSRF: `notes_access.rs`.
 
-mod common;
-
+use crate::common::TestApp;
+use crate::common::notes::{create, save};
 use axum::http::StatusCode;
-use common::TestApp;
-use common::notes::{create, save};
 
 #[tokio::test]
 async fn notes_need_a_login_and_show_in_the_nav() {

@@ -1,0 +1,17 @@
+//! The integration tests, one binary: each module drives the whole app (or
+//! the command line) the way a member or a host would. Shared helpers live
+//! in [`common`].
+
+mod accounts;
+mod cli;
+mod cli_lab;
+mod cli_sim;
+mod common;
+mod lab;
+mod notes;
+mod notes_access;
+mod notes_io;
+mod pages;
+mod practice;
+mod sim;
+mod sim_upload;
