@@ -1,6 +1,7 @@
 //! Personal learning notes: the list and reading a note. The editor is in
-//! `notes_edit`; trash, sharing, history and search in `notes_manage`;
-//! export and import in `notes_io`.
+//! [`edit`](crate::web::notes::edit); trash, sharing, history and search in
+//! [`manage`](crate::web::notes::manage); export and import in
+//! [`io`](crate::web::notes::io).
 
 use crate::web::guards::extract::{Path, Query};
 use askama::Template;

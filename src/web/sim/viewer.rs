@@ -1,7 +1,8 @@
 //! The simulator's routes: one generated trace (`/sim/{scenario}/{seed}`),
 //! its downloads (`…/otlp.json`, `…/jaeger.json`), and the parsing and
 //! bounds of their parameters. The gallery (`/sim`) and a scenario's page
-//! (`/sim/{scenario}`) live in `sim_gallery`, the upload in `sim_upload`.
+//! (`/sim/{scenario}`) live in [`gallery`](crate::web::sim::gallery), the upload in
+//! [`upload`](crate::web::sim::upload).
 //!
 //! Every page is a pure function of the URL: the same `(scenario, seed)`
 //! shows the same trace to everyone in the group.
@@ -30,7 +31,7 @@ pub const MAX_SPANS_PARAM: usize = 50_000;
 /// Most subtrees expanded at once.
 pub const MAX_EXPAND: usize = 32;
 
-/// Routes under `/sim` (the upload lives in `sim_upload`).
+/// Routes under `/sim` (the upload lives in [`upload`](crate::web::sim::upload)).
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/sim", get(sim_gallery::gallery))
