@@ -354,3 +354,26 @@ fn tags(page: &str) -> Vec<&str> {
         .map(|part| part.split('>').next().unwrap_or(part))
         .collect()
 }
+
+#[tokio::test]
+async fn a_new_notes_first_save_does_not_promise_a_history() {
+    let app = TestApp::new();
+    let mut ada = app.member("ada", false).await;
+    let r = ada
+        .post(
+            "/notes",
+            &[
+                ("title", "First"),
+                ("body", "text"),
+                ("tags", ""),
+                ("action", "save"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let location = r.location().to_string();
+    assert!(location.ends_with("?done=created"), "{location}");
+    let view = ada.get(&location).await;
+    assert!(view.body.contains("Saved."), "{}", view.body);
+    assert!(!view.body.contains("The previous version is in the history"));
+}

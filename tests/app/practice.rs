@@ -484,12 +484,17 @@ async fn reports_reach_the_admin() {
             .status,
         StatusCode::NOT_FOUND
     );
-    assert_eq!(
-        ada.post("/questions/what-is-a-trace/flag", &[("reason", " ")])
-            .await
-            .status,
-        StatusCode::BAD_REQUEST
+    let blank = ada
+        .post("/questions/what-is-a-trace/flag", &[("reason", " ")])
+        .await;
+    assert_eq!(blank.status, StatusCode::BAD_REQUEST);
+    assert!(blank.body.contains("Describe the problem in 1 to"));
+    assert!(
+        blank
+            .body
+            .contains("action=\"/questions/what-is-a-trace/flag\"")
     );
+    assert!(blank.body.contains("name=\"csrf\""), "the form comes back");
     let mut admin = app.member("boss", true).await;
     let page = admin.get("/admin").await;
     assert!(page.body.contains("Option B is also arguably right"));

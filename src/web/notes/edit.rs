@@ -213,7 +213,7 @@ async fn create(
             store::insert(c, owner, &file)?.ok_or_else(|| anyhow::anyhow!("note id collision"))
         })
         .await?;
-    Ok(Redirect::to(&format!("/notes/{id}?done=saved")).into_response())
+    Ok(Redirect::to(&format!("/notes/{id}?done=created")).into_response())
 }
 
 async fn edit(

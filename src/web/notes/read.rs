@@ -189,6 +189,7 @@ async fn show(
         .await?;
     let (note, author) = found.ok_or(AppError::NotFound)?;
     let notice = match q.done.as_deref().filter(|_| author.is_none()) {
+        Some("created") => Some("Saved. Later edits keep each earlier version in the history."),
         Some("saved") => Some("Saved. The previous version is in the history."),
         Some("restored") => Some("Restored from the trash."),
         Some("reverted") => Some("That version is back; the text it replaced is in the history."),

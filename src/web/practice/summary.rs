@@ -6,6 +6,7 @@ use std::sync::Arc;
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -184,6 +185,18 @@ struct FlaggedPage {
     title: String,
 }
 
+/// The report form again, with what was wrong and the text kept (400).
+#[derive(Template)]
+#[template(path = "flag_form.html")]
+struct FlagFormPage {
+    ctx: Ctx,
+    title: String,
+    qid: String,
+    message: String,
+    reason: String,
+    max_chars: usize,
+}
+
 async fn report_problem(
     ctx: Ctx,
     State(state): State<AppState>,
@@ -198,9 +211,15 @@ async fn report_problem(
         .ok_or(AppError::NotFound)?;
     let reason = form.reason.trim().to_string();
     if reason.is_empty() || reason.chars().count() > MAX_REPORT_CHARS {
-        return Err(AppError::BadRequest(format!(
-            "Describe the problem in 1 to {MAX_REPORT_CHARS} characters."
-        )));
+        let page = FlagFormPage {
+            ctx,
+            title: q.title.clone(),
+            qid,
+            message: format!("Describe the problem in 1 to {MAX_REPORT_CHARS} characters."),
+            reason: form.reason,
+            max_chars: MAX_REPORT_CHARS,
+        };
+        return Ok((StatusCode::BAD_REQUEST, render(&page)?).into_response());
     }
     let user = member.id;
     state
