@@ -26,7 +26,7 @@ use crate::config::Config;
 use crate::content::Content;
 use crate::store::Store;
 
-pub use guards::error::AppError;
+pub use guards::error::{AppError, Invalid, blocking};
 use guards::{csrf, security, session};
 pub use layout::Ctx;
 

@@ -16,7 +16,7 @@ use crate::store::{progress, sessions, users};
 use crate::web::guards::extract::{Form, flag};
 use crate::web::guards::session::{self, Member};
 use crate::web::layout::{Ctx, render};
-use crate::web::{AppError, AppState};
+use crate::web::{AppError, AppState, blocking};
 
 /// Routes under `/account`.
 pub fn router() -> Router<AppState> {
@@ -166,14 +166,13 @@ async fn password(
         .await?
         .ok_or(AppError::NotFound)?;
     let (current, new) = (form.current, form.password);
-    let hashed = tokio::task::spawn_blocking(move || -> anyhow::Result<Option<String>> {
+    let hashed = blocking(move || -> anyhow::Result<Option<String>> {
         if !accounts::verify_password(&current, &stored) {
             return Ok(None);
         }
         Ok(Some(accounts::hash_password(&new)?))
     })
-    .await
-    .map_err(|e| AppError::Internal(e.into()))??;
+    .await??;
     let Some(hash) = hashed else {
         return page(
             ctx,

@@ -15,7 +15,7 @@ use crate::store::{invites, sessions, throttle, users};
 use crate::web::guards::extract::Form;
 use crate::web::guards::session::{self, ClientAddr, MaybeMember, safe_next};
 use crate::web::layout::{Ctx, render};
-use crate::web::{AppError, AppState};
+use crate::web::{AppError, AppState, blocking};
 
 /// Failed logins allowed per username or client address in the window.
 pub const MAX_FAILURES: i64 = 5;
@@ -118,15 +118,14 @@ async fn login(
         .call(move |c| users::with_hash(c, &lookup))
         .await?;
     let password = form.password;
-    let (user_id, ok) = tokio::task::spawn_blocking(move || match found {
+    let (user_id, ok) = blocking(move || match found {
         Some((user, hash)) => (Some(user.id), accounts::verify_password(&password, &hash)),
         None => {
             accounts::verify_dummy(&password);
             (None, false)
         }
     })
-    .await
-    .map_err(|e| AppError::Internal(e.into()))?;
+    .await?;
     match (user_id, ok) {
         (Some(id), true) => {
             state.store.call(move |c| throttle::clear(c, &keys)).await?;
@@ -203,9 +202,7 @@ async fn validate_account(fields: &AccountFields) -> Result<Result<NewAccount, S
         return Ok(Err(msg.into()));
     }
     let password = fields.password.clone();
-    let password_hash = tokio::task::spawn_blocking(move || accounts::hash_password(&password))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))??;
+    let password_hash = blocking(move || accounts::hash_password(&password)).await??;
     Ok(Ok(NewAccount {
         username,
         display_name,

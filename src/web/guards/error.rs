@@ -27,16 +27,39 @@ pub enum AppError {
     Internal(anyhow::Error),
 }
 
-impl From<anyhow::Error> for AppError {
-    fn from(err: anyhow::Error) -> Self {
-        AppError::Internal(err)
+/// Any error that converts into `anyhow::Error` (database, template, I/O,
+/// a failed blocking task) is our fault: `?` turns it into
+/// [`AppError::Internal`]. This is axum's `anyhow-error-response` pattern;
+/// it requires that `AppError` itself does not implement
+/// `std::error::Error`.
+impl<E: Into<anyhow::Error>> From<E> for AppError {
+    fn from(err: E) -> Self {
+        AppError::Internal(err.into())
     }
 }
 
-impl From<askama::Error> for AppError {
-    fn from(err: askama::Error) -> Self {
-        AppError::Internal(err.into())
+/// Input the person must correct; the message says how, in words fit to show
+/// them next to the form they sent. Where there is no form to show it in,
+/// `?` turns it into [`AppError::BadRequest`] with the same message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid(pub String);
+
+impl From<Invalid> for AppError {
+    fn from(err: Invalid) -> Self {
+        AppError::BadRequest(err.0)
     }
+}
+
+/// Runs blocking or CPU-heavy work (password hashing, parsing, rendering a
+/// large page) on tokio's blocking pool, so the async workers stay free.
+/// Database work uses [`crate::store::Store::call`], which runs on the same
+/// pool. Errors: a task that panicked is [`AppError::Internal`].
+pub async fn blocking<T, F>(f: F) -> Result<T, AppError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> T + Send + 'static,
+{
+    Ok(tokio::task::spawn_blocking(f).await?)
 }
 
 #[derive(Template)]

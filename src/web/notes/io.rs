@@ -16,7 +16,7 @@ use crate::store::notes::{self as store, Note};
 use crate::web::guards::session::Member;
 use crate::web::layout::{Ctx, render};
 use crate::web::notes::read::note_id;
-use crate::web::{AppError, AppState, IMPORT_PATH, MAX_IMPORT_BYTES, fmt};
+use crate::web::{AppError, AppState, IMPORT_PATH, MAX_IMPORT_BYTES, blocking, fmt};
 
 /// Routes for export and import.
 pub fn router() -> Router<AppState> {
@@ -45,14 +45,6 @@ fn download(content_type: &str, file_name: &str, bytes: Vec<u8>) -> Response {
         bytes,
     )
         .into_response()
-}
-
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, AppError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| AppError::Internal(e.into()))
 }
 
 async fn export_all(State(state): State<AppState>, member: Member) -> Result<Response, AppError> {

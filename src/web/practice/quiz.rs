@@ -367,8 +367,7 @@ async fn answer(
                 Err(e) => return Err(AppError::BadRequest(e.message())),
             };
             Outcome {
-                answer: serde_json::to_string(&grade.selected)
-                    .map_err(|e| AppError::Internal(e.into()))?,
+                answer: serde_json::to_string(&grade.selected)?,
                 correct: Some(grade.correct),
                 rating: Some(rating_for(grade.correct)),
                 seed: puzzle.map(|(seed, _)| seed as i64),

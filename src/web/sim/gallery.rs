@@ -13,7 +13,7 @@ use crate::web::layout::{Ctx, render};
 use crate::web::render::scale::fmt_ns;
 use crate::web::render::service_graph;
 use crate::web::sim::viewer::{TraceQuery, scenario, trace_for};
-use crate::web::{AppError, AppState};
+use crate::web::{AppError, AppState, blocking};
 
 /// Sample seeds listed on a scenario's page.
 const SAMPLE_SEEDS: u64 = 8;
@@ -136,7 +136,7 @@ pub(super) async fn scenario_page(
         };
         return Ok(Redirect::to(&format!("/sim/{}/{seed}{spans}", sc.name)).into_response());
     }
-    let page = tokio::task::spawn_blocking(move || {
+    let page = blocking(move || {
         let samples = (1..=SAMPLE_SEEDS)
             .map(|seed| {
                 let t = trace_for(&sc, seed, 0);
@@ -164,7 +164,6 @@ pub(super) async fn scenario_page(
             samples,
         }
     })
-    .await
-    .map_err(|e| AppError::Internal(e.into()))?;
+    .await?;
     Ok(render(&page)?.into_response())
 }

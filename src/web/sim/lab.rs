@@ -19,7 +19,7 @@ use crate::sim::sampling::{
 };
 use crate::web::layout::{Ctx, render};
 use crate::web::sim::lab_chart::LabView;
-use crate::web::{AppError, AppState};
+use crate::web::{AppError, AppState, blocking};
 
 /// Most traces one web run may have (the CLI allows more).
 pub const MAX_WEB_TRACES: u64 = 100_000;
@@ -320,15 +320,10 @@ async fn page(
         Ok(x) => x,
         Err(msg) => return page_response(ctx, content, form, Some(msg), None),
     };
-    let _permit = slots()
-        .acquire()
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+    let _permit = slots().acquire().await?;
     let specs = strategies.clone();
     let sc2 = sc.clone();
-    let report = tokio::task::spawn_blocking(move || run(&sc2, &cfg, &specs))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+    let report = blocking(move || run(&sc2, &cfg, &specs)).await?;
     match report {
         Ok(report) => {
             let view = LabView::new(&report, &strategies, &sc, form.query());

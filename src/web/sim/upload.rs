@@ -14,10 +14,10 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 
-use crate::sim::{Trace, from_jaeger_json, from_otlp_json, to_jaeger_json, to_otlp_json};
+use crate::sim::{from_jaeger_json, from_otlp_json, to_jaeger_json, to_otlp_json};
 use crate::web::layout::{Ctx, render};
 use crate::web::sim::page::{self, MAX_DEPTH, Uploaded, View};
-use crate::web::{AppError, AppState};
+use crate::web::{AppError, AppState, blocking};
 
 /// The upload's path (the body-limit exception is tied to it).
 pub const UPLOAD_PATH: &str = "/sim/upload";
@@ -208,14 +208,11 @@ async fn upload(
         },
     };
     let output = sent.output.clone();
-    let work = tokio::task::spawn_blocking(move || -> Result<Result<Trace, String>, AppError> {
-        let parsed = match format {
-            Format::Otlp => from_otlp_json(&text),
-            Format::Jaeger => from_jaeger_json(&text),
-        };
-        Ok(parsed.map_err(|e| e.to_string()))
+    let parsed = blocking(move || match format {
+        Format::Otlp => from_otlp_json(&text),
+        Format::Jaeger => from_jaeger_json(&text),
     });
-    let trace = match work.await.map_err(|e| AppError::Internal(e.into()))?? {
+    let trace = match parsed.await? {
         Ok(t) => t,
         Err(reason) => {
             return refuse(
@@ -229,15 +226,14 @@ async fn upload(
     };
     if output == "otlp" || output == "jaeger" {
         let jaeger = output == "jaeger";
-        let body = tokio::task::spawn_blocking(move || {
+        let body = blocking(move || {
             if jaeger {
                 to_jaeger_json(&trace)
             } else {
                 to_otlp_json(&trace)
             }
         })
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+        .await?;
         let name = download_name(&file_name, if jaeger { "jaeger" } else { "otlp" });
         let mut r = body.into_response();
         let h = r.headers_mut();
@@ -255,7 +251,7 @@ async fn upload(
         ..View::default()
     };
     let label = format.label();
-    let html = tokio::task::spawn_blocking(move || {
+    let html = blocking(move || {
         let uploaded = Uploaded {
             file_name: if file_name.is_empty() {
                 "trace.json".into()
@@ -266,8 +262,7 @@ async fn upload(
         };
         page::build(ctx, &trace, &view, None, Some(uploaded), None).render()
     })
-    .await
-    .map_err(|e| AppError::Internal(e.into()))??;
+    .await??;
     Ok(Html(html).into_response())
 }
 

@@ -24,7 +24,7 @@ use crate::web::layout::Ctx;
 use crate::web::render::PageLinks;
 use crate::web::sim::page::{Generated, MAX_DEPTH, View};
 use crate::web::sim::{gallery as sim_gallery, page as sim_page};
-use crate::web::{AppError, AppState};
+use crate::web::{AppError, AppState, blocking};
 
 /// Largest `?spans=` (minimum span count) accepted.
 pub const MAX_SPANS_PARAM: usize = 50_000;
@@ -253,9 +253,7 @@ async fn trace_page(
     let seed = parse_seed(&seed)?;
     let q = TraceQuery::parse(raw.as_deref())?;
     let detail_only = q.detail_only;
-    let html = tokio::task::spawn_blocking(move || render_trace_page(ctx, &sc, seed, &q))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))??;
+    let html = blocking(move || render_trace_page(ctx, &sc, seed, &q)).await??;
     if detail_only {
         let mut r = Html(html).into_response();
         r.headers_mut()
@@ -275,7 +273,7 @@ async fn download(
     let sc = scenario(&state, &name)?;
     let seed = parse_seed(&seed)?;
     let q = TraceQuery::parse(raw.as_deref())?;
-    let body = tokio::task::spawn_blocking(move || {
+    let body = blocking(move || {
         let t = trace_for(&sc, seed, q.spans);
         if jaeger {
             to_jaeger_json(&t)
@@ -283,8 +281,7 @@ async fn download(
             to_otlp_json(&t)
         }
     })
-    .await
-    .map_err(|e| AppError::Internal(e.into()))?;
+    .await?;
     let suffix = if jaeger { "jaeger" } else { "otlp" };
     let disposition = format!("attachment; filename=\"spandojo-{name}-{seed}.{suffix}.json\"");
     let mut r = body.into_response();
