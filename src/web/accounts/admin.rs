@@ -16,7 +16,7 @@ use crate::store::{flags, invites, users};
 use crate::web::guards::extract::{Form, flag};
 use crate::web::guards::session::Admin;
 use crate::web::layout::{Ctx, render};
-use crate::web::{AppError, AppState, fmt};
+use crate::web::{AppError, AppState, Invalid, fmt};
 
 /// Most uses one invite may have.
 pub const MAX_INVITE_USES: i64 = 500;
@@ -176,14 +176,14 @@ struct InviteForm {
 }
 
 /// Parses a whole number within `range`, or says what is wrong.
-fn bounded(value: &str, what: &str, range: std::ops::RangeInclusive<i64>) -> Result<i64, String> {
+fn bounded(value: &str, what: &str, range: std::ops::RangeInclusive<i64>) -> Result<i64, Invalid> {
     match value.trim().parse::<i64>() {
         Ok(n) if range.contains(&n) => Ok(n),
-        _ => Err(format!(
+        _ => Err(Invalid(format!(
             "{what} must be a whole number from {} to {}.",
             range.start(),
             range.end()
-        )),
+        ))),
     }
 }
 
@@ -205,7 +205,9 @@ async fn create_invite(
     });
     let (uses, days) = match parsed {
         Ok(v) => v,
-        Err(msg) => return page(ctx, &state, None, Some(msg), StatusCode::BAD_REQUEST).await,
+        Err(Invalid(msg)) => {
+            return page(ctx, &state, None, Some(msg), StatusCode::BAD_REQUEST).await;
+        }
     };
     let by = admin.id;
     state

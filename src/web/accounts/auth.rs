@@ -15,7 +15,7 @@ use crate::store::{invites, sessions, throttle, users};
 use crate::web::guards::extract::Form;
 use crate::web::guards::session::{self, ClientAddr, MaybeMember, safe_next};
 use crate::web::layout::{Ctx, render};
-use crate::web::{AppError, AppState, blocking};
+use crate::web::{AppError, AppState, Invalid, blocking};
 
 /// Failed logins allowed per username or client address in the window.
 pub const MAX_FAILURES: i64 = 5;
@@ -189,17 +189,19 @@ struct NewAccount {
 }
 
 /// Validates the fields and hashes the password off the async workers.
-async fn validate_account(fields: &AccountFields) -> Result<Result<NewAccount, String>, AppError> {
+/// The inner error is the problem to show on the form; the outer one is ours.
+async fn validate_account(fields: &AccountFields) -> Result<Result<NewAccount, Invalid>, AppError> {
+    let invalid = |msg: &str| Ok(Err(Invalid(msg.into())));
     let username = match accounts::normalize_username(&fields.username) {
         Ok(u) => u,
-        Err(msg) => return Ok(Err(msg.into())),
+        Err(msg) => return invalid(msg),
     };
     let display_name = match accounts::normalize_display_name(&fields.display_name, &username) {
         Ok(d) => d,
-        Err(msg) => return Ok(Err(msg.into())),
+        Err(msg) => return invalid(msg),
     };
     if let Err(msg) = accounts::check_new_password(&fields.password, &fields.confirm) {
-        return Ok(Err(msg.into()));
+        return invalid(msg);
     }
     let password = fields.password.clone();
     let password_hash = blocking(move || accounts::hash_password(&password)).await??;
@@ -280,7 +282,7 @@ async fn setup(
     }
     let account = match validate_account(&form.fields).await? {
         Ok(a) => a,
-        Err(error) => {
+        Err(Invalid(error)) => {
             let page = SetupPage {
                 ctx,
                 token: form.token,
@@ -388,7 +390,7 @@ async fn register(
     }
     let account = match validate_account(&form.fields).await? {
         Ok(a) => a,
-        Err(error) => return fail(ctx, form, StatusCode::BAD_REQUEST, error),
+        Err(Invalid(error)) => return fail(ctx, form, StatusCode::BAD_REQUEST, error),
     };
     let outcome = state
         .store

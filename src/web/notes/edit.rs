@@ -19,7 +19,7 @@ use crate::web::guards::extract::Form;
 use crate::web::guards::session::Member;
 use crate::web::layout::{Ctx, render};
 use crate::web::notes::read::note_id;
-use crate::web::{AppError, AppState};
+use crate::web::{AppError, AppState, Invalid};
 
 /// Routes of the editor.
 pub fn router() -> Router<AppState> {
@@ -96,14 +96,16 @@ fn editor(
 }
 
 /// Checks the attachment against the content; the error is for the form.
-fn placement(content: &Content, form: &NoteForm) -> Result<Placement, String> {
+fn placement(content: &Content, form: &NoteForm) -> Result<Placement, Invalid> {
     let lesson = Some(form.lesson.trim()).filter(|s| !s.is_empty());
     let question = Some(form.question.trim()).filter(|s| !s.is_empty());
     if lesson.is_some_and(|l| content.lesson(l).is_none()) {
-        return Err("That lesson does not exist; choose another or none.".into());
+        return Err(Invalid(
+            "That lesson does not exist; choose another or none.".into(),
+        ));
     }
     if question.is_some_and(|q| content.question(q).is_none()) {
-        return Err("That question does not exist; choose none.".into());
+        return Err(Invalid("That question does not exist; choose none.".into()));
     }
     Ok(Placement {
         lesson: lesson.map(str::to_string),
@@ -125,11 +127,13 @@ fn check(
         let page = editor(ctx, content, id, form, None, Some(html));
         return Ok(Err(render(&page)?.into_response()));
     }
-    let checked = placement(content, &form)
-        .and_then(|p| Ok((notes::validate(&form.title, &form.body, &form.tags)?, p)));
+    let checked = placement(content, &form).and_then(|p| {
+        let draft = notes::validate(&form.title, &form.body, &form.tags).map_err(Invalid)?;
+        Ok((draft, p))
+    });
     match checked {
         Ok(ok) => Ok(Ok(ok)),
-        Err(msg) => {
+        Err(Invalid(msg)) => {
             let page = editor(ctx, content, id, form, Some(msg), None);
             Ok(Err(
                 (StatusCode::BAD_REQUEST, render(&page)?).into_response()

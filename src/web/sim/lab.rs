@@ -17,9 +17,10 @@ use crate::sim::Scenario;
 use crate::sim::sampling::{
     LabConfig, PRESETS, Preset, Strategy, parse_strategy, preset, run, suggest_slo_ms,
 };
+use crate::web::guards::extract::Query;
 use crate::web::layout::{Ctx, render};
 use crate::web::sim::lab_chart::LabView;
-use crate::web::{AppError, AppState, blocking};
+use crate::web::{AppError, AppState, Invalid, blocking};
 
 /// Most traces one web run may have (the CLI allows more).
 pub const MAX_WEB_TRACES: u64 = 100_000;
@@ -45,7 +46,7 @@ struct TraceQuery {
 /// Trace `index` of the population with `seed`, in the viewer.
 async fn open_trace(
     State(state): State<AppState>,
-    axum::extract::Query(q): axum::extract::Query<TraceQuery>,
+    Query(q): Query<TraceQuery>,
 ) -> Result<Response, AppError> {
     if state.content.scenarios.get(&q.scenario).is_none() {
         return Err(AppError::BadRequest(format!(
@@ -53,8 +54,8 @@ async fn open_trace(
             q.scenario
         )));
     }
-    let seed: u64 = number(q.seed.trim(), "seed").map_err(AppError::BadRequest)?;
-    let index: u64 = number(q.index.trim(), "trace number").map_err(AppError::BadRequest)?;
+    let seed: u64 = number(q.seed.trim(), "seed")?;
+    let index: u64 = number(q.index.trim(), "trace number")?;
     if index >= MAX_WEB_TRACES.max(crate::sim::sampling::MAX_TRACES) {
         return Err(AppError::BadRequest(
             "That trace number is beyond any population.".into(),
@@ -122,7 +123,7 @@ impl LabForm {
 }
 
 /// Reads the query: the form to show, and whether to run it (or why not).
-fn read_query(query: Option<&str>) -> (LabForm, Result<bool, String>) {
+fn read_query(query: Option<&str>) -> (LabForm, Result<bool, Invalid>) {
     let pairs: Vec<(String, String)> = form_urlencoded::parse(query.unwrap_or("").as_bytes())
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
@@ -147,7 +148,7 @@ fn read_query(query: Option<&str>) -> (LabForm, Result<bool, String>) {
                     "There is no preset “{name}”. Presets: {}.",
                     known.join(", ")
                 );
-                return (form, Err(msg));
+                return (form, Err(Invalid(msg)));
             }
         }
     }
@@ -174,50 +175,52 @@ fn read_query(query: Option<&str>) -> (LabForm, Result<bool, String>) {
         if form.strategies.len() > FORM_STRATEGIES {
             return (
                 form,
-                Err(format!("At most {FORM_STRATEGIES} strategies at once.")),
+                Err(Invalid(format!(
+                    "At most {FORM_STRATEGIES} strategies at once."
+                ))),
             );
         }
     }
     (form, Ok(true))
 }
 
-fn number<T: std::str::FromStr>(value: &str, what: &str) -> Result<T, String> {
+fn number<T: std::str::FromStr>(value: &str, what: &str) -> Result<T, Invalid> {
     value
         .replace(['_', ','], "")
         .parse()
-        .map_err(|_| format!("The {what} “{value}” is not a number."))
+        .map_err(|_| Invalid(format!("The {what} “{value}” is not a number.")))
 }
 
 /// Checks the form; fills in defaults (rate, SLO) so the link is complete.
 fn validate(
     content: &Content,
     form: &mut LabForm,
-) -> Result<(Arc<Scenario>, LabConfig, Vec<Strategy>), String> {
+) -> Result<(Arc<Scenario>, LabConfig, Vec<Strategy>), Invalid> {
     let sc = content
         .scenarios
         .get(&form.scenario)
         .cloned()
         .ok_or_else(|| {
-            format!(
+            Invalid(format!(
                 "There is no scenario “{}”. Scenarios: {}.",
                 form.scenario,
                 content.scenarios.names().join(", ")
-            )
+            ))
         })?;
     let traces: u64 = number(&form.traces, "number of traces")?;
     if traces == 0 || traces > MAX_WEB_TRACES {
-        return Err(format!(
+        return Err(Invalid(format!(
             "The number of traces must be between 1 and {MAX_WEB_TRACES} here; \
              `spandojo sim lab` on the command line runs up to a million."
-        ));
+        )));
     }
     let per_trace = sc.expected_spans.max(1.0);
     if traces as f64 * per_trace > MAX_WEB_SPANS {
-        return Err(format!(
+        return Err(Invalid(format!(
             "{} has about {per_trace:.0} spans per trace: at most {} traces here.",
             sc.name,
             (MAX_WEB_SPANS / per_trace) as u64
-        ));
+        )));
     }
     if form.rate.is_empty() {
         form.rate = sc.rate_per_sec.to_string();
@@ -244,18 +247,21 @@ fn validate(
     };
     cfg.validate().map_err(|e| {
         let mut c = e.chars();
-        c.next()
-            .map(|f| f.to_uppercase().chain(c).collect::<String>() + ".")
-            .unwrap_or(e)
+        Invalid(
+            c.next()
+                .map(|f| f.to_uppercase().chain(c).collect::<String>() + ".")
+                .unwrap_or(e),
+        )
     })?;
     let mut strategies = Vec::new();
     for (i, s) in form.strategies.iter().enumerate() {
         if !s.trim().is_empty() {
-            strategies.push(parse_strategy(s).map_err(|e| format!("Strategy {}: {e}.", i + 1))?);
+            strategies
+                .push(parse_strategy(s).map_err(|e| Invalid(format!("Strategy {}: {e}.", i + 1)))?);
         }
     }
     if strategies.is_empty() {
-        return Err("Give at least one strategy.".to_string());
+        return Err(Invalid("Give at least one strategy.".to_string()));
     }
     Ok((sc, cfg, strategies))
 }
@@ -314,11 +320,11 @@ async fn page(
     match go {
         Ok(true) => {}
         Ok(false) => return page_response(ctx, content, form, None, None),
-        Err(msg) => return page_response(ctx, content, form, Some(msg), None),
+        Err(Invalid(msg)) => return page_response(ctx, content, form, Some(msg), None),
     }
     let (sc, cfg, strategies) = match validate(content, &mut form) {
         Ok(x) => x,
-        Err(msg) => return page_response(ctx, content, form, Some(msg), None),
+        Err(Invalid(msg)) => return page_response(ctx, content, form, Some(msg), None),
     };
     let _permit = slots().acquire().await?;
     let specs = strategies.clone();
