@@ -19,6 +19,7 @@ use anyhow::Context as _;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
@@ -30,24 +31,12 @@ pub use guards::error::{AppError, Invalid, blocking};
 use guards::{csrf, security, session};
 pub use layout::Ctx;
 
-/// Largest request body accepted by ordinary forms.
+/// Largest request body of every route but the two below: the default limit.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
-/// The one route that accepts larger bodies: importing notes.
+/// One of the two routes that accept larger bodies: importing notes.
 pub const IMPORT_PATH: &str = "/notes/import";
 /// Largest upload to [`IMPORT_PATH`].
 pub const MAX_IMPORT_BYTES: usize = 10 * 1024 * 1024;
-
-/// The body limit for a request path: 1 MiB, except the notes import and
-/// the trace upload, which have matching route-level `DefaultBodyLimit`s.
-pub fn body_limit(path: &str) -> usize {
-    if path == IMPORT_PATH {
-        MAX_IMPORT_BYTES
-    } else if path == sim::upload::UPLOAD_PATH {
-        sim::upload::MAX_UPLOAD_BODY
-    } else {
-        MAX_BODY_BYTES
-    }
-}
 
 /// Everything a handler may need; cheap to clone.
 #[derive(Clone)]
@@ -96,6 +85,13 @@ pub fn issue_setup_token(store: &Store) -> anyhow::Result<Option<String>> {
 }
 
 /// The application router for a ready state.
+///
+/// Request bodies are capped by tower-http's `RequestBodyLimitLayer`: a
+/// declared length over the limit is refused before the handler runs, a
+/// longer body fails when read, and either way the answer is the readable
+/// 413 page ([`security::readable_413`]). Every route gets
+/// [`MAX_BODY_BYTES`] except the two merged after that layer, which set
+/// their own larger limit on the route.
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(home::router())
@@ -105,12 +101,15 @@ pub fn router(state: AppState) -> Router {
         .merge(notes::router())
         .merge(sim::router())
         .merge(assets::router())
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .merge(notes::io::import_router())
+        .merge(sim::upload::router())
         .fallback(|| async { AppError::NotFound })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .layer(middleware::from_fn_with_state(state.clone(), session::load))
         .layer(middleware::from_fn_with_state(state.clone(), csrf::protect))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(middleware::from_fn(security::limit_body))
+        .layer(DefaultBodyLimit::disable())
+        .layer(middleware::map_response(security::readable_413))
         .layer(middleware::from_fn(security::headers))
         .layer(
             TraceLayer::new_for_http()

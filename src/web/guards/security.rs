@@ -1,11 +1,12 @@
-//! Security headers on every response, and the request body limit.
+//! Security headers on every response, and the readable page for a body
+//! over the limit.
 
 use axum::extract::Request;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::web::{AppError, body_limit};
+use crate::web::AppError;
 
 /// The Content-Security-Policy: no inline script, nothing from other origins.
 pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
@@ -35,35 +36,31 @@ pub async fn headers(request: Request, next: Next) -> Response {
     response
 }
 
-/// Refuses a request whose declared body is over the limit with a 413 page,
-/// before any handler reads it. The limit is 1 MiB except for the notes
-/// import and the trace upload ([`super::body_limit`]). Bodies without a
-/// length are capped by `DefaultBodyLimit` in the extractors (raised on
-/// those two routes only).
-pub async fn limit_body(request: Request, next: Next) -> Response {
-    let limit = body_limit(request.uri().path());
-    let declared = request
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > limit as u64) {
-        return AppError::PayloadTooLarge.into_response();
+/// Gives every 413 the readable "Too much data" page: tower-http's
+/// `RequestBodyLimitLayer` answers a declared length over the limit with a
+/// plain-text one before any handler runs.
+pub async fn readable_413(response: Response) -> Response {
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::PayloadTooLarge.into_response()
+    } else {
+        response
     }
-    next.run(request).await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    use crate::web::MAX_BODY_BYTES;
+    use axum::body::to_bytes;
 
-    #[test]
-    fn only_uploads_and_imports_may_send_more() {
-        assert_eq!(body_limit("/login"), MAX_BODY_BYTES);
-        assert_eq!(body_limit("/sim/upload/x"), MAX_BODY_BYTES);
-        assert!(body_limit("/sim/upload") > 10 * 1024 * 1024);
-        assert!(body_limit("/notes/import") >= 10 * 1024 * 1024);
+    #[tokio::test]
+    async fn a_plain_413_becomes_the_readable_page() {
+        let plain = (StatusCode::PAYLOAD_TOO_LARGE, "length limit exceeded").into_response();
+        let page = readable_413(plain).await;
+        assert_eq!(page.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        let body = to_bytes(page.into_body(), usize::MAX).await.unwrap();
+        assert!(String::from_utf8_lossy(&body).contains("Too much data"));
+        let ok = readable_413(StatusCode::OK.into_response()).await;
+        assert_eq!(ok.status(), StatusCode::OK);
     }
 }

@@ -1,14 +1,16 @@
 //! Notes: export (all as a zip of Markdown files, one as `.md`) and import
-//! of the same files. Import is the one route with a larger body limit.
+//! of the same files. Import has a larger body limit of its own
+//! ([`import_router`]).
 
 use crate::web::guards::extract::Path;
 use askama::Template;
 use axum::Router;
 use axum::extract::multipart::{MultipartError, MultipartRejection};
-use axum::extract::{DefaultBodyLimit, Multipart, State};
+use axum::extract::{Multipart, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::clock::now;
 use crate::notes::archive::{self, NoteFile};
@@ -18,17 +20,22 @@ use crate::web::layout::{Ctx, render};
 use crate::web::notes::read::note_id;
 use crate::web::{AppError, AppState, IMPORT_PATH, MAX_IMPORT_BYTES, blocking, fmt};
 
-/// Routes for export and import.
+/// Routes for export.
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/notes/export.zip", get(export_all))
         .route("/notes/{id}/export", get(export_one))
-        .route(
-            IMPORT_PATH,
-            get(import_form)
-                .post(import)
-                .layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)),
-        )
+}
+
+/// The import route, with its own body limit of [`MAX_IMPORT_BYTES`];
+/// merged by `web::router` after the default limit, so that one does not apply.
+pub fn import_router() -> Router<AppState> {
+    Router::new().route(
+        IMPORT_PATH,
+        get(import_form)
+            .post(import)
+            .layer(RequestBodyLimitLayer::new(MAX_IMPORT_BYTES)),
+    )
 }
 
 /// A download with a file name.

@@ -21,7 +21,8 @@ use crate::web::layout::{Ctx, render};
 use crate::web::notes::{edit as notes_edit, io as notes_io, manage as notes_manage};
 use crate::web::{AppError, AppState, fmt};
 
-/// Routes under `/notes`.
+/// Routes under `/notes`, except the import: it has its own body limit, so
+/// `web::router` merges [`notes_io::import_router`] after the default one.
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/notes", get(list))

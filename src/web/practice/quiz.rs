@@ -6,8 +6,7 @@ use std::sync::Arc;
 use crate::web::guards::extract::Path;
 use askama::Template;
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{RawForm, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -21,7 +20,7 @@ use crate::practice::puzzles::{Exhibit, Puzzle};
 use crate::practice::schedule;
 use crate::store::practice::{Attempt, Mode, NewAttempt, Session};
 use crate::store::{cards, practice};
-use crate::web::guards::extract::Form;
+use crate::web::guards::extract::{Form, MultiValueForm};
 use crate::web::guards::session::Member;
 use crate::web::layout::{Ctx, render};
 use crate::web::practice::quiz_view::{
@@ -330,17 +329,16 @@ async fn answer(
     State(state): State<AppState>,
     member: Member,
     Path((id, pos)): Path<(i64, usize)>,
-    RawForm(body): RawForm,
+    MultiValueForm(form): MultiValueForm<AnswerForm>,
 ) -> Result<Response, AppError> {
     let loaded = load(&state, member.id, id, false).await?;
     let q = question_at(&state, &loaded, pos)?;
     if loaded.attempt(pos).is_some() {
         return Ok(Redirect::to(&position_url(id, pos)).into_response());
     }
-    let fields = parse_fields(&body);
     let outcome = match q.kind {
         QuestionKind::Choice | QuestionKind::Sim => {
-            let selected = selected_options(&fields)?;
+            let selected = selected_options(&form.choice)?;
             let puzzle = match q.kind {
                 QuestionKind::Sim => Some(make_puzzle(&state, &q, puzzle_seed(id, pos))?),
                 _ => None,
@@ -374,11 +372,7 @@ async fn answer(
             }
         }
         QuestionKind::Open => {
-            let text = fields
-                .iter()
-                .find(|(k, _)| k == "answer")
-                .map(|(_, v)| v.replace("\r\n", "\n"))
-                .unwrap_or_default();
+            let text = form.answer.replace("\r\n", "\n");
             if text.chars().count() > MAX_ANSWER_CHARS {
                 let msg = format!(
                     "Answers are limited to {MAX_ANSWER_CHARS} characters; shorten yours and submit again."
@@ -403,12 +397,20 @@ async fn answer(
     Ok(Redirect::to(&to).into_response())
 }
 
+/// An answer: the ticked options (`choice`, repeated) or an open answer's text.
+#[derive(Deserialize)]
+struct AnswerForm {
+    #[serde(default)]
+    choice: Vec<String>,
+    #[serde(default)]
+    answer: String,
+}
+
 /// The option numbers in a form's `choice` fields.
-fn selected_options(fields: &[(String, String)]) -> Result<Vec<usize>, AppError> {
-    fields
+fn selected_options(choices: &[String]) -> Result<Vec<usize>, AppError> {
+    choices
         .iter()
-        .filter(|(k, _)| k == "choice")
-        .map(|(_, v)| {
+        .map(|v| {
             v.parse::<usize>().map_err(|_| {
                 AppError::BadRequest(format!(
                     "“{}” is not an option number.",
@@ -416,12 +418,6 @@ fn selected_options(fields: &[(String, String)]) -> Result<Vec<usize>, AppError>
                 ))
             })
         })
-        .collect()
-}
-
-fn parse_fields(body: &Bytes) -> Vec<(String, String)> {
-    form_urlencoded::parse(body)
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect()
 }
 

@@ -14,11 +14,11 @@ pub mod tools;
 pub mod upload;
 pub mod viewer;
 
-/// The simulator area's routes.
+/// The simulator area's routes, except the upload: it has its own body
+/// limit, so `web::router` merges [`upload::router`] after the default one.
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(viewer::router())
-        .merge(upload::router())
         .merge(lab::router())
         .merge(tools::router())
 }

@@ -2,37 +2,37 @@
 //! convert it to the other format. Nothing is stored: the trace is rendered
 //! (or converted) in the response.
 //!
-//! This is the one route allowed a body over the global 1 MiB limit: files
-//! up to [`MAX_UPLOAD_BYTES`] (see `security::limit_body` and the
-//! route-level `DefaultBodyLimit`).
+//! Files up to [`MAX_UPLOAD_BYTES`]: the route has its own body limit
+//! ([`router`]) instead of the default 1 MiB.
 
 use askama::Template;
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
 use axum::extract::multipart::{Multipart, MultipartError, MultipartRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::sim::{from_jaeger_json, from_otlp_json, to_jaeger_json, to_otlp_json};
 use crate::web::layout::{Ctx, render};
 use crate::web::sim::page::{self, MAX_DEPTH, Uploaded, View};
 use crate::web::{AppError, AppState, blocking};
 
-/// The upload's path (the body-limit exception is tied to it).
+/// The upload's path.
 pub const UPLOAD_PATH: &str = "/sim/upload";
 /// Largest file accepted.
 pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
 /// Largest request body on [`UPLOAD_PATH`]: the file plus the form around it.
 pub const MAX_UPLOAD_BODY: usize = MAX_UPLOAD_BYTES + 64 * 1024;
 
-/// The upload route, with its own body limit.
+/// The upload route, with its own body limit of [`MAX_UPLOAD_BODY`];
+/// merged by `web::router` after the default limit, so that one does not apply.
 pub fn router() -> Router<AppState> {
     Router::new().route(
         UPLOAD_PATH,
         get(form)
             .post(upload)
-            .layer(DefaultBodyLimit::max(MAX_UPLOAD_BODY)),
+            .layer(RequestBodyLimitLayer::new(MAX_UPLOAD_BODY)),
     )
 }
 
