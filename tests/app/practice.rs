@@ -248,6 +248,10 @@ async fn tampered_double_and_foreign_answers_are_refused() {
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "tampered option");
     let r = ada.post(&url, &[("choice", "abc")]).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("is not an option number"), "{}", r.body);
+    let r = ada.post(&url, &[("answer", "a"), ("answer", "b")]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "a malformed form");
+    assert!(r.body.contains("The form was incomplete or malformed"));
     let r = ada.post(&url, &[]).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "nothing chosen");
     assert!(r.body.contains("Choose at least one option"));
