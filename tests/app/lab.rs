@@ -38,7 +38,7 @@ async fn every_preset_renders_a_table() {
         assert_eq!(r.status, StatusCode::OK, "{p}: {}", r.body);
         assert!(r.body.contains("<table class=\"lab-table\">"), "{p}");
         assert!(r.body.contains("<svg viewBox"), "{p}: charts");
-        assert!(r.body.contains("class=\"lesson\""), "{p}: explanation");
+        assert!(r.body.contains("class=\"lab-lesson\""), "{p}: explanation");
         assert!(r.body.contains("Link to this run"), "{p}");
         assert!(!r.body.contains("style="), "{p}: no inline styles (CSP)");
     }
