@@ -14,6 +14,31 @@ document.addEventListener("DOMContentLoaded", () => {
     setInterval(tick, 1000);
   }
 
+  // Time zone: the register and setup forms send this browser's zone, so a
+  // new account starts in it (without this script it starts in UTC); the
+  // account page offers it with one click.
+  let browserZone = "";
+  try {
+    browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+  } catch (_) {
+    browserZone = "";
+  }
+  if (browserZone) {
+    for (const input of document.querySelectorAll("input[data-browser-zone]")) {
+      if (!input.value) input.value = browserZone;
+    }
+    const field = document.querySelector("input[data-time-zone]");
+    const use = document.querySelector("button[data-use-browser-zone]");
+    if (field && use && field.value !== browserZone) {
+      use.textContent = `Use this browser's zone (${browserZone})`;
+      use.hidden = false;
+      use.addEventListener("click", () => {
+        field.value = browserZone;
+        field.focus();
+      });
+    }
+  }
+
   // A copy button on code blocks.
   if (navigator.clipboard) {
     for (const pre of document.querySelectorAll(".prose pre")) {

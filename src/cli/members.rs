@@ -5,11 +5,15 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 use spandojo::accounts;
-use spandojo::clock::now;
+use spandojo::clock::{self, TimeZone, now};
 use spandojo::store::{Store, invites, users};
-use spandojo::web::fmt;
 
 use crate::{DataArgs, InviteCommand, UserCommand};
+
+/// The command line shows times in UTC.
+fn utc_date_time(unix: i64) -> String {
+    clock::date_time(unix, &TimeZone::UTC)
+}
 
 fn open_store(data: &DataArgs) -> anyhow::Result<Store> {
     let config = spandojo::Config::new(&data.data_dir);
@@ -69,7 +73,7 @@ pub fn user(command: UserCommand) -> anyhow::Result<ExitCode> {
                     "{:<32} {:<6} joined {}  {}",
                     u.username,
                     if u.is_admin { "admin" } else { "member" },
-                    fmt::date(u.created_at),
+                    clock::date(u.created_at, &TimeZone::UTC),
                     u.display_name
                 );
             }
@@ -121,7 +125,7 @@ pub fn invite(command: InviteCommand) -> anyhow::Result<ExitCode> {
                 "invite {code}: {uses} use{}, expires {}",
                 if uses == 1 { "" } else { "s" },
                 expires_at
-                    .map(fmt::date_time)
+                    .map(utc_date_time)
                     .unwrap_or_else(|| "never".into())
             );
             println!("members join at /register?code={code}");
@@ -136,7 +140,7 @@ pub fn invite(command: InviteCommand) -> anyhow::Result<ExitCode> {
                     i.uses_left,
                     i.max_uses,
                     i.expires_at
-                        .map(fmt::date_time)
+                        .map(utc_date_time)
                         .unwrap_or_else(|| "never".into()),
                     if i.revoked { "  (revoked)" } else { "" }
                 );

@@ -1,71 +1,59 @@
 //! Unix times to and from TOML date-times (UTC), for the export format.
+//! The calendar arithmetic is [`crate::clock`]'s; this maps its civil
+//! date-times onto TOML's fields.
 
+use jiff::civil::{Date as CivilDate, DateTime, Time as CivilTime};
 use toml::value::{Date, Datetime, Offset, Time};
 
-/// A Unix time as a TOML date-time in UTC.
+use crate::clock;
+
+/// A Unix time as a TOML date-time in UTC (years clamped to 0..=9999).
 pub fn datetime(unix: i64) -> Datetime {
-    let (year, month, day) = civil_from_days(unix.div_euclid(86_400));
-    let secs = unix.rem_euclid(86_400);
+    let dt = clock::utc_datetime(unix);
     Datetime {
         date: Some(Date {
-            year: year.clamp(0, 9999) as u16,
-            month: month as u8,
-            day: day as u8,
+            year: dt.year().clamp(0, 9999) as u16,
+            month: dt.month() as u8,
+            day: dt.day() as u8,
         }),
         time: Some(Time {
-            hour: (secs / 3600) as u8,
-            minute: (secs % 3600 / 60) as u8,
-            second: Some((secs % 60) as u8),
+            hour: dt.hour() as u8,
+            minute: dt.minute() as u8,
+            second: Some(dt.second() as u8),
             nanosecond: None,
         }),
         offset: Some(Offset::Z),
     }
 }
 
-/// A TOML date-time (with an offset, or a plain date) as a Unix time.
+/// A TOML date-time (with an offset, or a plain date, read as UTC) as a
+/// Unix time.
+///
+/// Errors: a readable message for a time without a date, or a date or time
+/// out of range.
 pub fn unix(dt: Datetime) -> Result<i64, String> {
     let date = dt.date.ok_or("a date has no day")?;
-    let days = days_from_civil(
-        i64::from(date.year),
-        i64::from(date.month),
-        i64::from(date.day),
-    );
-    let (h, m, s) = dt.time.map_or((0, 0, 0), |t| {
-        (
-            i64::from(t.hour),
-            i64::from(t.minute),
-            i64::from(t.second.unwrap_or(0)),
+    let date = CivilDate::new(
+        i16::try_from(date.year).map_err(|_| "the year is out of range")?,
+        date.month as i8,
+        date.day as i8,
+    )
+    .map_err(|_| "the date does not exist")?;
+    let time = match dt.time {
+        Some(t) => CivilTime::new(
+            t.hour as i8,
+            t.minute as i8,
+            t.second.unwrap_or(0).min(59) as i8,
+            0,
         )
-    });
-    let offset_minutes = match dt.offset {
-        Some(Offset::Custom { minutes }) => i64::from(minutes),
+        .map_err(|_| "the time does not exist")?,
+        None => CivilTime::midnight(),
+    };
+    let offset_seconds = match dt.offset {
+        Some(Offset::Custom { minutes }) => i32::from(minutes) * 60,
         Some(Offset::Z) | None => 0,
     };
-    Ok(days * 86_400 + h * 3600 + m * 60 + s - offset_minutes * 60)
-}
-
-/// Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
-pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
-/// A civil date to days since 1970-01-01 (the inverse of the above).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    clock::unix_at_offset(DateTime::from_parts(date, time), offset_seconds)
 }
 
 #[cfg(test)]
@@ -79,5 +67,23 @@ mod tests {
         }
         let dt: Datetime = "2024-01-01T02:00:00+02:00".parse().unwrap();
         assert_eq!(unix(dt).unwrap(), 1_704_067_200);
+        let day: Datetime = "2024-01-01".parse().unwrap();
+        assert_eq!(unix(day).unwrap(), 1_704_067_200);
+    }
+
+    #[test]
+    fn impossible_dates_are_errors() {
+        let time_only: Datetime = "02:00:00".parse().unwrap();
+        assert!(unix(time_only).is_err());
+        let bad = Datetime {
+            date: Some(Date {
+                year: 2023,
+                month: 2,
+                day: 29,
+            }),
+            time: None,
+            offset: None,
+        };
+        assert!(unix(bad).is_err());
     }
 }

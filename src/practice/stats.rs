@@ -1,4 +1,25 @@
-//! Progress statistics on day numbers (days since the Unix epoch, UTC).
+//! Progress statistics on day numbers: a member's local civil dates counted
+//! in days since 1970-01-01 (see [`crate::clock::local_day`]).
+
+use crate::clock::{self, TimeZone};
+
+/// `(day, answers)` per active day, in day order, from answer times (Unix
+/// seconds) read in the member's time zone.
+pub fn daily_counts(times: impl IntoIterator<Item = i64>, zone: &TimeZone) -> Vec<(i64, i64)> {
+    let mut days: Vec<i64> = times
+        .into_iter()
+        .map(|t| clock::local_day(t, zone))
+        .collect();
+    days.sort_unstable();
+    let mut counts: Vec<(i64, i64)> = Vec::new();
+    for day in days {
+        match counts.last_mut() {
+            Some((d, n)) if *d == day => *n += 1,
+            _ => counts.push((day, 1)),
+        }
+    }
+    counts
+}
 
 /// Current and longest runs of consecutive active days.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -137,6 +158,19 @@ mod tests {
             },
             "dupes and future ignored"
         );
+    }
+
+    #[test]
+    fn answers_count_on_the_local_day() {
+        // 2026-03-09 23:00 and 2026-03-10 01:00 UTC; 15:00 and 17:00 on
+        // 2026-03-09 in Los Angeles.
+        let times = [1_773_100_800 + 3600, 1_773_100_800 - 3600];
+        let utc = daily_counts(times, &TimeZone::UTC);
+        assert_eq!(utc, vec![(20_521, 1), (20_522, 1)]);
+        let la = clock::parse_time_zone("America/Los_Angeles").unwrap();
+        assert_eq!(daily_counts(times, &la), vec![(20_521, 2)]);
+        let days: Vec<i64> = daily_counts(times, &la).iter().map(|c| c.0).collect();
+        assert_eq!(streaks(&days, 20_521).longest, 1);
     }
 
     #[test]

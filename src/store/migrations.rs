@@ -11,6 +11,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0002_accounts.sql"),
     include_str!("../../migrations/0003_practice.sql"),
     include_str!("../../migrations/0004_notes.sql"),
+    include_str!("../../migrations/0005_time_zone.sql"),
 ];
 
 /// Brings the schema up to date.

@@ -47,14 +47,16 @@ pub fn all_records(c: &Connection) -> anyhow::Result<Vec<QuestionRecord>> {
     Ok(rows)
 }
 
-/// `(user_id, day, answers)` for every active day (days since the epoch, UTC).
-pub fn activity(c: &Connection, user_id: Option<i64>) -> anyhow::Result<Vec<(i64, i64, i64)>> {
+/// `(user_id, answered_at)` of every attempt (Unix seconds), by member then
+/// time: the raw material for days, streaks and the heatmap, which depend on
+/// each member's time zone (see [`crate::practice::stats::daily_counts`]).
+pub fn answer_times(c: &Connection, user_id: Option<i64>) -> anyhow::Result<Vec<(i64, i64)>> {
     let mut stmt = c.prepare(
-        "SELECT user_id, answered_at / 86400 AS day, count(*) FROM attempts
-         WHERE ?1 IS NULL OR user_id = ?1 GROUP BY user_id, day ORDER BY user_id, day",
+        "SELECT user_id, answered_at FROM attempts
+         WHERE ?1 IS NULL OR user_id = ?1 ORDER BY user_id, answered_at",
     )?;
     let rows = stmt
-        .query_map([user_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .query_map([user_id], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
     Ok(rows)
 }

@@ -32,7 +32,7 @@ pub fn create(
 pub fn lookup(c: &Connection, token_hash: &[u8], now: i64) -> anyhow::Result<Option<Session>> {
     Ok(c.query_row(
         "SELECT u.id, u.username, u.display_name, u.is_admin, u.created_at, u.last_seen_at,
-                    s.renewed_at, s.expires_at
+                    u.time_zone, s.renewed_at, s.expires_at
              FROM sessions s JOIN users u ON u.id = s.user_id
              WHERE s.token_hash = ?1 AND s.expires_at > ?2",
         params![token_hash, now],
@@ -45,9 +45,10 @@ pub fn lookup(c: &Connection, token_hash: &[u8], now: i64) -> anyhow::Result<Opt
                     is_admin: row.get(3)?,
                     created_at: row.get(4)?,
                     last_seen_at: row.get(5)?,
+                    time_zone: row.get(6)?,
                 },
-                renewed_at: row.get(6)?,
-                expires_at: row.get(7)?,
+                renewed_at: row.get(7)?,
+                expires_at: row.get(8)?,
             })
         },
     )

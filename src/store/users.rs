@@ -11,9 +11,11 @@ pub struct User {
     pub is_admin: bool,
     pub created_at: i64,
     pub last_seen_at: Option<i64>,
+    /// IANA time zone name (e.g. `Europe/Paris`); `UTC` unless the member chose one.
+    pub time_zone: String,
 }
 
-const COLUMNS: &str = "id, username, display_name, is_admin, created_at, last_seen_at";
+const COLUMNS: &str = "id, username, display_name, is_admin, created_at, last_seen_at, time_zone";
 
 fn from_row(row: &Row) -> rusqlite::Result<User> {
     Ok(User {
@@ -23,6 +25,7 @@ fn from_row(row: &Row) -> rusqlite::Result<User> {
         is_admin: row.get(3)?,
         created_at: row.get(4)?,
         last_seen_at: row.get(5)?,
+        time_zone: row.get(6)?,
     })
 }
 
@@ -73,7 +76,7 @@ pub fn with_hash(c: &Connection, username: &str) -> anyhow::Result<Option<(User,
     Ok(c.query_row(
         &format!("SELECT {COLUMNS}, password_hash FROM users WHERE username = ?1"),
         [username],
-        |row| Ok((from_row(row)?, row.get(6)?)),
+        |row| Ok((from_row(row)?, row.get(7)?)),
     )
     .optional()?)
 }
@@ -112,6 +115,16 @@ pub fn set_display_name(c: &Connection, id: i64, name: &str) -> anyhow::Result<(
     c.execute(
         "UPDATE users SET display_name = ?2 WHERE id = ?1",
         params![id, name],
+    )?;
+    Ok(())
+}
+
+/// Sets a member's time zone: an IANA name the caller has validated (see
+/// [`crate::clock::parse_time_zone`]).
+pub fn set_time_zone(c: &Connection, id: i64, time_zone: &str) -> anyhow::Result<()> {
+    c.execute(
+        "UPDATE users SET time_zone = ?2 WHERE id = ?1",
+        params![id, time_zone],
     )?;
     Ok(())
 }
@@ -200,14 +213,16 @@ pub fn setup_token_valid(c: &Connection, token_hash: &[u8]) -> anyhow::Result<bo
     Ok(found.is_some() && count(c)? == 0)
 }
 
-/// Uses the setup token to create the first admin, atomically; `Ok(None)`
-/// when the token is unknown or already used.
+/// Uses the setup token to create the first admin in `time_zone` (a
+/// validated IANA name), atomically; `Ok(None)` when the token is unknown or
+/// already used.
 pub fn create_first_admin(
     c: &mut Connection,
     token_hash: &[u8],
     username: &str,
     display_name: &str,
     password_hash: &str,
+    time_zone: &str,
     now: i64,
 ) -> anyhow::Result<Option<i64>> {
     let tx = c.transaction()?;
@@ -219,6 +234,52 @@ pub fn create_first_admin(
         return Ok(None);
     }
     let id = create(&tx, username, display_name, password_hash, true, now)?;
+    if let Some(id) = id {
+        set_time_zone(&tx, id, time_zone)?;
+    }
     tx.commit()?;
     Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{Store, sessions};
+
+    #[test]
+    fn a_member_keeps_their_time_zone() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.db")).unwrap();
+        store
+            .call_blocking(|c| {
+                let ada = create(c, "ada", "Ada", "x", false, 0)?.unwrap();
+                let bob = create(c, "bob", "Bob", "x", false, 0)?.unwrap();
+                assert_eq!(by_id(c, ada)?.unwrap().time_zone, "UTC", "the default");
+                set_time_zone(c, ada, "Asia/Kolkata")?;
+                assert_eq!(by_id(c, ada)?.unwrap().time_zone, "Asia/Kolkata");
+                assert_eq!(with_hash(c, "ada")?.unwrap().0.time_zone, "Asia/Kolkata");
+                let zones: Vec<String> = list(c)?.into_iter().map(|u| u.time_zone).collect();
+                assert_eq!(zones, ["Asia/Kolkata", "UTC"]);
+                sessions::create(c, b"token", ada, 10, 100)?;
+                let session = sessions::lookup(c, b"token", 20)?.unwrap();
+                assert_eq!(session.user.time_zone, "Asia/Kolkata");
+                assert_eq!(by_id(c, bob)?.unwrap().time_zone, "UTC");
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    #[test]
+    fn the_first_admin_starts_in_the_given_zone() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.db")).unwrap();
+        store
+            .call_blocking(|c| {
+                replace_setup_token(c, b"setup", 0)?;
+                let id = create_first_admin(c, b"setup", "root", "Root", "x", "Europe/Paris", 1)?;
+                assert_eq!(by_id(c, id.unwrap())?.unwrap().time_zone, "Europe/Paris");
+                Ok(())
+            })
+            .unwrap();
+    }
 }

@@ -5,6 +5,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::response::Html;
 
+use crate::clock::TimeZone;
 use crate::web::AppError;
 use crate::web::guards::csrf::CsrfToken;
 use crate::web::guards::session::{MaybeMember, Member};
@@ -25,6 +26,13 @@ impl Ctx {
     /// Whether the logged-in member is an admin.
     pub fn is_admin(&self) -> bool {
         self.user.as_ref().is_some_and(|u| u.is_admin)
+    }
+
+    /// The zone this page shows dates in: the member's, else UTC.
+    pub fn time_zone(&self) -> TimeZone {
+        self.user
+            .as_ref()
+            .map_or(TimeZone::UTC, |u| u.time_zone.clone())
     }
 }
 

@@ -12,7 +12,7 @@ use axum::routing::get;
 use crate::content::{Lesson, Question};
 use crate::web::guards::session::MaybeMember;
 use crate::web::layout::{Ctx, render};
-use crate::web::{AppError, AppState, fmt};
+use crate::web::{AppError, AppState};
 
 /// Routes under `/lessons`.
 pub fn router() -> Router<AppState> {
@@ -62,14 +62,14 @@ async fn show(
     let lesson = content.lesson(&slug).ok_or(AppError::NotFound)?.clone();
     let my_notes = match member {
         Some(m) => {
-            let key = slug.clone();
+            let (key, zone) = (slug.clone(), m.time_zone.clone());
             let notes = state
                 .store
                 .call(move |c| crate::store::notes::notes_for_lesson(c, m.id, &key))
                 .await?;
             let rows = notes
                 .into_iter()
-                .map(|n| (n.id, n.title, fmt::date_time(n.updated_at)));
+                .map(|n| (n.id, n.title, crate::clock::date_time(n.updated_at, &zone)));
             Some(rows.collect())
         }
         None => None,

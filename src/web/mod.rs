@@ -3,7 +3,6 @@
 
 pub mod accounts;
 mod assets;
-pub mod fmt;
 pub mod guards;
 mod home;
 mod layout;

@@ -1,4 +1,5 @@
-//! The member's own account: display name, password, sessions, deletion.
+//! The member's own account: display name, time zone, password, sessions,
+//! deletion.
 
 use crate::web::guards::extract::Query;
 use askama::Template;
@@ -10,7 +11,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use crate::accounts;
-use crate::clock::now;
+use crate::clock::{self, now};
 use crate::store::users::UserChangeError;
 use crate::store::{progress, sessions, users};
 use crate::web::guards::extract::{Form, flag};
@@ -23,6 +24,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/account", get(show))
         .route("/account/profile", post(profile))
+        .route("/account/time-zone", post(time_zone))
         .route("/account/password", post(password))
         .route("/account/sign-out-everywhere", post(sign_out_everywhere))
         .route("/account/delete", post(delete))
@@ -34,6 +36,9 @@ pub fn router() -> Router<AppState> {
 struct AccountPage {
     ctx: Ctx,
     display_name: String,
+    /// The member's IANA time zone name, and the names to suggest.
+    time_zone: String,
+    time_zones: &'static [String],
     joined: String,
     other_sessions: i64,
     on_leaderboard: bool,
@@ -49,6 +54,7 @@ struct DoneQuery {
 fn notice(done: Option<&str>) -> Option<&'static str> {
     match done? {
         "profile" => Some("Display name saved."),
+        "time-zone" => Some("Time zone saved. Your days now follow it."),
         "password" => Some("Password changed. Your other sessions were signed out."),
         "leaderboard" => Some("Leaderboard preference saved."),
         _ => None,
@@ -76,7 +82,9 @@ async fn page(
     let page = AccountPage {
         ctx,
         display_name: user.display_name,
-        joined: crate::web::fmt::date(user.created_at),
+        time_zone: user.time_zone,
+        time_zones: clock::time_zone_names(),
+        joined: clock::date(user.created_at, &member.time_zone),
         other_sessions: (sessions_count - 1).max(0),
         on_leaderboard,
         notice,
@@ -133,6 +141,41 @@ async fn profile(
         .call(move |c| users::set_display_name(c, id, &name))
         .await?;
     Ok(Redirect::to("/account?done=profile").into_response())
+}
+
+#[derive(Deserialize)]
+struct TimeZoneForm {
+    time_zone: String,
+}
+
+/// Saves the member's time zone; a name the database does not know gets
+/// the account page again with a message (400).
+async fn time_zone(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    member: Member,
+    Form(form): Form<TimeZoneForm>,
+) -> Result<Response, AppError> {
+    let zone = match clock::parse_time_zone(&form.time_zone) {
+        Ok(zone) => zone,
+        Err(msg) => {
+            return page(
+                ctx,
+                &state,
+                &member,
+                None,
+                Some(msg),
+                StatusCode::BAD_REQUEST,
+            )
+            .await;
+        }
+    };
+    let (id, name) = (member.id, clock::time_zone_name(&zone).to_string());
+    state
+        .store
+        .call(move |c| users::set_time_zone(c, id, &name))
+        .await?;
+    Ok(Redirect::to("/account?done=time-zone").into_response())
 }
 
 #[derive(Deserialize)]

@@ -10,13 +10,13 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use crate::accounts;
-use crate::clock::now;
+use crate::clock::{self, now};
 use crate::store::users::UserChangeError;
 use crate::store::{flags, invites, users};
 use crate::web::guards::extract::{Form, flag};
 use crate::web::guards::session::Admin;
 use crate::web::layout::{Ctx, render};
-use crate::web::{AppError, AppState, Invalid, fmt};
+use crate::web::{AppError, AppState, Invalid};
 
 /// Most uses one invite may have.
 pub const MAX_INVITE_USES: i64 = 500;
@@ -90,6 +90,7 @@ async fn page(
         .call(|c| Ok((users::list(c)?, invites::list(c)?, flags::open(c)?)))
         .await?;
     let now = now();
+    let zone = ctx.time_zone();
     let page = AdminPage {
         ctx,
         flags: open_flags
@@ -104,7 +105,7 @@ async fn page(
                 question_id: f.question_id,
                 reason: f.reason,
                 reporter: f.reporter.unwrap_or_else(|| "(removed)".into()),
-                date: fmt::date(f.created_at),
+                date: clock::date(f.created_at, &zone),
             })
             .collect(),
         members: members
@@ -114,10 +115,10 @@ async fn page(
                 username: u.username,
                 display_name: u.display_name,
                 is_admin: u.is_admin,
-                joined: fmt::date(u.created_at),
+                joined: clock::date(u.created_at, &zone),
                 last_seen: u
                     .last_seen_at
-                    .map(fmt::date_time)
+                    .map(|t| clock::date_time(t, &zone))
                     .unwrap_or_else(|| "never".into()),
             })
             .collect(),
@@ -136,10 +137,10 @@ async fn page(
                 },
                 code: i.code,
                 created_by: i.created_by.unwrap_or_else(|| "(removed)".into()),
-                created: fmt::date(i.created_at),
+                created: clock::date(i.created_at, &zone),
                 expires: i
                     .expires_at
-                    .map(fmt::date_time)
+                    .map(|t| clock::date_time(t, &zone))
                     .unwrap_or_else(|| "never".into()),
                 uses: format!("{} of {} left", i.uses_left, i.max_uses),
             })

@@ -10,7 +10,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use crate::accounts;
-use crate::clock::now;
+use crate::clock::{self, now};
 use crate::store::{invites, sessions, throttle, users};
 use crate::web::guards::extract::Form;
 use crate::web::guards::session::{self, ClientAddr, MaybeMember, safe_next};
@@ -179,6 +179,9 @@ struct AccountFields {
     password: String,
     #[serde(default)]
     confirm: String,
+    /// The browser's IANA zone, filled in by script; blank without it.
+    #[serde(default)]
+    time_zone: String,
 }
 
 /// Validated account fields, ready to store.
@@ -186,6 +189,8 @@ struct NewAccount {
     username: String,
     display_name: String,
     password_hash: String,
+    /// The browser's zone if known, else UTC (a hidden field: nothing to correct).
+    time_zone: String,
 }
 
 /// Validates the fields and hashes the password off the async workers.
@@ -205,10 +210,13 @@ async fn validate_account(fields: &AccountFields) -> Result<Result<NewAccount, I
     }
     let password = fields.password.clone();
     let password_hash = blocking(move || accounts::hash_password(&password)).await??;
+    let time_zone = clock::parse_time_zone(&fields.time_zone)
+        .map_or_else(|_| "UTC".into(), |z| clock::time_zone_name(&z).into());
     Ok(Ok(NewAccount {
         username,
         display_name,
         password_hash,
+        time_zone,
     }))
 }
 
@@ -302,6 +310,7 @@ async fn setup(
                 &account.username,
                 &account.display_name,
                 &account.password_hash,
+                &account.time_zone,
                 now(),
             )
         })
@@ -413,6 +422,7 @@ async fn register(
             else {
                 return Ok(Registered::Taken);
             };
+            users::set_time_zone(&tx, id, &account.time_zone)?;
             tx.commit()?;
             Ok(Registered::Ok(id))
         })

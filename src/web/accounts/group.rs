@@ -7,19 +7,23 @@ use axum::extract::State;
 use axum::response::Html;
 use axum::routing::get;
 
-use crate::clock::now;
+use crate::clock::{self, now};
 use crate::content::Level;
-use crate::practice::stats::{LevelProgress, Streaks, streaks};
+use crate::practice::stats::{LevelProgress, Streaks, daily_counts, streaks};
 use crate::store::practice::SharedSession;
 use crate::store::progress::{self, WeekRow};
 use crate::store::{notes, practice, users};
 use crate::web::guards::session::Member;
 use crate::web::layout::{Ctx, render};
 use crate::web::practice::start::Tally;
-use crate::web::{AppError, AppState, fmt};
+use crate::web::{AppError, AppState};
 
 /// Most shared notes listed on the group page.
 const MAX_SHARED_NOTES: i64 = 200;
+
+/// Days the weekly leaderboard counts: today and the six before, in the
+/// viewer's time zone.
+const LEADERBOARD_DAYS: i64 = 7;
 
 /// Routes `/group`.
 pub fn router() -> Router<AppState> {
@@ -65,17 +69,21 @@ struct GroupPage {
 async fn show(
     ctx: Ctx,
     State(state): State<AppState>,
-    _member: Member,
+    member: Member,
 ) -> Result<Html<String>, AppError> {
-    let since = now() - 7 * 86_400;
-    let (members, records, cards, activity, leaderboard, shared, shared_notes) = state
+    let zone = member.time_zone;
+    let since = clock::day_start(
+        clock::local_day(now(), &zone) - (LEADERBOARD_DAYS - 1),
+        &zone,
+    );
+    let (members, records, cards, times, leaderboard, shared, shared_notes) = state
         .store
         .call(move |c| {
             Ok((
                 users::list(c)?,
                 progress::all_records(c)?,
                 progress::stabilities(c)?,
-                progress::activity(c, None)?,
+                progress::answer_times(c, None)?,
                 progress::leaderboard(c, since)?,
                 practice::shared_sessions(c, 20)?,
                 notes::shared_with_group(c, MAX_SHARED_NOTES)?,
@@ -90,21 +98,23 @@ async fn show(
             .iter()
             .map(|(user, id, stability)| (*user, id.as_str(), *stability)),
     );
-    let today = now().div_euclid(86_400);
+    let now = now();
     let members = members
         .into_iter()
         .map(|u| {
-            let days: Vec<i64> = activity
+            // Each member's streak counts their own days, in their own zone.
+            let their_zone = clock::time_zone_or_utc(&u.time_zone);
+            let their_times = times.iter().filter(|(id, _)| *id == u.id).map(|(_, t)| *t);
+            let days: Vec<i64> = daily_counts(their_times, &their_zone)
                 .iter()
-                .filter(|(id, _, _)| *id == u.id)
-                .map(|(_, d, _)| *d)
+                .map(|(d, _)| *d)
                 .collect();
             GroupMember {
                 levels: Level::ALL.iter().map(|&l| tally.get(u.id, l)).collect(),
-                streaks: streaks(&days, today),
+                streaks: streaks(&days, clock::local_day(now, &their_zone)),
                 display_name: u.display_name,
                 username: u.username,
-                joined: fmt::date(u.created_at),
+                joined: clock::date(u.created_at, &zone),
                 is_admin: u.is_admin,
             }
         })
@@ -122,7 +132,7 @@ async fn show(
                 .unwrap_or_default(),
             date: s
                 .finished_at
-                .map(fmt::date)
+                .map(|t| clock::date(t, &zone))
                 .unwrap_or_else(|| "in progress".into()),
         })
         .collect();
@@ -139,7 +149,7 @@ async fn show(
                 title: n.title,
                 author: n.author,
                 tags: n.tags,
-                updated: fmt::date_time(n.updated_at),
+                updated: clock::date_time(n.updated_at, &zone),
             })
             .collect(),
     })

@@ -10,6 +10,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::accounts;
+use crate::clock::{self, TimeZone};
 use crate::store::{sessions, users::User};
 use crate::web::guards::cookies;
 use crate::web::{AppError, AppState};
@@ -31,6 +32,10 @@ pub struct Member {
     pub username: String,
     pub display_name: String,
     pub is_admin: bool,
+    /// The member's time zone, which decides their days (streaks, the
+    /// heatmap, the dates they are shown); UTC when their stored name is
+    /// not in the time zone database.
+    pub time_zone: TimeZone,
     /// Hash of this session's token, to end it or keep it.
     pub session_hash: Vec<u8>,
     /// Review cards due now, for the navigation.
@@ -88,7 +93,7 @@ async fn resolve(state: &AppState, hash: Vec<u8>) -> anyhow::Result<Option<(Memb
     state
         .store
         .call(move |c| {
-            let now = crate::clock::now();
+            let now = clock::now();
             let Some(session) = sessions::lookup(c, &hash, now)? else {
                 return Ok(None);
             };
@@ -108,6 +113,7 @@ fn member_from(user: User, session_hash: Vec<u8>, due_reviews: i64) -> Member {
         username: user.username,
         display_name: user.display_name,
         is_admin: user.is_admin,
+        time_zone: clock::time_zone_or_utc(&user.time_zone),
         session_hash,
         due_reviews,
     }
@@ -138,7 +144,7 @@ pub async fn start(state: &AppState, user_id: i64) -> Result<HeaderValue, AppErr
     state
         .store
         .call(move |c| {
-            let now = crate::clock::now();
+            let now = clock::now();
             sessions::purge_expired(c, now)?;
             sessions::create(c, &hash, user_id, now, now + SESSION_SECONDS)?;
             crate::store::users::touch(c, user_id, now)

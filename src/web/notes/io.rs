@@ -12,13 +12,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tower_http::limit::RequestBodyLimitLayer;
 
-use crate::clock::now;
+use crate::clock::{self, now};
 use crate::notes::archive::{self, NoteFile};
 use crate::store::notes::{self as store, Note};
 use crate::web::guards::session::Member;
 use crate::web::layout::{Ctx, render};
 use crate::web::notes::read::note_id;
-use crate::web::{AppError, AppState, IMPORT_PATH, MAX_IMPORT_BYTES, blocking, fmt};
+use crate::web::{AppError, AppState, IMPORT_PATH, MAX_IMPORT_BYTES, blocking};
 
 /// Routes for export.
 pub fn router() -> Router<AppState> {
@@ -62,7 +62,10 @@ async fn export_all(State(state): State<AppState>, member: Member) -> Result<Res
         .await?;
     let files: Vec<NoteFile> = notes.iter().map(Note::to_file).collect();
     let bytes = blocking(move || archive::zip_notes(&files)).await??;
-    let name = format!("spandojo-notes-{}.zip", fmt::date(now()));
+    let name = format!(
+        "spandojo-notes-{}.zip",
+        clock::date(now(), &member.time_zone)
+    );
     Ok(download("application/zip", &name, bytes))
 }
 

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use crate::clock::now;
+use crate::clock::{self, now};
 use crate::notes::render::{CleanHtml, highlight, markdown};
 use crate::notes::{self, TRASH_DAYS};
 use crate::store::notes as store;
@@ -17,7 +17,7 @@ use crate::web::guards::extract::{Form, flag};
 use crate::web::guards::session::Member;
 use crate::web::layout::{Ctx, render};
 use crate::web::notes::read::{NoteRow, note_id, rows};
-use crate::web::{AppError, AppState, fmt};
+use crate::web::{AppError, AppState};
 
 /// Most search results shown.
 const MAX_HITS: i64 = 50;
@@ -70,8 +70,8 @@ async fn trash(
             Some(TrashRow {
                 id: n.id,
                 title: n.title,
-                deleted: fmt::date_time(deleted),
-                until: fmt::date_time(deleted + TRASH_DAYS * 86_400),
+                deleted: clock::date_time(deleted, &member.time_zone),
+                until: clock::date_time(deleted + TRASH_DAYS * 86_400, &member.time_zone),
             })
         })
         .collect();
@@ -189,14 +189,14 @@ async fn history(
         ctx,
         id,
         title: note.title,
-        updated: fmt::date_time(note.updated_at),
+        updated: clock::date_time(note.updated_at, &member.time_zone),
         revisions: revs
             .into_iter()
             .map(|r| RevisionRow {
                 id: r.id,
                 title: r.title,
                 size: format!("{:.1} KiB", r.bytes as f64 / 1024.0),
-                saved: fmt::date_time(r.saved_at),
+                saved: clock::date_time(r.saved_at, &member.time_zone),
             })
             .collect(),
     };
@@ -235,7 +235,7 @@ async fn revision(
         html: markdown(&found.body),
         title: found.title,
         tags: found.tags,
-        saved: fmt::date_time(found.saved_at),
+        saved: clock::date_time(found.saved_at, &member.time_zone),
         body: found.body,
     };
     Ok(render(&page)?.into_response())
@@ -302,7 +302,11 @@ async fn search(
                 .store
                 .call(move |c| store::list(c, owner, None))
                 .await?;
-            page.recent = rows(&state.content, recent.into_iter().take(10).collect());
+            page.recent = rows(
+                &state.content,
+                recent.into_iter().take(10).collect(),
+                &member.time_zone,
+            );
             return Ok(render(&page)?.into_response());
         }
         Err(msg) => {
@@ -323,7 +327,7 @@ async fn search(
                         title: highlight(&h.title),
                         snippet: highlight(&h.snippet),
                         tags: h.tags,
-                        updated: fmt::date_time(h.updated_at),
+                        updated: clock::date_time(h.updated_at, &member.time_zone),
                     })
                     .collect(),
             )

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
-use crate::clock::now;
+use crate::clock::{self, TimeZone, now};
 use crate::content::Content;
 use crate::notes::render::{CleanHtml, markdown};
 use crate::notes::{self, TRASH_DAYS};
@@ -19,7 +19,7 @@ use crate::store::notes::{self as store, Summary};
 use crate::web::guards::session::Member;
 use crate::web::layout::{Ctx, render};
 use crate::web::notes::{edit as notes_edit, io as notes_io, manage as notes_manage};
-use crate::web::{AppError, AppState, fmt};
+use crate::web::{AppError, AppState};
 
 /// Routes under `/notes`, except the import: it has its own body limit, so
 /// `web::router` merges [`notes_io::import_router`] after the default one.
@@ -76,8 +76,8 @@ pub(super) struct NoteRow {
     pub updated: String,
 }
 
-/// List rows for `notes`.
-pub(super) fn rows(content: &Content, notes: Vec<Summary>) -> Vec<NoteRow> {
+/// List rows for `notes`, dated in the reader's `zone`.
+pub(super) fn rows(content: &Content, notes: Vec<Summary>, zone: &TimeZone) -> Vec<NoteRow> {
     notes
         .into_iter()
         .map(|n| NoteRow {
@@ -86,7 +86,7 @@ pub(super) fn rows(content: &Content, notes: Vec<Summary>) -> Vec<NoteRow> {
             title: n.title,
             tags: n.tags,
             shared: n.shared,
-            updated: fmt::date_time(n.updated_at),
+            updated: clock::date_time(n.updated_at, zone),
         })
         .collect()
 }
@@ -139,7 +139,7 @@ async fn list(
         _ => None,
     };
     let page = ListPage {
-        notes: rows(&state.content, found),
+        notes: rows(&state.content, found, &member.time_zone),
         ctx,
         tags,
         tag,
@@ -207,11 +207,11 @@ async fn show(
             note.lesson.as_deref(),
             note.question.as_deref(),
         ),
-        created: fmt::date_time(note.created_at),
-        updated: fmt::date_time(note.updated_at),
+        created: clock::date_time(note.created_at, &member.time_zone),
+        updated: clock::date_time(note.updated_at, &member.time_zone),
         trash_until: note
             .deleted_at
-            .map(|d| fmt::date_time(d + TRASH_DAYS * 86_400)),
+            .map(|d| clock::date_time(d + TRASH_DAYS * 86_400, &member.time_zone)),
         title: note.title,
         tags: note.tags,
         shared: note.shared,

@@ -8,15 +8,15 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use crate::clock::now;
+use crate::clock::{self, now};
 use crate::content::{Level, Question};
-use crate::practice::stats::{HeatCell, LevelProgress, Streaks, heatmap, streaks};
+use crate::practice::stats::{HeatCell, LevelProgress, Streaks, daily_counts, heatmap, streaks};
 use crate::store::progress;
 use crate::web::guards::session::Member;
 use crate::web::layout::{Ctx, render};
 use crate::web::practice::quiz_view::{LessonLink, lesson_links};
 use crate::web::practice::start::level_progress;
-use crate::web::{AppError, AppState, fmt};
+use crate::web::{AppError, AppState};
 
 /// Routes `/progress`.
 pub fn router() -> Router<AppState> {
@@ -65,7 +65,7 @@ fn squares(cells: &[HeatCell]) -> Vec<Square> {
             level: c.level,
             label: format!(
                 "{}: {} answer{}",
-                fmt::date(c.day * 86_400),
+                clock::day_label(c.day),
                 c.count,
                 if c.count == 1 { "" } else { "s" }
             ),
@@ -80,18 +80,19 @@ async fn show(
 ) -> Result<Response, AppError> {
     let user = member.id;
     let mut per_level = level_progress(&state, user).await?;
-    let (activity, records) = state
+    let (times, records) = state
         .store
         .call(move |c| {
             Ok((
-                progress::activity(c, Some(user))?,
+                progress::answer_times(c, Some(user))?,
                 progress::records(c, user)?,
             ))
         })
         .await?;
-    let today = now().div_euclid(86_400);
-    let days: Vec<i64> = activity.iter().map(|(_, d, _)| *d).collect();
-    let counts: Vec<(i64, i64)> = activity.iter().map(|(_, d, n)| (*d, *n)).collect();
+    let zone = &member.time_zone;
+    let today = clock::local_day(now(), zone);
+    let counts = daily_counts(times.iter().map(|(_, t)| *t), zone);
+    let days: Vec<i64> = counts.iter().map(|(d, _)| *d).collect();
     let cells = heatmap(&counts, today);
     let weeks = cells.iter().map(|c| c.week).max().unwrap_or(0) + 1;
     let mut missed: Vec<Missed> = records
