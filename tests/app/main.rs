@@ -15,3 +15,4 @@ mod pages;
 mod practice;
 mod sim;
 mod sim_upload;
+mod time_zone;
