@@ -211,9 +211,10 @@ impl Gen<'_> {
             (Protocol::Http { .. }, Some(c)) => {
                 attrs.push((k.http_status.clone(), AttrValue::Int(i64::from(c))))
             }
-            (Protocol::Rpc { .. }, Some(c)) => {
-                attrs.push((k.grpc_status.clone(), AttrValue::Int(i64::from(c))))
-            }
+            (Protocol::Rpc { .. }, Some(c)) => attrs.push((
+                k.rpc_status.clone(),
+                AttrValue::Str(Arc::from(grpc_name(c))),
+            )),
             _ => {}
         }
         let span = &mut self.spans[idx];

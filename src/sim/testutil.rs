@@ -3,7 +3,7 @@
 use crate::sim::scenario::topology::{Scenario, parse_scenario};
 use crate::sim::trace::{SpanKind, Trace};
 
-/// The six bundled scenario files.
+/// The bundled scenario files.
 pub(crate) const FILES: &[(&str, &str)] = &[
     (
         "study-sheet",
@@ -28,6 +28,30 @@ pub(crate) const FILES: &[(&str, &str)] = &[
     (
         "large-estate",
         include_str!("../../content/topologies/large-estate.toml"),
+    ),
+    (
+        "n-plus-one",
+        include_str!("../../content/topologies/n-plus-one.toml"),
+    ),
+    (
+        "cache-stampede",
+        include_str!("../../content/topologies/cache-stampede.toml"),
+    ),
+    (
+        "wide-fanout",
+        include_str!("../../content/topologies/wide-fanout.toml"),
+    ),
+    (
+        "serverless-cold-start",
+        include_str!("../../content/topologies/serverless-cold-start.toml"),
+    ),
+    (
+        "queue-backlog",
+        include_str!("../../content/topologies/queue-backlog.toml"),
+    ),
+    (
+        "regional-outage",
+        include_str!("../../content/topologies/regional-outage.toml"),
     ),
 ];
 

@@ -1,4 +1,11 @@
 //! Shared attribute keys and the semantic-convention attributes of each span.
+//!
+//! Names follow OpenTelemetry semantic conventions v1.44.0: HTTP and database
+//! client spans (stable), RPC (release candidate: `rpc.system.name`, a fully
+//! qualified `rpc.method` such as `shop.v1.CartService/GetCart` in place of the
+//! deprecated `rpc.service`, and `rpc.response.status_code` as the gRPC status
+//! name, e.g. `UNAVAILABLE`, in place of the deprecated integer
+//! `rpc.grpc.status_code`), messaging (development).
 
 use std::sync::{Arc, OnceLock};
 
@@ -17,9 +24,8 @@ pub(crate) struct Keys {
     pub(crate) resend_count: Arc<str>,
     pub(crate) retry_attempt: Arc<str>,
     pub(crate) rpc_system: Arc<str>,
-    pub(crate) rpc_service: Arc<str>,
     pub(crate) rpc_method: Arc<str>,
-    pub(crate) grpc_status: Arc<str>,
+    pub(crate) rpc_status: Arc<str>,
     pub(crate) db_system: Arc<str>,
     pub(crate) db_query: Arc<str>,
     pub(crate) db_namespace: Arc<str>,
@@ -54,11 +60,10 @@ pub(crate) fn keys() -> &'static Keys {
             server_port: k("server.port"),
             resend_count: k("http.request.resend_count"),
             retry_attempt: k("retry.attempt"),
-            rpc_system: k("rpc.system"),
-            rpc_service: k("rpc.service"),
+            rpc_system: k("rpc.system.name"),
             rpc_method: k("rpc.method"),
-            grpc_status: k("rpc.grpc.status_code"),
-            db_system: k("db.system"),
+            rpc_status: k("rpc.response.status_code"),
+            db_system: k("db.system.name"),
             db_query: k("db.query.text"),
             db_namespace: k("db.namespace"),
             db_operation: k("db.operation.name"),
@@ -80,7 +85,8 @@ pub(crate) fn keys() -> &'static Keys {
     })
 }
 
-/// gRPC status code names (0-16), used for `error.type`.
+/// gRPC status code names (0-16), used for `rpc.response.status_code` and
+/// `error.type` (semconv v1.44.0 gRPC spans: the string form of the code).
 pub(crate) fn grpc_name(code: u16) -> &'static str {
     const NAMES: [&str; 17] = [
         "OK",
@@ -129,12 +135,11 @@ pub(crate) fn op_attrs(k: &Keys, op: &Operation, out: &mut Vec<(Arc<str>, AttrVa
         }
         Protocol::Rpc {
             system,
-            service,
-            method,
+            full_method,
+            ..
         } => {
             out.push((k.rpc_system.clone(), v(system)));
-            out.push((k.rpc_service.clone(), v(service)));
-            out.push((k.rpc_method.clone(), v(method)));
+            out.push((k.rpc_method.clone(), v(full_method)));
         }
         Protocol::Db {
             system,
@@ -182,12 +187,11 @@ pub(crate) fn client_attrs(
         }
         Protocol::Rpc {
             system,
-            service,
-            method,
+            full_method,
+            ..
         } => {
             out.push((k.rpc_system.clone(), v(system)));
-            out.push((k.rpc_service.clone(), v(service)));
-            out.push((k.rpc_method.clone(), v(method)));
+            out.push((k.rpc_method.clone(), v(full_method)));
             out.push((k.server_address.clone(), v(callee_service)));
             out.push((k.server_port.clone(), AttrValue::Int(50051)));
         }

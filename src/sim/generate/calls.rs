@@ -126,7 +126,7 @@ impl Gen<'_> {
         let s = &mut self.spans[idx];
         s.end_ns = deadline;
         s.attributes.retain(|(key, _)| {
-            *key != k.http_status && *key != k.grpc_status && *key != k.error_type
+            *key != k.http_status && *key != k.rpc_status && *key != k.error_type
         });
         s.attributes
             .push((k.error_type.clone(), AttrValue::Str(k.timeout.clone())));
@@ -201,12 +201,15 @@ impl Gen<'_> {
         let s = &mut self.spans[client];
         s.end_ns = end;
         if let Some(code) = done.code {
-            let key = if http {
-                k.http_status.clone()
+            let attr = if http {
+                (k.http_status.clone(), AttrValue::Int(i64::from(code)))
             } else {
-                k.grpc_status.clone()
+                (
+                    k.rpc_status.clone(),
+                    AttrValue::Str(Arc::from(grpc_name(code))),
+                )
             };
-            s.attributes.push((key, AttrValue::Int(i64::from(code))));
+            s.attributes.push(attr);
         }
         match done.failure {
             None => (end, None),

@@ -12,7 +12,7 @@ use crate::sim::trace::AttrValue;
 /// Attribute keys whose value depends on the execution, not the template.
 pub const DYNAMIC_KEYS: [&str; 5] = [
     "http.response.status_code",
-    "rpc.grpc.status_code",
+    "rpc.response.status_code",
     "error.type",
     "retry.attempt",
     "http.request.resend_count",
@@ -37,7 +37,9 @@ pub fn dynamic_attr(
     let code = (s.code != NO_CODE && !timeout && tp.role != Role::Producer).then_some(s.code);
     match which {
         0 => code.filter(|_| http).map(|c| AttrValue::Int(i64::from(c))),
-        1 => code.filter(|_| !http).map(|c| AttrValue::Int(i64::from(c))),
+        1 => code
+            .filter(|_| !http)
+            .map(|c| AttrValue::Str(Arc::from(grpc_name(c)))),
         2 => error_type(op, tp.role, s, code).map(AttrValue::Str),
         3 => (s.attempt > 0).then(|| AttrValue::Int(i64::from(s.attempt))),
         4 => (http && s.attempt > 1).then(|| AttrValue::Int(i64::from(s.attempt) - 1)),

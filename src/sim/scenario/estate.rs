@@ -205,6 +205,7 @@ pub(crate) fn build(p: &EstateParams) -> (Vec<Service>, Vec<Operation>) {
                                 system: s("grpc"),
                                 service: Arc::from(svc_name.as_str()),
                                 method: Arc::from(method.as_str()),
+                                full_method: Arc::from(format!("{svc_name}/{method}").as_str()),
                             },
                         )
                     } else {

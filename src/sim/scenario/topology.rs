@@ -24,7 +24,7 @@
 //! error_status = 500                # HTTP status (gRPC code for rpc) on own failures
 //! error_message = "..."             # exception.message
 //! http = { method = "GET", route = "/" }        # + address = "api.x.example" on an external client
-//! # rpc = { system = "grpc", service = "cart.Cart", method = "Get" }
+//! # rpc = { system = "grpc", service = "cart.Cart", method = "Get" }  # rpc.method = "cart.Cart/Get"
 //! # db = { system = "postgresql", query = "SELECT ...", namespace = "shop", address = "shop-db" }
 //! # messaging = { system = "kafka", destination = "orders" }   # consumer operations
 //! attributes = { "app.feature" = "x" }          # extra static span attributes
@@ -184,18 +184,21 @@ pub enum Protocol {
         /// `server.address` for external client calls.
         address: Option<Arc<str>>,
     },
-    /// RPC (`rpc.system`, `rpc.service`, `rpc.method`).
+    /// RPC (`rpc.system.name`, and `rpc.method` as `service/method`).
     Rpc {
-        /// e.g. `grpc`.
+        /// `rpc.system.name`, e.g. `grpc`.
         system: Arc<str>,
-        /// Fully qualified service.
+        /// Fully qualified service, e.g. `shop.v1.CartService`.
         service: Arc<str>,
-        /// Method.
+        /// Method, e.g. `GetCart`.
         method: Arc<str>,
+        /// `rpc.method`: `service/method` (semconv v1.44.0 folds the
+        /// deprecated `rpc.service` into a fully qualified method).
+        full_method: Arc<str>,
     },
     /// Database or cache client call.
     Db {
-        /// `db.system`, e.g. `postgresql`, `redis`.
+        /// `db.system.name`, e.g. `postgresql`, `redis`.
         system: Arc<str>,
         /// `db.query.text`.
         query: Arc<str>,

@@ -5,9 +5,8 @@ use crate::sim::sampling::spec::tail::{MAX_LATENCY_MS, Policy, policy};
 use crate::sim::sampling::spec::{SpecError, probability};
 
 /// Attribute keys treated as numbers by `attr:KEY=N`.
-const NUMERIC_KEYS: [&str; 5] = [
+const NUMERIC_KEYS: [&str; 4] = [
     "http.response.status_code",
-    "rpc.grpc.status_code",
     "retry.attempt",
     "http.request.resend_count",
     "server.port",

@@ -141,6 +141,7 @@ fn protocol(
             system: Arc::from(r.system.as_str()),
             service: Arc::from(r.service.as_str()),
             method: Arc::from(r.method.as_str()),
+            full_method: Arc::from(format!("{}/{}", r.service, r.method).as_str()),
         };
     }
     if let Some(d) = &ro.db {
