@@ -244,25 +244,55 @@ fn check(args: ContentArgs, json: bool) -> anyhow::Result<ExitCode> {
         }
     };
     let counts = content.counts();
+    let mut problems: Vec<String> = content
+        .deprecated_mentions()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    problems.extend(
+        counts
+            .shortfalls(&spandojo::content::MINIMUMS)
+            .into_iter()
+            .map(|s| format!("content: {s}")),
+    );
     if json {
         println!("{}", serde_json::to_string(&counts)?);
     } else {
-        let per_level = counts
-            .questions
-            .iter()
-            .map(|(level, n)| format!("{level} {n}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let per_kind = counts
-            .question_kinds
-            .iter()
-            .map(|(kind, n)| format!("{kind} {n}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let join = |m: &std::collections::BTreeMap<&str, usize>| {
+            m.iter()
+                .map(|(k, n)| format!("{k} {n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         println!(
-            "content ok: {} lessons; questions by level: {per_level}; by kind: {per_kind}; {} scenarios",
-            counts.lessons, counts.scenarios
+            "{}: {} lessons; {} questions by level: {}; by kind: {}",
+            if problems.is_empty() {
+                "content ok"
+            } else {
+                "content"
+            },
+            counts.lessons,
+            counts.questions_total,
+            join(&counts.questions),
+            join(&counts.question_kinds)
         );
+        println!(
+            "{} generators: {}",
+            counts.generators,
+            counts.generator_names().join(", ")
+        );
+        println!(
+            "{} scenarios: {}",
+            counts.scenarios,
+            counts.scenario_names.join(", ")
+        );
+    }
+    if !problems.is_empty() {
+        for p in &problems {
+            eprintln!("{p}");
+        }
+        eprintln!("spandojo: {} content problem(s)", problems.len());
+        return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -3,19 +3,21 @@
 //! Files come from the copy embedded in the binary or, with `--content DIR`,
 //! from disk. Every problem is reported as `path:line: reason`.
 
+pub mod counts;
+pub mod deprecated;
 pub mod frontmatter;
 pub mod lessons;
 pub mod markdown;
 pub mod questions;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 
 use rust_embed::RustEmbed;
-use serde::Serialize;
 
+pub use counts::{Counts, MINIMUMS, Minimums};
 pub use lessons::Lesson;
 pub use questions::{Level, Question, QuestionKind};
 
@@ -95,15 +97,8 @@ pub struct Content {
     question_index: HashMap<String, usize>,
     /// Simulator scenarios from `topologies/*.toml`.
     pub scenarios: Catalog,
-}
-
-/// Counts printed by `spandojo check`.
-#[derive(Debug, Serialize)]
-pub struct Counts {
-    pub lessons: usize,
-    pub questions: BTreeMap<&'static str, usize>,
-    pub question_kinds: BTreeMap<&'static str, usize>,
-    pub scenarios: usize,
+    /// Deprecated attribute names presented as current (see [`deprecated`]).
+    deprecated: Vec<ContentError>,
 }
 
 impl Content {
@@ -144,6 +139,14 @@ impl Content {
         questions.sort_by(|a, b| (a.level, &a.id).cmp(&(b.level, &b.id)));
 
         let mut content = Content::default();
+        for (path, text) in &files {
+            let scanned = ["lessons/", "questions/", "topologies/"]
+                .iter()
+                .any(|dir| path.starts_with(dir));
+            if scanned {
+                content.deprecated.extend(deprecated::check(path, text));
+            }
+        }
         match Catalog::from_files(topologies) {
             Ok(catalog) => content.scenarios = catalog,
             Err(topology_errors) => errors.extend(
@@ -314,21 +317,11 @@ impl Content {
             .filter(move |q| q.lessons.iter().any(|l| l == slug))
     }
 
-    /// Counts for `spandojo check`.
-    pub fn counts(&self) -> Counts {
-        let mut per_level: BTreeMap<&'static str, usize> =
-            Level::ALL.iter().map(|l| (l.as_str(), 0)).collect();
-        let mut per_kind: BTreeMap<&'static str, usize> = BTreeMap::new();
-        for q in &self.questions {
-            *per_level.entry(q.level.as_str()).or_default() += 1;
-            *per_kind.entry(q.kind.as_str()).or_default() += 1;
-        }
-        Counts {
-            lessons: self.lessons.len(),
-            questions: per_level,
-            question_kinds: per_kind,
-            scenarios: self.scenarios.len(),
-        }
+    /// Places where a lesson, question or scenario names a deprecated
+    /// semantic-convention attribute without its replacement; `spandojo
+    /// check` fails on them.
+    pub fn deprecated_mentions(&self) -> &[ContentError] {
+        &self.deprecated
     }
 }
 
@@ -412,81 +405,4 @@ fn read_dir_files(root: &Path) -> Result<Vec<(String, String)>, ContentErrors> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn lesson(slug_file: &str, body: &str) -> (String, String) {
-        (
-            format!("lessons/{slug_file}"),
-            format!("+++\ntitle = \"T\"\nsummary = \"S\"\ntakeaways = [\"K\"]\n+++\n{body}\n"),
-        )
-    }
-
-    #[test]
-    fn links_between_lessons_must_resolve() {
-        let files = vec![
-            lesson("01-a.md", "## A\nsee [b](/lessons/b)\n"),
-            lesson("02-b.md", "## B\nsee [c](/lessons/c#x)\n"),
-        ];
-        let err = Content::from_files(files).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "lessons/02-b.md:7: link to unknown lesson \"c\" (/lessons/c#x)"
-        );
-    }
-
-    #[test]
-    fn duplicate_orders_and_slugs_are_errors() {
-        let files = vec![
-            lesson("01-a.md", "x"),
-            lesson("01-b.md", "y"),
-            lesson("02-a.md", "z"),
-        ];
-        let err = Content::from_files(files).unwrap_err();
-        assert_eq!(err.0.len(), 2, "{err}");
-    }
-
-    #[test]
-    fn neighbours_follow_order() {
-        let files = vec![
-            lesson("02-b.md", "x"),
-            lesson("01-a.md", "y"),
-            lesson("03-c.md", "z"),
-        ];
-        let c = Content::from_files(files).unwrap();
-        let (prev, next) = c.neighbours("b");
-        assert_eq!(prev.map(|l| l.slug.as_str()), Some("a"));
-        assert_eq!(next.map(|l| l.slug.as_str()), Some("c"));
-    }
-
-    #[test]
-    fn simulator_links_are_checked() {
-        let files = vec![lesson(
-            "01-a.md",
-            "## A\n[x](/sim/nowhere/1) [y](/sim/lab?preset=nope) [z](/sim/lab?preset=errors-only)\n",
-        )];
-        let err = Content::from_files(files).unwrap_err();
-        assert_eq!(err.0.len(), 2, "{err}");
-        assert!(err.0[0].message.contains("unknown scenario"), "{err}");
-        assert!(err.0[1].message.contains("unknown lab preset"), "{err}");
-    }
-
-    #[test]
-    fn topology_errors_name_file_and_line() {
-        let files = vec![(
-            "topologies/bad.toml".to_string(),
-            "name = \"bad\"\ntitle = 3\n".to_string(),
-        )];
-        let err = Content::from_files(files).unwrap_err();
-        assert!(
-            err.0[0].to_string().starts_with("topologies/bad.toml:"),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn embedded_content_is_valid() {
-        let content = Content::load(None).unwrap_or_else(|e| panic!("{e}"));
-        assert!(content.counts().lessons == content.lessons.len());
-    }
-}
+mod tests;

@@ -28,10 +28,67 @@ fn check_passes_on_embedded_content_and_prints_json_counts() {
     );
     let counts: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(counts["lessons"].as_u64().unwrap() >= 12);
+    assert!(counts["questions_total"].as_u64().unwrap() >= 220);
     for level in ["beginner", "intermediate", "senior", "architect"] {
-        assert!(counts["questions"][level].is_u64(), "{level} counted");
+        assert!(
+            counts["questions"][level].as_u64().unwrap() >= 50,
+            "{level}"
+        );
+        let kinds = counts["kinds_by_level"][level].as_object().unwrap();
+        assert!(kinds.contains_key("sim"), "{level} has simulator questions");
     }
-    assert!(counts["scenarios"].is_u64());
+    for kind in ["choice", "open", "sim"] {
+        assert!(counts["question_kinds"][kind].is_u64(), "{kind} counted");
+    }
+    let generators = counts["generator_questions"].as_object().unwrap();
+    assert!(generators.len() >= 12, "{generators:?}");
+    assert_eq!(counts["generators"].as_u64(), Some(generators.len() as u64));
+    assert!(generators.contains_key("root_cause"));
+    let scenarios = counts["scenario_names"].as_array().unwrap();
+    assert!(scenarios.len() >= 12);
+    assert_eq!(counts["scenarios"].as_u64(), Some(scenarios.len() as u64));
+    assert!(scenarios.iter().any(|s| s == "checkout"));
+    assert_eq!(counts["minimums"]["questions"].as_u64(), Some(220));
+}
+
+#[test]
+fn check_fails_below_the_minimums_and_names_what_is_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let content = minimal_content(dir.path());
+    let out = spandojo()
+        .args(["check", "--content"])
+        .arg(&content)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("0 questions; at least 220"), "{stderr}");
+    assert!(stderr.contains("0 beginner questions"), "{stderr}");
+    assert!(stderr.contains("at least 12 are required"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn check_fails_on_a_deprecated_attribute_presented_as_current() {
+    let dir = tempfile::tempdir().unwrap();
+    let content = minimal_content(dir.path());
+    std::fs::write(
+        content.join("lessons/02-b.md"),
+        "+++\ntitle = \"B\"\nsummary = \"S\"\ntakeaways = [\"K\"]\n+++\n## B\nGroup by `http.status_code`.\n\nOr by `db.system.name` (formerly `db.system`).\n",
+    )
+    .unwrap();
+    let out = spandojo()
+        .args(["check", "--content"])
+        .arg(&content)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("lessons/02-b.md:7: `http.status_code` is deprecated"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("`db.system` is"), "{stderr}");
 }
 
 #[test]
