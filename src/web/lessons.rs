@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::response::Html;
 use axum::routing::get;
 
-use crate::content::{Lesson, Question};
+use crate::content::{Lesson, Level, Question};
 use crate::web::guards::session::MaybeMember;
 use crate::web::layout::{Ctx, render};
 use crate::web::{AppError, AppState};
@@ -46,7 +46,8 @@ struct LessonPage {
     lesson: Arc<Lesson>,
     prev: Option<Arc<Lesson>>,
     next: Option<Arc<Lesson>>,
-    questions: Vec<Arc<Question>>,
+    /// The questions that list this lesson, grouped by level (rising).
+    questions: Vec<(Level, Vec<Arc<Question>>)>,
     /// The member's notes on this lesson (id, title, last edit); `None`
     /// when nobody is logged in.
     my_notes: Option<Vec<(i64, String, String)>>,
@@ -79,8 +80,24 @@ async fn show(
         ctx,
         prev: prev.cloned(),
         next: next.cloned(),
-        questions: content.questions_for_lesson(&slug).cloned().collect(),
+        questions: by_level(content.questions_for_lesson(&slug)),
         lesson,
         my_notes,
     })
+}
+
+/// Groups questions by level, in rising level order, keeping their order
+/// within a level; levels without questions are left out.
+fn by_level<'a>(
+    questions: impl Iterator<Item = &'a Arc<Question>>,
+) -> Vec<(Level, Vec<Arc<Question>>)> {
+    let mut groups: Vec<(Level, Vec<Arc<Question>>)> =
+        Level::ALL.iter().map(|&l| (l, Vec::new())).collect();
+    for q in questions {
+        if let Some((_, list)) = groups.iter_mut().find(|(l, _)| *l == q.level) {
+            list.push(q.clone());
+        }
+    }
+    groups.retain(|(_, list)| !list.is_empty());
+    groups
 }

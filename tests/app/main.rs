@@ -13,6 +13,7 @@ mod notes_access;
 mod notes_io;
 mod pages;
 mod practice;
+mod practice_lessons;
 mod sim;
 mod sim_upload;
 mod time_zone;

@@ -1,11 +1,13 @@
 //! Practice: starting sessions and reviews ([`start`]), answering them
 //! ([`quiz`], [`quiz_view`]), the session summary and interview sharing
-//! ([`summary`]), and a member's progress ([`progress`]).
+//! ([`summary`]), a member's progress ([`progress`]), and practising one
+//! question or one lesson's questions ([`one`]).
 
 use axum::Router;
 
 use crate::web::AppState;
 
+pub mod one;
 pub mod progress;
 pub mod quiz;
 pub mod quiz_view;
@@ -16,6 +18,7 @@ pub mod summary;
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(start::router())
+        .merge(one::router())
         .merge(quiz::router())
         .merge(summary::router())
         .merge(progress::router())

@@ -242,27 +242,7 @@ async fn start_level(
         .store
         .call(move |c| {
             let now = now();
-            let mut known: HashMap<String, CardInfo> = cards::all(c, user)?
-                .into_iter()
-                .map(|(q, card)| {
-                    (
-                        q,
-                        CardInfo {
-                            stability: card.stability,
-                            due_at: card.due_at,
-                            last_review_at: card.last_review_at,
-                        },
-                    )
-                })
-                .collect();
-            let candidates = ids
-                .into_iter()
-                .map(|question_id| Candidate {
-                    card: known.remove(&question_id),
-                    question_id,
-                })
-                .collect();
-            let planned = plan_session(candidates, now, SESSION_SIZE, &mut rand::rng());
+            let planned = plan_for(c, user, ids, now)?;
             practice::create_session(
                 c,
                 user,
@@ -275,6 +255,40 @@ async fn start_level(
         })
         .await?;
     Ok(Redirect::to(&format!("/practice/s/{id}")).into_response())
+}
+
+/// Picks up to [`SESSION_SIZE`] of `ids` for `user`'s session: due reviews
+/// first, then unseen questions, then the weakest ([`plan_session`]).
+pub(crate) fn plan_for(
+    c: &rusqlite::Connection,
+    user: i64,
+    ids: Vec<String>,
+    now: i64,
+) -> anyhow::Result<Vec<String>> {
+    let mut known: HashMap<String, CardInfo> = cards::all(c, user)?
+        .into_iter()
+        .map(|(q, card)| {
+            let info = CardInfo {
+                stability: card.stability,
+                due_at: card.due_at,
+                last_review_at: card.last_review_at,
+            };
+            (q, info)
+        })
+        .collect();
+    let candidates = ids
+        .into_iter()
+        .map(|question_id| Candidate {
+            card: known.remove(&question_id),
+            question_id,
+        })
+        .collect();
+    Ok(plan_session(
+        candidates,
+        now,
+        SESSION_SIZE,
+        &mut rand::rng(),
+    ))
 }
 
 #[derive(Deserialize)]
