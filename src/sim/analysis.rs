@@ -29,6 +29,40 @@ pub struct ServiceLatency {
     pub critical_ns: u64,
 }
 
+/// How far a span lies outside its parent's time range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outside {
+    /// Nanoseconds the span starts before its parent starts (0: not before).
+    pub early_ns: u64,
+    /// Nanoseconds the span ends after its parent ends (0: not after).
+    pub late_ns: u64,
+}
+
+/// For every span, how far it sticks out of its parent, or `None` when it
+/// lies within it, is a root, or does not block its parent (a consumer of
+/// a producer, or a linked child), which may rightly outlive it. Starting
+/// early cannot happen on one clock (the parent caused the child), so it
+/// means the two services' clocks disagree; ending late also happens when
+/// the caller stopped waiting (a timeout).
+pub fn outside_parent(trace: &Trace) -> Vec<Option<Outside>> {
+    trace
+        .spans
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let p = &trace.spans[s.parent.filter(|&p| p < i)?];
+            if non_blocking(p, s) {
+                return None;
+            }
+            let o = Outside {
+                early_ns: p.start_ns.saturating_sub(s.start_ns),
+                late_ns: s.end_ns.saturating_sub(p.end_ns),
+            };
+            (o.early_ns > 0 || o.late_ns > 0).then_some(o)
+        })
+        .collect()
+}
+
 /// Children lists in compressed form: `kids[offsets[i]..offsets[i + 1]]`.
 struct Children {
     offsets: Vec<usize>,

@@ -65,7 +65,33 @@ pub fn generate_with(scenario: &Scenario, seed: u64, opts: &GenerateOptions) -> 
         parent_span_id: None,
     };
     g.run_op(scenario.entry, start, ctx, None, None, true);
-    canonical::finish_generated(scenario, seed, g.spans)
+    let mut spans = g.spans;
+    apply_clock_offsets(scenario, &mut spans);
+    canonical::finish_generated(scenario, seed, spans)
+}
+
+/// Shifts every timestamp a service recorded by its `clock_offset_ns`
+/// (clamped at 0), after the walk, so no random draw changes. `span.service`
+/// is still the scenario's service index here.
+fn apply_clock_offsets(sc: &Scenario, spans: &mut [Span]) {
+    if sc.services.iter().all(|s| s.clock_offset_ns == 0) {
+        return;
+    }
+    for s in spans {
+        let offset = sc.services.get(s.service).map_or(0, |x| x.clock_offset_ns);
+        if offset != 0 {
+            s.start_ns = shift(s.start_ns, offset);
+            s.end_ns = shift(s.end_ns, offset);
+            for e in &mut s.events {
+                e.time_ns = shift(e.time_ns, offset);
+            }
+        }
+    }
+}
+
+/// `t + offset` in nanoseconds, clamped to `0..=u64::MAX`.
+pub(crate) fn shift(t: u64, offset: i64) -> u64 {
+    t.saturating_add_signed(offset)
 }
 
 /// Where a new span hangs.
@@ -312,6 +338,8 @@ impl Gen<'_> {
     }
 }
 
+#[cfg(test)]
+mod clock_tests;
 #[cfg(test)]
 mod tests;
 

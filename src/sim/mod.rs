@@ -28,8 +28,8 @@ pub mod trace;
 pub mod w3c;
 
 pub use analysis::{
-    PathSegment, ServiceLatency, critical_path, error_origin, roots, self_time_ns,
-    service_breakdown,
+    Outside, PathSegment, ServiceLatency, critical_path, error_origin, outside_parent, roots,
+    self_time_ns, service_breakdown,
 };
 pub use formats::export::{to_jaeger_json, to_otlp_json};
 pub use formats::import::{ImportError, MAX_IMPORT_SPANS, from_jaeger_json, from_otlp_json};

@@ -5,9 +5,11 @@ use std::fmt::Write;
 use crate::sim::trace::{SpanKind, Status, Trace, hex};
 
 /// Renders every root and its descendants as an ASCII tree:
-/// `service: name  12.345 ms  [kind]` with error and async marks.
+/// `service: name  12.345 ms  [kind]` with error and async marks, and a
+/// note on spans that lie outside their parent (clock skew, timeouts).
 pub fn render_tree(trace: &Trace) -> String {
     let children = trace.children();
+    let outside = crate::sim::analysis::outside_parent(trace);
     let mut out = String::new();
     let roots: Vec<usize> = (0..trace.spans.len())
         .filter(|&i| trace.spans[i].parent.is_none())
@@ -45,6 +47,22 @@ pub fn render_tree(trace: &Trace) -> String {
             }
             if s.kind == SpanKind::Consumer && !s.links.is_empty() {
                 out.push_str(" (async, linked)");
+            }
+            if let Some(o) = outside[i] {
+                if o.early_ns > 0 {
+                    let _ = write!(
+                        out,
+                        " (starts {:.3} ms before its parent)",
+                        o.early_ns as f64 / 1e6
+                    );
+                }
+                if o.late_ns > 0 {
+                    let _ = write!(
+                        out,
+                        " (ends {:.3} ms after its parent)",
+                        o.late_ns as f64 / 1e6
+                    );
+                }
             }
             if let Status::Error { message } = &s.status {
                 let _ = write!(out, " !! ERROR: {message}");

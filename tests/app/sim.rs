@@ -379,3 +379,15 @@ async fn traceparent_tool_explains_or_says_why_not() {
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn a_skewed_child_is_marked_outside_its_parent() {
+    let app = TestApp::new();
+    let r = app.get("/sim/clock-skew/3").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("outside parent"), "the row is marked");
+    assert!(r.body.contains("before its parent"), "the note says how");
+    assert!(r.body.contains("class=\"pr\""), "the parent's range is outlined");
+    let plain = app.get("/sim/checkout/3").await;
+    assert!(!plain.body.contains("class=\"pr\""));
+}

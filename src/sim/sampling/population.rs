@@ -118,6 +118,14 @@ pub fn lean_trace(sc: &Scenario, tm: &Templates, seed: u64, start_ns: u64, out: 
         trace_ids: &mut out.trace_ids,
     };
     g.run(start_ns);
+    // Clock skew, as `generate` applies it: every timestamp a service records.
+    if sc.services.iter().any(|s| s.clock_offset_ns != 0) {
+        for s in out.spans.iter_mut() {
+            let offset = sc.services[s.service as usize].clock_offset_ns;
+            s.start_ns = crate::sim::generate::shift(s.start_ns, offset);
+            s.end_ns = crate::sim::generate::shift(s.end_ns, offset);
+        }
+    }
 }
 
 /// A population: `traces` traces of one scenario arriving at `rate_per_sec`.

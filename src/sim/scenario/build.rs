@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use toml::Spanned;
 
-use crate::sim::scenario::raw::{Lines, RawDist, RawScenario, attr_map, parse_raw};
+use crate::sim::scenario::raw::{Lines, RawDist, RawScenario, RawService, attr_map, parse_raw};
 use crate::sim::scenario::topology::{
-    Dist, EstateParams, MAX_MS, Operation, Scenario, Service, TopologyError,
+    Dist, EstateParams, MAX_CLOCK_OFFSET_MS, MAX_MS, Operation, Scenario, Service, TopologyError,
 };
 use crate::sim::trace::SpanKind;
 
@@ -251,6 +251,22 @@ pub(super) fn dist(d: &Spanned<RawDist>, lines: &Lines, what: &str) -> Result<Di
     }
 }
 
+/// A service's `clock_offset_ms` in nanoseconds (0 when absent or invalid).
+fn clock_offset(rs: &RawService, lines: &Lines, errs: &mut Vec<TopologyError>) -> i64 {
+    let Some(v) = &rs.clock_offset_ms else {
+        return 0;
+    };
+    let ms = *v.get_ref();
+    if !ms.is_finite() || ms.abs() > MAX_CLOCK_OFFSET_MS {
+        errs.push(lines.err(
+            v,
+            format!("clock_offset_ms must be a finite number in [-{MAX_CLOCK_OFFSET_MS}, {MAX_CLOCK_OFFSET_MS}]"),
+        ));
+        return 0;
+    }
+    (ms * 1e6).round() as i64
+}
+
 fn compile_services(
     raw: &RawScenario,
     lines: &Lines,
@@ -290,6 +306,7 @@ fn compile_services(
             name: Arc::from(name.as_str()),
             resource,
             drop_traceparent: rs.drop_traceparent.as_ref().is_some_and(|d| *d.get_ref()),
+            clock_offset_ns: clock_offset(rs, lines, errs),
             operations: Vec::new(),
         };
         if rs.operation.is_empty() {

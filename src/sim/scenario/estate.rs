@@ -169,6 +169,7 @@ pub(crate) fn build(p: &EstateParams) -> (Vec<Service>, Vec<Operation>) {
                     (s("deployment.environment.name"), AttrValue::Str(s("prod"))),
                 ],
                 drop_traceparent: false,
+                clock_offset_ns: 0,
                 operations: Vec::new(),
             };
             let mut entries = Vec::new();

@@ -30,6 +30,7 @@ pub(crate) struct RawService {
     pub name: Spanned<String>,
     pub resource: Option<BTreeMap<String, Spanned<toml::Value>>>,
     pub drop_traceparent: Option<Spanned<bool>>,
+    pub clock_offset_ms: Option<Spanned<f64>>,
     #[serde(default)]
     pub operation: Vec<RawOperation>,
 }

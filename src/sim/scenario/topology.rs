@@ -14,6 +14,7 @@
 //! name = "frontend"                 # service.name; no ":"
 //! resource = { "service.version" = "1.2.0" }   # extra resource attributes
 //! drop_traceparent = false          # true: inbound context lost, new trace id
+//! clock_offset_ms = 0.0             # this host's clock error, signed ms, |v| <= 600000
 //!
 //! [[service.operation]]
 //! name = "GET /"                    # span name; unique within the service
@@ -63,6 +64,13 @@
 //! calls are client operations, which make no calls. Timeouts and retries
 //! apply to cross-service calls and client operations. No call cycles;
 //! depth ≤ 64 spans; ≤ 50 calls per operation; expected size ≤ 200,000 spans.
+//!
+//! Clock skew: `clock_offset_ms` shifts every timestamp a service records
+//! (span start and end, event times) by that many milliseconds once the
+//! trace is generated, clamped at 0. The walk and its random draws do not
+//! change, so ids, durations and errors are those of the same seed without
+//! the offset; only where the service's spans sit against the others moves,
+//! which is how a child can appear to start before its parent.
 
 use std::fmt;
 use std::sync::Arc;
@@ -76,6 +84,8 @@ pub const MAX_EXPECTED_SPANS: f64 = 200_000.0;
 pub const MAX_DEPTH: usize = 64;
 /// Most calls (counting repeats) one operation may make.
 pub const MAX_FAN_OUT: u32 = 50;
+/// Largest clock offset a service may have, in milliseconds (ten minutes).
+pub const MAX_CLOCK_OFFSET_MS: f64 = 600_000.0;
 /// Most retries per call.
 pub const MAX_RETRIES: u32 = 10;
 /// Longest allowed timeout, backoff, or latency parameter, in milliseconds.
@@ -166,6 +176,9 @@ pub struct Service {
     pub resource: Vec<(Arc<str>, AttrValue)>,
     /// Inbound trace context is lost: the service starts a new trace.
     pub drop_traceparent: bool,
+    /// How far this service's clock is off, in nanoseconds (signed): added
+    /// to every timestamp it records, after generation.
+    pub clock_offset_ns: i64,
     /// Indices of its operations.
     pub operations: Vec<usize>,
 }

@@ -77,6 +77,11 @@ pub fn span_detail(model: &TraceModel, i: usize, mode: &DetailMode) -> String {
         push_esc(&mut out, &truncate(message, MAX_VALUE_CHARS));
         out.push_str("</p>");
     }
+    if let Some(note) = model.outside_note(i) {
+        out.push_str(r#"<p class="alert outside">"#);
+        push_esc(&mut out, &note);
+        out.push_str("</p>");
+    }
     out.push_str(r#"<dl class="kv">"#);
     let crit = model.critical_ns(i);
     let _ = write!(

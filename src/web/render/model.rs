@@ -1,9 +1,9 @@
 //! Everything the views need to know about one trace, computed once:
 //! tree structure, depths, self time, the critical path and errors.
 
-use crate::sim::{self, ServiceLatency, Trace};
+use crate::sim::{self, Outside, ServiceLatency, Trace};
 
-use crate::web::render::scale::Axis;
+use crate::web::render::scale::{Axis, fmt_ns};
 
 /// A trace with its analysis, shared by every view of one page.
 pub struct TraceModel<'a> {
@@ -35,6 +35,8 @@ pub struct TraceModel<'a> {
     pub error_count: usize,
     /// Per-service attribution.
     pub breakdown: Vec<ServiceLatency>,
+    /// How far each span sticks out of its parent (clock skew, timeouts).
+    pub outside: Vec<Option<Outside>>,
 }
 
 impl<'a> TraceModel<'a> {
@@ -81,6 +83,7 @@ impl<'a> TraceModel<'a> {
             error_origin: sim::error_origin(trace),
             error_count: trace.spans.iter().filter(|s| s.status.is_error()).count(),
             breakdown: sim::service_breakdown(trace),
+            outside: sim::outside_parent(trace),
         }
     }
 
@@ -97,6 +100,37 @@ impl<'a> TraceModel<'a> {
     /// Whole trace duration.
     pub fn duration_ns(&self) -> u64 {
         self.t1.saturating_sub(self.t0)
+    }
+
+    /// A sentence on how span `i` lies outside its parent, if it does.
+    pub fn outside_note(&self, i: usize) -> Option<String> {
+        let o = self.outside.get(i).copied().flatten()?;
+        Some(if o.early_ns > 0 {
+            format!(
+                "Starts {} before its parent{}: a child cannot begin before the call that caused it, so the two hosts' clocks disagree (clock skew); compare the hops into and out of this service.",
+                fmt_ns(o.early_ns),
+                if o.late_ns > 0 {
+                    format!(" and ends {} after it", fmt_ns(o.late_ns))
+                } else {
+                    String::new()
+                }
+            )
+        } else if self.trace.spans[i].start_ns
+            >= self.trace.spans[i]
+                .parent
+                .and_then(|p| self.trace.spans.get(p))
+                .map_or(u64::MAX, |p| p.end_ns)
+        {
+            format!(
+                "Starts after its parent ended (and ends {} after it): a call cannot be served after its caller finished waiting for it, so the two hosts' clocks disagree (clock skew).",
+                fmt_ns(o.late_ns)
+            )
+        } else {
+            format!(
+                "Ends {} after its parent: the caller stopped waiting (a timeout or a call it did not wait for), or the two hosts' clocks disagree.",
+                fmt_ns(o.late_ns)
+            )
+        })
     }
 
     /// Name of a span's service.

@@ -201,6 +201,11 @@ fn row(
     out.push_str("</b> ");
     push_esc(out, &truncate(&s.name, 160));
     out.push_str(if href.is_some() { "</a>" } else { "</span>" });
+    if let Some(note) = model.outside_note(i) {
+        out.push_str(r#" <span class="ob" title=""#);
+        push_esc(out, &note);
+        out.push_str(r#"">outside parent</span>"#);
+    }
     let _ = write!(
         out,
         r#"</span><span class="du">{}</span>"#,
@@ -241,6 +246,18 @@ fn bar(out: &mut String, model: &TraceModel, i: usize, service: &str) {
         r#"</title><rect class="b" x="{x:.3}%" y="3" width="{:.3}%" height="14" rx="2"/>"#,
         w.max(0.15)
     );
+    // A span outside its parent: outline the parent's range on its row.
+    if model.outside.get(i).copied().flatten().is_some()
+        && let Some(p) = s.parent.and_then(|p| model.trace.spans.get(p))
+    {
+        let pa = axis.pct(p.start_ns.saturating_sub(model.t0));
+        let pb = axis.pct(p.end_ns.saturating_sub(model.t0));
+        let _ = write!(
+            out,
+            r#"<rect class="pr" x="{pa:.3}%" y="1" width="{:.3}%" height="18" rx="2"/>"#,
+            (pb - pa).max(0.15)
+        );
+    }
     for &(a, b) in model.critical.get(i).map_or(&[][..], Vec::as_slice) {
         let ca = axis.pct(a.saturating_sub(model.t0));
         let cb = axis.pct(b.saturating_sub(model.t0));

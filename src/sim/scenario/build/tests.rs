@@ -378,3 +378,26 @@ fn generated_estate_is_bounded_and_valid() {
     let bad = text.replace("services = 600", "services = 1");
     assert_eq!(errors(&bad)[0].0, line_of(&bad, "services = 1"));
 }
+
+#[test]
+fn clock_offsets_are_signed_milliseconds_within_ten_minutes() {
+    let with = |v: &str| {
+        two("", "").replace(
+            "name = \"b\"\n",
+            &format!("name = \"b\"\nclock_offset_ms = {v}\n"),
+        )
+    };
+    let sc = parse_scenario(&with("-180.5")).expect("valid");
+    assert_eq!(sc.services[1].clock_offset_ns, -180_500_000);
+    assert_eq!(sc.services[0].clock_offset_ns, 0);
+    assert_eq!(
+        parse_scenario(&with("600000")).expect("valid").services[1].clock_offset_ns,
+        600_000_000_000
+    );
+    for bad in ["600000.5", "-700000", "nan"] {
+        let text = with(bad);
+        let e = errors(&text);
+        assert_eq!(e[0].0, line_of(&text, "clock_offset_ms"), "{bad}");
+        assert!(e[0].1.contains("clock_offset_ms"), "{bad}: {e:?}");
+    }
+}
