@@ -387,7 +387,10 @@ async fn a_skewed_child_is_marked_outside_its_parent() {
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.contains("outside parent"), "the row is marked");
     assert!(r.body.contains("before its parent"), "the note says how");
-    assert!(r.body.contains("class=\"pr\""), "the parent's range is outlined");
+    assert!(
+        r.body.contains("class=\"pr\""),
+        "the parent's range is outlined"
+    );
     let plain = app.get("/sim/checkout/3").await;
     assert!(!plain.body.contains("class=\"pr\""));
 }

@@ -18,6 +18,11 @@ pub struct SpanRow {
     pub span_id: String,
     /// `retry.attempt`, when the span is one of several attempts.
     pub attempt: Option<i64>,
+    /// The first 8 hex digits of the trace id, when the exhibit spans
+    /// several trace ids.
+    pub trace: Option<String>,
+    /// Attributes a puzzle needs shown, as `key=value`.
+    pub attrs: Vec<String>,
 }
 
 impl SpanRow {
@@ -40,6 +45,13 @@ pub enum Exhibit {
     },
     /// Facts about a population (label, value).
     Facts(Vec<(String, String)>),
+    /// A Collector configuration to apply to a trace: the YAML, facts about
+    /// the trace, and its spans.
+    Config {
+        yaml: String,
+        facts: Vec<(String, String)>,
+        spans: Vec<SpanRow>,
+    },
 }
 
 /// Depth of each span (0 for roots).
@@ -57,6 +69,7 @@ fn depths(trace: &Trace) -> Vec<usize> {
 pub fn span_rows(trace: &Trace) -> Vec<SpanRow> {
     let base = trace.spans.iter().map(|s| s.start_ns).min().unwrap_or(0);
     let depth = depths(trace);
+    let several = trace.trace_ids().len() > 1;
     trace
         .spans
         .iter()
@@ -76,8 +89,22 @@ pub fn span_rows(trace: &Trace) -> Vec<SpanRow> {
             error: s.status.is_error(),
             span_id: hex(&s.span_id),
             attempt: s.attr("retry.attempt").and_then(|v| v.as_int()),
+            trace: several.then(|| hex(&s.trace_id)[..8].to_string()),
+            attrs: Vec::new(),
         })
         .collect()
+}
+
+/// Adds `key=value` of each of `keys` a span carries to its row.
+pub fn show_attrs(rows: &mut [SpanRow], trace: &Trace, keys: &[&str]) {
+    for r in rows {
+        let s = &trace.spans[r.number - 1];
+        for k in keys {
+            if let Some(v) = s.attr(k) {
+                r.attrs.push(format!("{k}={v}"));
+            }
+        }
+    }
 }
 
 /// `#n service: name` for option texts.

@@ -2,7 +2,9 @@
 //! shows it, and grades the answer exactly. The same `(question, seed)`
 //! always gives the same puzzle, so an attempt can be reopened later.
 
+mod collector;
 mod exhibit;
+mod patterns;
 mod sampling;
 mod traces;
 
@@ -23,6 +25,12 @@ pub const GENERATORS: &[(&str, Option<&str>)] = &[
     ("retries", Some("retry-storm")),
     ("head_math", None),
     ("tail_policy", None),
+    ("n_plus_one", Some("n-plus-one")),
+    ("clock_skew", Some("clock-skew")),
+    ("broken_propagation", Some("broken-propagation")),
+    ("async_critical_path", Some("async-orders")),
+    ("collector_policy", Some("checkout")),
+    ("ottl_condition", Some("study-sheet")),
 ];
 
 /// Variants some generators accept.
@@ -30,6 +38,8 @@ pub const VARIANTS: &[(&str, &str)] = &[
     ("head_math", "chained"),
     ("root_cause", "slow"),
     ("root_cause", "error"),
+    ("clock_skew", "spans"),
+    ("clock_skew", "service"),
 ];
 
 /// What a question asks a generator for.
@@ -93,7 +103,18 @@ pub fn validate(spec: &PuzzleSpec, catalog: &Catalog) -> Result<(), String> {
             spec.generator
         )),
         (Some(s), Some(_)) if catalog.get(s).is_none() => Err(format!("unknown scenario \"{s}\"")),
-        _ => Ok(()),
+        _ => {
+            // The scenario must give this generator something to ask about.
+            for seed in 0..3 {
+                generate(spec, catalog, seed).map_err(|e| {
+                    format!(
+                        "generator {} cannot make a puzzle from this scenario: {e}",
+                        spec.generator
+                    )
+                })?;
+            }
+            Ok(())
+        }
     }
 }
 
@@ -122,6 +143,12 @@ pub fn generate(spec: &PuzzleSpec, catalog: &Catalog, seed: u64) -> Result<Puzzl
         ("retries", Some(sc)) => traces::retries(&sc, seed, &mut rng),
         ("head_math", None) => Ok(sampling::head_math(variant, &mut rng)),
         ("tail_policy", None) => Ok(sampling::tail_policy(&mut rng)),
+        ("n_plus_one", Some(sc)) => patterns::n_plus_one(&sc, seed, &mut rng),
+        ("clock_skew", Some(sc)) => patterns::clock_skew(&sc, seed, variant, &mut rng),
+        ("broken_propagation", Some(sc)) => patterns::broken_propagation(&sc, seed, &mut rng),
+        ("async_critical_path", Some(sc)) => patterns::async_critical_path(&sc, seed, &mut rng),
+        ("collector_policy", Some(sc)) => collector::collector_policy(&sc, seed, &mut rng),
+        ("ottl_condition", Some(sc)) => collector::ottl_condition(&sc, seed, &mut rng),
         (g, _) => Err(PuzzleError(format!(
             "generator {g} cannot run with this scenario setting"
         ))),

@@ -29,6 +29,16 @@ fn every_generator_makes_gradable_puzzles_for_many_seeds() {
         spec("head_math", None, None),
         spec("head_math", None, Some("chained")),
         spec("tail_policy", None, None),
+        spec("n_plus_one", None, None),
+        spec("clock_skew", None, None),
+        spec("clock_skew", None, Some("service")),
+        spec("broken_propagation", None, None),
+        spec("async_critical_path", None, None),
+        spec("collector_policy", None, None),
+        spec("collector_policy", Some("retry-storm"), None),
+        spec("ottl_condition", None, None),
+        spec("ottl_condition", Some("checkout"), None),
+        spec("ottl_condition", Some("n-plus-one"), None),
     ];
     for s in &specs {
         validate(s, &cat).unwrap();
@@ -149,4 +159,110 @@ fn validation_names_the_problem() {
             .unwrap_err()
             .contains("no variant")
     );
+}
+
+fn trace_of(p: &Puzzle, cat: &Catalog) -> crate::sim::Trace {
+    let (name, seed) = p.trace.clone().expect("a trace");
+    crate::sim::generate(cat.get(&name).unwrap(), seed)
+}
+
+fn number(option: &str) -> usize {
+    option[1..option.find(' ').unwrap()].parse().unwrap()
+}
+
+#[test]
+fn n_plus_one_counts_the_identical_siblings() {
+    let cat = catalog();
+    for seed in 0..15 {
+        let p = generate(&spec("n_plus_one", None, None), &cat, seed).unwrap();
+        let t = trace_of(&p, &cat);
+        let right = &p.options[p.correct[0]];
+        let parent = number(right) - 1;
+        let n = t
+            .spans
+            .iter()
+            .filter(|s| s.parent == Some(parent) && &*s.name == "SELECT order_lines")
+            .count();
+        assert!(n >= 8, "{right}");
+        assert!(
+            right.contains(&format!(", {n} SELECT order_lines queries")),
+            "{right}"
+        );
+    }
+}
+
+#[test]
+fn clock_skew_answers_match_the_trace_and_the_scenario() {
+    let cat = catalog();
+    for seed in 0..10 {
+        let p = generate(&spec("clock_skew", None, None), &cat, seed).unwrap();
+        let t = trace_of(&p, &cat);
+        let outside = crate::sim::outside_parent(&t);
+        for (i, o) in p.options.iter().enumerate() {
+            assert_eq!(
+                p.correct.contains(&i),
+                outside[number(o) - 1].is_some(),
+                "{o}"
+            );
+        }
+        let q = generate(&spec("clock_skew", None, Some("service")), &cat, seed).unwrap();
+        assert_eq!(q.options[q.correct[0]], "inventory");
+    }
+}
+
+#[test]
+fn broken_propagation_names_the_orphaned_client_span() {
+    let cat = catalog();
+    for seed in 0..10 {
+        let p = generate(&spec("broken_propagation", None, None), &cat, seed).unwrap();
+        let t = trace_of(&p, &cat);
+        let i = number(&p.options[p.correct[0]]) - 1;
+        assert_eq!(t.spans[i].kind, crate::sim::SpanKind::Client);
+        assert!(!t.spans.iter().any(|c| c.parent == Some(i)));
+        assert_eq!(&*t.services[t.spans[i].service].name, "api");
+    }
+}
+
+#[test]
+fn async_critical_path_never_picks_the_consumer() {
+    let cat = catalog();
+    for seed in 0..10 {
+        let p = generate(&spec("async_critical_path", None, None), &cat, seed).unwrap();
+        let t = trace_of(&p, &cat);
+        let right = number(&p.options[p.correct[0]]) - 1;
+        assert!(!matches!(
+            t.spans[right].kind,
+            crate::sim::SpanKind::Consumer | crate::sim::SpanKind::Producer
+        ));
+        let on: u64 = crate::sim::critical_path(&t, 0)
+            .iter()
+            .filter(|s| s.span == right)
+            .map(|s| s.end_ns - s.start_ns)
+            .sum();
+        assert!(on > 0);
+    }
+}
+
+#[test]
+fn config_puzzles_show_their_yaml() {
+    let cat = catalog();
+    for (g, needle) in [
+        ("collector_policy", "tail_sampling:"),
+        ("ottl_condition", "trace_conditions:"),
+    ] {
+        let p = generate(&spec(g, None, None), &cat, 4).unwrap();
+        let Exhibit::Config { yaml, .. } = &p.exhibit else {
+            panic!("{g}: config exhibit")
+        };
+        assert!(yaml.contains(needle), "{yaml}");
+    }
+}
+
+#[test]
+fn validation_rejects_a_scenario_the_generator_cannot_use() {
+    let cat = catalog();
+    let e = validate(&spec("n_plus_one", Some("study-sheet"), None), &cat).unwrap_err();
+    assert!(e.contains("cannot make a puzzle"), "{e}");
+    let e = validate(&spec("clock_skew", Some("checkout"), None), &cat).unwrap_err();
+    assert!(e.contains("cannot make a puzzle"), "{e}");
 }

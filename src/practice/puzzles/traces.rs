@@ -17,7 +17,7 @@ const SEARCH: u64 = 64;
 /// Traces larger than this make unreadable exhibits and are skipped.
 const MAX_EXHIBIT_SPANS: usize = 120;
 
-fn service_name(trace: &Trace, service: usize) -> String {
+pub(super) fn service_name(trace: &Trace, service: usize) -> String {
     trace
         .services
         .get(service)
@@ -26,7 +26,7 @@ fn service_name(trace: &Trace, service: usize) -> String {
 }
 
 /// The first trace at or after `seed` that fits an exhibit and passes `want`.
-fn find_trace(
+pub(super) fn find_trace(
     scenario: &Scenario,
     seed: u64,
     want: impl Fn(&Trace) -> bool,
