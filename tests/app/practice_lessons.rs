@@ -81,7 +81,10 @@ async fn one_question_is_practised_alone() {
     assert!(page.body.contains("Practise this question"));
     assert!(page.body.contains("href=\"/lessons/sampling\""));
     let session = post_ok(&mut ada, &url, &[]).await;
-    assert_eq!(session_questions(&app, &session).await, vec![q.id.to_string()]);
+    assert_eq!(
+        session_questions(&app, &session).await,
+        vec![q.id.to_string()]
+    );
     let first = ada.get(&format!("{session}/q/0")).await;
     assert_eq!(first.status, StatusCode::OK);
 
