@@ -16,6 +16,8 @@ pub struct Config {
     /// The address people use to reach the app, e.g. `https://dojo.example.org`;
     /// used in printed links.
     pub public_url: Option<String>,
+    /// Sizes of the budget for heavy work ([`crate::budget`]).
+    pub budget: crate::budget::Limits,
 }
 
 impl Config {
@@ -27,6 +29,7 @@ impl Config {
             private: false,
             secure_cookies: false,
             public_url: None,
+            budget: crate::budget::Limits::for_machine(),
         }
     }
 

@@ -4,6 +4,7 @@
 //! downward only: `web` wires requests to `content`, `store` and `sim`.
 
 pub mod accounts;
+pub mod budget;
 pub mod clock;
 pub mod config;
 pub mod content;

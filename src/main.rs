@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use spandojo::Config;
 use spandojo::content::Content;
 use spandojo::store::Store;
+use spandojo::web::serve::ServeLimits;
 
 mod cli;
 
@@ -183,9 +184,11 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         private: args.private,
         secure_cookies: args.secure_cookies,
         public_url: args.public_url,
+        budget: spandojo::budget::Limits::for_machine(),
     };
     let state = spandojo::web::build_state(config)?;
     let setup_token = spandojo::web::issue_setup_token(&state.store)?;
+    let budget = state.budget.clone();
     let app = spandojo::web::router(state);
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {
@@ -198,13 +201,13 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 "No accounts yet. Create the admin account with this one-time link: {public_url}/setup?token={token}"
             );
         }
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-            .context("the server stopped with an error")?;
+        let stop = async move {
+            shutdown_signal().await;
+            // Heavy work in flight stops at its next check instead of
+            // holding the shutdown until it finishes.
+            budget.shutdown();
+        };
+        spandojo::web::serve::serve(listener, app, ServeLimits::default(), stop).await;
         println!("spandojo stopped");
         Ok(ExitCode::SUCCESS)
     })

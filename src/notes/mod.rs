@@ -146,10 +146,27 @@ pub fn tags_from_text(text: &str) -> Vec<String> {
     text.split_whitespace().map(str::to_string).collect()
 }
 
+/// Fewest characters a prefix search (`samp*`) must start with: shorter
+/// prefixes such as `a*` match most of the index and make one search cost
+/// as much as reading every note.
+pub const MIN_PREFIX_CHARS: usize = 3;
+
+/// Refuses a prefix whose last word is shorter than [`MIN_PREFIX_CHARS`].
+fn selective_prefix(text: &str) -> Result<(), String> {
+    let last = text.split_whitespace().last().unwrap_or("");
+    if last.chars().count() < MIN_PREFIX_CHARS {
+        return Err(format!(
+            "A prefix search needs at least {MIN_PREFIX_CHARS} letters before the `*` (as in samp*): “{last}*” would match almost everything."
+        ));
+    }
+    Ok(())
+}
+
 /// Turns what a member typed into an FTS5 query, or says what is wrong.
 ///
 /// Words are matched as typed (`tail-sampling` finds "tail sampling"),
-/// `"quoted words"` are phrases, a trailing `*` makes a prefix (`samp*`),
+/// `"quoted words"` are phrases, a trailing `*` makes a prefix (`samp*`, at least
+/// [`MIN_PREFIX_CHARS`] characters),
 /// and `AND`, `OR`, `NOT` in capitals are operators. `Ok(None)` means there
 /// is nothing to search for. FTS5 may still refuse a misplaced operator;
 /// the store reports that as a malformed query too.
@@ -175,6 +192,9 @@ pub fn fts_query(input: &str) -> Result<Option<String>, String> {
             if phrase.trim().is_empty() {
                 return Err("A phrase in quotes is empty.".into());
             }
+            if prefix {
+                selective_prefix(phrase)?;
+            }
             (phrase_term(phrase, prefix), after)
         } else {
             let end = rest
@@ -188,7 +208,11 @@ pub fn fts_query(input: &str) -> Result<Option<String>, String> {
                     if stem.is_empty() {
                         return Err("A `*` must follow the start of a word, as in samp*.".into());
                     }
-                    phrase_term(stem, stem.len() < word.len())
+                    let prefix = stem.len() < word.len();
+                    if prefix {
+                        selective_prefix(stem)?;
+                    }
+                    phrase_term(stem, prefix)
                 }
             };
             (part, &rest[end..])

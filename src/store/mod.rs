@@ -84,6 +84,23 @@ impl Store {
         self.inner.with_connection(f)
     }
 
+    /// Runs `f` with a pooled connection on the current thread, inside heavy
+    /// work started by [`crate::budget::Budget::run`]: SQLite calls a
+    /// progress handler every 1,000 virtual-machine steps, and a query whose
+    /// budget is cancelled (deadline, client gone, shutdown) is interrupted
+    /// and fails with `SQLITE_INTERRUPT`.
+    pub fn call_interruptible<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> anyhow::Result<T>,
+    ) -> anyhow::Result<T> {
+        self.inner.with_connection(|conn| {
+            conn.progress_handler(1_000, Some(crate::budget::cancelled))?;
+            let result = f(conn);
+            conn.progress_handler(1_000, None::<fn() -> bool>)?;
+            result
+        })
+    }
+
     /// Checks that the database answers a query.
     pub async fn health(&self) -> anyhow::Result<()> {
         self.call(|conn| {

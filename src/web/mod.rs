@@ -10,18 +10,22 @@ mod lessons;
 pub mod notes;
 pub mod practice;
 pub mod render;
+pub mod serve;
 pub mod sim;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::RequestBodyDeadlineLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+use crate::budget::Budget;
 use crate::config::Config;
 use crate::content::Content;
 use crate::store::Store;
@@ -29,6 +33,11 @@ use crate::store::Store;
 pub use guards::error::{AppError, Invalid, blocking};
 use guards::{csrf, security, session};
 pub use layout::Ctx;
+
+/// Longest time a client may take to send a request body; a client that
+/// sends one byte a second is cut off here (tower-http's
+/// `RequestBodyDeadlineLayer`).
+pub const BODY_READ_DEADLINE: Duration = Duration::from_secs(30);
 
 /// Largest request body of every route but the two below: the default limit.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -43,6 +52,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub content: Arc<Content>,
     pub store: Store,
+    /// The budget every heavy task runs in ([`crate::budget`]).
+    pub budget: Budget,
 }
 
 /// Loads content, opens the database and builds the whole application.
@@ -63,6 +74,7 @@ pub fn build_state(config: Config) -> anyhow::Result<AppState> {
         )
     })?;
     Ok(AppState {
+        budget: Budget::new(config.budget.clone()),
         config: Arc::new(config),
         content: Arc::new(content),
         store,
@@ -108,6 +120,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), session::load))
         .layer(middleware::from_fn_with_state(state.clone(), csrf::protect))
         .layer(DefaultBodyLimit::disable())
+        .layer(RequestBodyDeadlineLayer::new(BODY_READ_DEADLINE))
         .layer(middleware::map_response(security::readable_413))
         .layer(middleware::from_fn(security::headers))
         .layer(

@@ -79,7 +79,8 @@ pub fn suggest_slo_ms(sc: &Scenario, seed: u64) -> f64 {
     ((p95 / magnitude).round() * magnitude).clamp(1.0, MAX_SLO_MS)
 }
 
-/// Runs `strategies` side by side over one population of `sc`.
+/// Runs `strategies` side by side over one population of `sc`. Stops early,
+/// with an error, when [`crate::budget::cancelled`] says so.
 pub fn run(sc: &Scenario, cfg: &LabConfig, strategies: &[Strategy]) -> Result<LabReport, String> {
     cfg.validate()?;
     if strategies.is_empty() || strategies.len() > MAX_STRATEGIES {
@@ -114,6 +115,9 @@ pub fn run(sc: &Scenario, cfg: &LabConfig, strategies: &[Strategy]) -> Result<La
     let mut trace = LeanTrace::default();
     let mut groups = Vec::new();
     while pop.next_into(&mut trace) {
+        if crate::budget::cancelled() {
+            return Err("the run was stopped before it finished".into());
+        }
         let mut start = u64::MAX;
         let mut end = 0;
         let mut error = false;

@@ -18,7 +18,9 @@ pub struct Hit {
 }
 
 /// Searches the owner's notes outside the trash with an FTS5 `query` (see
-/// [`crate::notes::fts_query`]), best first. The inner error is a query
+/// [`crate::notes::fts_query`]), best first, at most `limit` hits. The
+/// ranking reads only ids and bm25 scores; titles are highlighted and
+/// snippets cut only for the `limit` hits shown. The inner error is a query
 /// FTS5 refused, for the member to fix.
 pub fn search(
     c: &Connection,
@@ -27,33 +29,46 @@ pub fn search(
     limit: i64,
 ) -> anyhow::Result<Result<Vec<Hit>, String>> {
     // Title matches weigh most, then tags, then the body.
-    let sql = "SELECT n.id, highlight(notes_fts, 0, char(1), char(2)),
-                      snippet(notes_fts, 1, char(1), char(2), '…', 24),
-                      n.tags, n.updated_at, bm25(notes_fts, 10.0, 1.0, 5.0) AS rank
-               FROM notes_fts JOIN notes n ON n.id = notes_fts.rowid
-               WHERE notes_fts MATCH ?1 AND n.user_id = ?2 AND n.deleted_at IS NULL
-               ORDER BY rank LIMIT ?3";
-    let mut stmt = c.prepare(sql)?;
-    let rows = stmt.query_map(params![query, owner, limit], |r| {
-        Ok(Hit {
-            id: r.get(0)?,
-            title: r.get(1)?,
-            snippet: r.get(2)?,
-            tags: tags_from_text(&r.get::<_, String>(3)?),
-            updated_at: r.get(4)?,
-            rank: r.get(5)?,
-        })
+    let ranked = "SELECT n.id, bm25(notes_fts, 10.0, 1.0, 5.0) AS rank
+                  FROM notes_fts JOIN notes n ON n.id = notes_fts.rowid
+                  WHERE notes_fts MATCH ?1 AND n.user_id = ?2 AND n.deleted_at IS NULL
+                  ORDER BY rank LIMIT ?3";
+    let top = c.prepare(ranked).and_then(|mut stmt| {
+        stmt.query_map(params![query, owner, limit], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, f64>(1)?))
+        })?
+        .collect::<Result<Vec<_>, _>>()
     });
-    let collected = rows.and_then(|rows| rows.collect::<Result<Vec<_>, _>>());
-    match collected {
-        Ok(hits) => Ok(Ok(hits)),
+    let top = match top {
+        Ok(top) => top,
         Err(rusqlite::Error::SqliteFailure(e, msg)) if e.code == ErrorCode::Unknown => {
             let detail = msg.unwrap_or_default();
             let detail = detail.strip_prefix("fts5: ").unwrap_or(&detail);
-            Ok(Err(format!(
+            return Ok(Err(format!(
                 "That search could not be understood ({detail}). Check quotes and AND/OR/NOT."
-            )))
+            )));
         }
-        Err(e) => Err(e.into()),
+        Err(e) => return Err(e.into()),
+    };
+    let shown = "SELECT highlight(notes_fts, 0, char(1), char(2)),
+                        snippet(notes_fts, 1, char(1), char(2), '…', 24),
+                        n.tags, n.updated_at
+                 FROM notes_fts JOIN notes n ON n.id = notes_fts.rowid
+                 WHERE notes_fts MATCH ?1 AND notes_fts.rowid = ?2";
+    let mut stmt = c.prepare(shown)?;
+    let mut hits = Vec::with_capacity(top.len());
+    for (id, rank) in top {
+        let hit = stmt.query_row(params![query, id], |r| {
+            Ok(Hit {
+                id,
+                title: r.get(0)?,
+                snippet: r.get(1)?,
+                tags: tags_from_text(&r.get::<_, String>(2)?),
+                updated_at: r.get(3)?,
+                rank,
+            })
+        })?;
+        hits.push(hit);
     }
+    Ok(Ok(hits))
 }

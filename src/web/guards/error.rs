@@ -4,6 +4,7 @@ use askama::Template;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
+use crate::budget::{Refused, RunError};
 use crate::web::layout::Ctx;
 
 /// What went wrong while answering a request.
@@ -23,6 +24,9 @@ pub enum AppError {
     LoginRequired(String),
     /// Too many attempts; the message says when to try again.
     TooManyRequests { message: String, retry_after: i64 },
+    /// Heavy work was refused or stopped ([`crate::budget::Refused`]): a
+    /// 503 with `Retry-After` seconds.
+    Unavailable { message: String, retry_after: i64 },
     /// Our fault: logged with its cause, shown as a generic 500.
     Internal(anyhow::Error),
 }
@@ -62,6 +66,25 @@ where
     Ok(tokio::task::spawn_blocking(f).await?)
 }
 
+/// A refusal by the budget is a 429 (the client's own share is used) or a
+/// 503 (the server is busy, or the work ran past its deadline), both with
+/// `Retry-After`; a panicked task is [`AppError::Internal`].
+impl From<RunError> for AppError {
+    fn from(err: RunError) -> Self {
+        match err {
+            RunError::Refused(refused @ Refused::Busy(_)) => AppError::TooManyRequests {
+                message: refused.message(),
+                retry_after: refused.retry_after(),
+            },
+            RunError::Refused(refused) => AppError::Unavailable {
+                message: refused.message(),
+                retry_after: refused.retry_after(),
+            },
+            RunError::Failed(msg) => AppError::Internal(anyhow::anyhow!(msg)),
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage<'a> {
@@ -81,7 +104,8 @@ impl IntoResponse for AppError {
             .into_response();
         }
         let retry_after = match &self {
-            AppError::TooManyRequests { retry_after, .. } => Some(*retry_after),
+            AppError::TooManyRequests { retry_after, .. }
+            | AppError::Unavailable { retry_after, .. } => Some(*retry_after),
             _ => None,
         };
         let (status, heading, message) = match &self {
@@ -89,6 +113,11 @@ impl IntoResponse for AppError {
             AppError::TooManyRequests { message, .. } => {
                 (StatusCode::TOO_MANY_REQUESTS, "Too many attempts", message.clone())
             }
+            AppError::Unavailable { message, .. } => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Busy right now",
+                message.clone(),
+            ),
             AppError::NotFound => (
                 StatusCode::NOT_FOUND,
                 "Page not found",

@@ -2,6 +2,7 @@
 //! security headers and body limits, extractors that reject bad input with a
 //! readable page, and the one [`AppError`](error::AppError).
 
+pub mod budget;
 pub mod cookies;
 pub mod csrf;
 pub mod error;

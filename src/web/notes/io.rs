@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tower_http::limit::RequestBodyLimitLayer;
 
+use crate::budget::Kind;
 use crate::clock::{self, now};
 use crate::notes::archive::{self, NoteFile};
 use crate::store::notes::{self as store, Note};
@@ -61,7 +62,12 @@ async fn export_all(State(state): State<AppState>, member: Member) -> Result<Res
         .call(move |c| store::all_for_export(c, owner))
         .await?;
     let files: Vec<NoteFile> = notes.iter().map(Note::to_file).collect();
-    let bytes = blocking(move || archive::zip_notes(&files)).await??;
+    let bytes = state
+        .budget
+        .run(Kind::Export, &format!("member:{owner}"), None, move || {
+            archive::zip_notes(&files)
+        })
+        .await??;
     let name = format!(
         "spandojo-notes-{}.zip",
         clock::date(now(), &member.time_zone)

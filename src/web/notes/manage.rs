@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
+use crate::budget::Kind;
 use crate::clock::{self, now};
 use crate::notes::render::{CleanHtml, highlight, markdown};
 use crate::notes::{self, TRASH_DAYS};
@@ -314,10 +315,13 @@ async fn search(
             return Ok(render(&page)?.into_response());
         }
     };
+    let db = state.store.clone();
     match state
-        .store
-        .call(move |c| store::search(c, owner, &fts, MAX_HITS))
-        .await?
+        .budget
+        .run(Kind::Search, &format!("member:{owner}"), None, move || {
+            db.call_interruptible(|c| store::search(c, owner, &fts, MAX_HITS))
+        })
+        .await??
     {
         Ok(hits) => {
             page.hits = Some(

@@ -1,8 +1,8 @@
 //! The sampling lab page: `/sim/lab`. A GET form whose query holds every
 //! parameter, so a run's URL can be shared; `?preset=…` fills the form and
-//! runs it. The lab itself is `sim::sampling`, run on the blocking pool.
+//! runs it. The lab itself is `sim::sampling`, run in the heavy-work budget.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use askama::Template;
 use axum::Router;
@@ -10,17 +10,18 @@ use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use tokio::sync::Semaphore;
 
+use crate::budget::Kind;
 use crate::content::Content;
 use crate::sim::Scenario;
 use crate::sim::sampling::{
     LabConfig, PRESETS, Preset, Strategy, parse_strategy, preset, run, suggest_slo_ms,
 };
+use crate::web::guards::budget::Client;
 use crate::web::guards::extract::Query;
 use crate::web::layout::{Ctx, render};
 use crate::web::sim::lab_chart::LabView;
-use crate::web::{AppError, AppState, Invalid, blocking};
+use crate::web::{AppError, AppState, Invalid};
 
 /// Most traces one web run may have (the CLI allows more).
 pub const MAX_WEB_TRACES: u64 = 100_000;
@@ -67,12 +68,6 @@ async fn open_trace(
         crate::sim::sampling::trace_seed(seed, index)
     );
     Ok(axum::response::Redirect::to(&to).into_response())
-}
-
-/// Runs at most two labs at once; others wait their turn.
-fn slots() -> &'static Semaphore {
-    static SLOTS: OnceLock<Semaphore> = OnceLock::new();
-    SLOTS.get_or_init(|| Semaphore::new(2))
 }
 
 /// The form as typed, echoed back (also on errors).
@@ -312,6 +307,7 @@ fn page_response(
 
 async fn page(
     ctx: Ctx,
+    client: Client,
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
@@ -326,10 +322,12 @@ async fn page(
         Ok(x) => x,
         Err(Invalid(msg)) => return page_response(ctx, content, form, Some(msg), None),
     };
-    let _permit = slots().acquire().await?;
     let specs = strategies.clone();
     let sc2 = sc.clone();
-    let report = blocking(move || run(&sc2, &cfg, &specs)).await?;
+    let report = state
+        .budget
+        .run(Kind::Lab, &client.0, None, move || run(&sc2, &cfg, &specs))
+        .await?;
     match report {
         Ok(report) => {
             let view = LabView::new(&report, &strategies, &sc, form.query());

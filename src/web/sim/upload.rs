@@ -7,16 +7,19 @@
 
 use askama::Template;
 use axum::Router;
+use axum::extract::State;
 use axum::extract::multipart::{Multipart, MultipartError, MultipartRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use tower_http::limit::RequestBodyLimitLayer;
 
+use crate::budget::Kind;
 use crate::sim::{from_jaeger_json, from_otlp_json, to_jaeger_json, to_otlp_json};
+use crate::web::guards::budget::Client;
 use crate::web::layout::{Ctx, render};
 use crate::web::sim::page::{self, MAX_DEPTH, Uploaded, View};
-use crate::web::{AppError, AppState, blocking};
+use crate::web::{AppError, AppState};
 
 /// The upload's path.
 pub const UPLOAD_PATH: &str = "/sim/upload";
@@ -154,6 +157,8 @@ fn download_name(file_name: &str, suffix: &str) -> String {
 
 async fn upload(
     ctx: Ctx,
+    client: Client,
+    State(state): State<AppState>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, AppError> {
     let multipart = multipart.map_err(|e| {
@@ -208,7 +213,8 @@ async fn upload(
         },
     };
     let output = sent.output.clone();
-    let parsed = blocking(move || match format {
+    let budget = &state.budget;
+    let parsed = budget.run(Kind::Upload, &client.0, None, move || match format {
         Format::Otlp => from_otlp_json(&text),
         Format::Jaeger => from_jaeger_json(&text),
     });
@@ -226,14 +232,15 @@ async fn upload(
     };
     if output == "otlp" || output == "jaeger" {
         let jaeger = output == "jaeger";
-        let body = blocking(move || {
-            if jaeger {
-                to_jaeger_json(&trace)
-            } else {
-                to_otlp_json(&trace)
-            }
-        })
-        .await?;
+        let body = budget
+            .run(Kind::Download, &client.0, None, move || {
+                if jaeger {
+                    to_jaeger_json(&trace)
+                } else {
+                    to_otlp_json(&trace)
+                }
+            })
+            .await?;
         let name = download_name(&file_name, if jaeger { "jaeger" } else { "otlp" });
         let mut r = body.into_response();
         let h = r.headers_mut();
@@ -251,18 +258,19 @@ async fn upload(
         ..View::default()
     };
     let label = format.label();
-    let html = blocking(move || {
-        let uploaded = Uploaded {
-            file_name: if file_name.is_empty() {
-                "trace.json".into()
-            } else {
-                file_name
-            },
-            format: label,
-        };
-        page::build(ctx, &trace, &view, None, Some(uploaded), None).render()
-    })
-    .await??;
+    let html = budget
+        .run(Kind::Upload, &client.0, None, move || {
+            let uploaded = Uploaded {
+                file_name: if file_name.is_empty() {
+                    "trace.json".into()
+                } else {
+                    file_name
+                },
+                format: label,
+            };
+            page::build(ctx, &trace, &view, None, Some(uploaded), None).render()
+        })
+        .await??;
     Ok(Html(html).into_response())
 }
 

@@ -17,9 +17,11 @@ use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 
+use crate::budget::Kind;
 use crate::content::markdown::render_inline;
 use crate::sim::trace::parse_hex;
 use crate::sim::{GenerateOptions, Scenario, Trace, generate_with, to_jaeger_json, to_otlp_json};
+use crate::web::guards::budget::Client;
 use crate::web::layout::Ctx;
 use crate::web::render::PageLinks;
 use crate::web::sim::page::{Generated, MAX_DEPTH, View};
@@ -265,6 +267,7 @@ async fn trace_page(
 
 async fn download(
     state: AppState,
+    client: Client,
     name: String,
     seed: String,
     raw: Option<String>,
@@ -273,15 +276,17 @@ async fn download(
     let sc = scenario(&state, &name)?;
     let seed = parse_seed(&seed)?;
     let q = TraceQuery::parse(raw.as_deref())?;
-    let body = blocking(move || {
-        let t = trace_for(&sc, seed, q.spans);
-        if jaeger {
-            to_jaeger_json(&t)
-        } else {
-            to_otlp_json(&t)
-        }
-    })
-    .await?;
+    let body = state
+        .budget
+        .run(Kind::Download, &client.0, None, move || {
+            let t = trace_for(&sc, seed, q.spans);
+            if jaeger {
+                to_jaeger_json(&t)
+            } else {
+                to_otlp_json(&t)
+            }
+        })
+        .await?;
     let suffix = if jaeger { "jaeger" } else { "otlp" };
     let disposition = format!("attachment; filename=\"spandojo-{name}-{seed}.{suffix}.json\"");
     let mut r = body.into_response();
@@ -297,19 +302,21 @@ async fn download(
 }
 
 async fn download_otlp(
+    client: Client,
     State(state): State<AppState>,
     Path((name, seed)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
-    download(state, name, seed, raw, false).await
+    download(state, client, name, seed, raw, false).await
 }
 
 async fn download_jaeger(
+    client: Client,
     State(state): State<AppState>,
     Path((name, seed)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
-    download(state, name, seed, raw, true).await
+    download(state, client, name, seed, raw, true).await
 }
 
 #[cfg(test)]
