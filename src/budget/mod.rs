@@ -341,19 +341,21 @@ impl Budget {
             .or(deadline)
             .unwrap_or(kind.deadline());
         let done = tokio::time::timeout(limit, &mut handle).await;
-        match done {
-            Ok(Ok(out))
-                if !token.own.load(Ordering::Relaxed) && !token.all.load(Ordering::Relaxed) =>
-            {
+        let stopping = || token.own.load(Ordering::Relaxed) || token.all.load(Ordering::Relaxed);
+        let ended = match done {
+            Ok(Ok(out)) if !stopping() => {
                 inner.finished.fetch_add(1, Ordering::Relaxed);
                 return Ok(out);
             }
             Ok(Err(join)) => return Err(RunError::Failed(join.to_string())),
-            _ => {}
-        }
+            Ok(Ok(_)) => true,
+            Err(_) => false,
+        };
         token.own.store(true, Ordering::Relaxed);
         inner.cancelled.fetch_add(1, Ordering::Relaxed);
-        let _ = tokio::time::timeout(STOP_GRACE, &mut handle).await;
+        if !ended {
+            let _ = tokio::time::timeout(STOP_GRACE, &mut handle).await;
+        }
         Err(RunError::Refused(Refused::Deadline(kind)))
     }
 
@@ -417,3 +419,6 @@ impl Budget {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

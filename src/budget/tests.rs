@@ -1,0 +1,119 @@
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Barrier};
+use std::time::Duration;
+
+use super::*;
+
+fn limits(slots: usize, per_client: usize, queue: usize) -> Limits {
+    Limits {
+        slots,
+        per_client,
+        queue,
+        queue_wait: Duration::from_secs(60),
+        deadline: None,
+    }
+}
+
+/// Work that loops until cancelled, counting its rounds; `started` lets the
+/// test know it is running.
+fn spin(started: Arc<Barrier>, rounds: Arc<AtomicU64>) -> impl FnOnce() -> u64 + Send {
+    move || {
+        started.wait();
+        while !cancelled() {
+            rounds.fetch_add(1, Ordering::Relaxed);
+            std::thread::yield_now();
+        }
+        rounds.load(Ordering::Relaxed)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn work_past_its_deadline_is_stopped_and_refused() {
+    let budget = Budget::new(Limits {
+        deadline: Some(Duration::from_millis(20)),
+        ..limits(2, 1, 4)
+    });
+    let started = Arc::new(Barrier::new(1));
+    let rounds = Arc::new(AtomicU64::new(0));
+    let out = budget
+        .run(Kind::Lab, "member:1", None, spin(started, rounds.clone()))
+        .await;
+    assert_eq!(out, Err(RunError::Refused(Refused::Deadline(Kind::Lab))));
+    let stats = budget.stats();
+    assert_eq!(stats.running, 0, "the work has really stopped");
+    assert_eq!((stats.cancelled, stats.stopped_early, stats.finished), (1, 1, 0));
+    let after = rounds.load(Ordering::Relaxed);
+    tokio::task::yield_now().await;
+    assert_eq!(rounds.load(Ordering::Relaxed), after, "no more rounds after the answer");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_over_its_share_is_refused_while_others_run() {
+    let budget = Budget::new(limits(2, 1, 4));
+    let started = Arc::new(Barrier::new(2));
+    let rounds = Arc::new(AtomicU64::new(0));
+    let first = {
+        let budget = budget.clone();
+        let work = spin(started.clone(), rounds);
+        tokio::spawn(async move { budget.run(Kind::Lab, "ip:192.0.2.1", None, work).await })
+    };
+    tokio::task::spawn_blocking(move || started.wait()).await.unwrap();
+    let again = budget.run(Kind::Search, "ip:192.0.2.1", None, || 1).await;
+    assert_eq!(again, Err(RunError::Refused(Refused::Busy(Kind::Search))));
+    let refused = RunError::Refused(Refused::Busy(Kind::Search));
+    assert!(refused.to_string().contains("already have heavy work"));
+    let other = budget.run(Kind::Search, "member:7", None, || 2).await;
+    assert_eq!(other, Ok(2), "another client still gets the free slot");
+    budget.shutdown();
+    let first = first.await.unwrap();
+    assert_eq!(first, Err(RunError::Refused(Refused::Deadline(Kind::Lab))));
+    assert_eq!(budget.stats().running, 0, "shutdown stopped the running work");
+    let late = budget.run(Kind::Search, "member:7", None, || 3).await;
+    assert_eq!(late, Err(RunError::Refused(Refused::Deadline(Kind::Search))));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_queue_refuses_at_once() {
+    let budget = Budget::new(limits(1, 1, 0));
+    let started = Arc::new(Barrier::new(2));
+    let rounds = Arc::new(AtomicU64::new(0));
+    let first = {
+        let budget = budget.clone();
+        let work = spin(started.clone(), rounds);
+        tokio::spawn(async move { budget.run(Kind::Upload, "a", None, work).await })
+    };
+    tokio::task::spawn_blocking(move || started.wait()).await.unwrap();
+    let second = budget.run(Kind::Upload, "b", None, || 1).await;
+    assert_eq!(second, Err(RunError::Refused(Refused::Full(Kind::Upload))));
+    assert_eq!(Refused::Full(Kind::Upload).retry_after(), 5);
+    assert_eq!(budget.stats().refused, 1);
+    budget.shutdown();
+    assert!(first.await.unwrap().is_err());
+}
+
+#[tokio::test]
+async fn dropping_the_request_cancels_the_work() {
+    let budget = Budget::new(limits(1, 1, 4));
+    let started = Arc::new(Barrier::new(2));
+    let rounds = Arc::new(AtomicU64::new(0));
+    let task = {
+        let budget = budget.clone();
+        let work = spin(started.clone(), rounds);
+        tokio::spawn(async move { budget.run(Kind::Lab, "a", None, work).await })
+    };
+    tokio::task::spawn_blocking(move || started.wait()).await.unwrap();
+    task.abort();
+    let _ = task.await;
+    while budget.stats().running > 0 {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    // The slot comes back once the work has seen the cancellation.
+    let next = budget.run(Kind::Lab, "a", None, || 5).await;
+    assert_eq!(next, Ok(5));
+    assert_eq!(budget.stats().stopped_early, 1);
+}
+
+#[test]
+fn outside_a_budget_nothing_is_cancelled() {
+    assert!(!cancelled());
+}
