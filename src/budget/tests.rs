@@ -41,10 +41,17 @@ async fn work_past_its_deadline_is_stopped_and_refused() {
     assert_eq!(out, Err(RunError::Refused(Refused::Deadline(Kind::Lab))));
     let stats = budget.stats();
     assert_eq!(stats.running, 0, "the work has really stopped");
-    assert_eq!((stats.cancelled, stats.stopped_early, stats.finished), (1, 1, 0));
+    assert_eq!(
+        (stats.cancelled, stats.stopped_early, stats.finished),
+        (1, 1, 0)
+    );
     let after = rounds.load(Ordering::Relaxed);
     tokio::task::yield_now().await;
-    assert_eq!(rounds.load(Ordering::Relaxed), after, "no more rounds after the answer");
+    assert_eq!(
+        rounds.load(Ordering::Relaxed),
+        after,
+        "no more rounds after the answer"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -57,7 +64,9 @@ async fn a_client_over_its_share_is_refused_while_others_run() {
         let work = spin(started.clone(), rounds);
         tokio::spawn(async move { budget.run(Kind::Lab, "ip:192.0.2.1", None, work).await })
     };
-    tokio::task::spawn_blocking(move || started.wait()).await.unwrap();
+    tokio::task::spawn_blocking(move || started.wait())
+        .await
+        .unwrap();
     let again = budget.run(Kind::Search, "ip:192.0.2.1", None, || 1).await;
     assert_eq!(again, Err(RunError::Refused(Refused::Busy(Kind::Search))));
     let refused = RunError::Refused(Refused::Busy(Kind::Search));
@@ -67,9 +76,16 @@ async fn a_client_over_its_share_is_refused_while_others_run() {
     budget.shutdown();
     let first = first.await.unwrap();
     assert_eq!(first, Err(RunError::Refused(Refused::Deadline(Kind::Lab))));
-    assert_eq!(budget.stats().running, 0, "shutdown stopped the running work");
+    assert_eq!(
+        budget.stats().running,
+        0,
+        "shutdown stopped the running work"
+    );
     let late = budget.run(Kind::Search, "member:7", None, || 3).await;
-    assert_eq!(late, Err(RunError::Refused(Refused::Deadline(Kind::Search))));
+    assert_eq!(
+        late,
+        Err(RunError::Refused(Refused::Deadline(Kind::Search)))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -82,7 +98,9 @@ async fn a_full_queue_refuses_at_once() {
         let work = spin(started.clone(), rounds);
         tokio::spawn(async move { budget.run(Kind::Upload, "a", None, work).await })
     };
-    tokio::task::spawn_blocking(move || started.wait()).await.unwrap();
+    tokio::task::spawn_blocking(move || started.wait())
+        .await
+        .unwrap();
     let second = budget.run(Kind::Upload, "b", None, || 1).await;
     assert_eq!(second, Err(RunError::Refused(Refused::Full(Kind::Upload))));
     assert_eq!(Refused::Full(Kind::Upload).retry_after(), 5);
@@ -101,7 +119,9 @@ async fn dropping_the_request_cancels_the_work() {
         let work = spin(started.clone(), rounds);
         tokio::spawn(async move { budget.run(Kind::Lab, "a", None, work).await })
     };
-    tokio::task::spawn_blocking(move || started.wait()).await.unwrap();
+    tokio::task::spawn_blocking(move || started.wait())
+        .await
+        .unwrap();
     task.abort();
     let _ = task.await;
     while budget.stats().running > 0 {

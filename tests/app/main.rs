@@ -3,6 +3,7 @@
 //! in [`common`].
 
 mod accounts;
+mod budget;
 mod cli;
 mod cli_lab;
 mod cli_sim;
