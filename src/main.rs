@@ -126,6 +126,10 @@ struct ServeArgs {
     /// The URL members use to reach the app (for printed links); an https URL implies --secure-cookies.
     #[arg(long, env = "SPANDOJO_PUBLIC_URL")]
     public_url: Option<String>,
+    /// Most open connections from one IP address (raise it behind a proxy
+    /// that does not pass the client's address, or for a load test).
+    #[arg(long, env = "SPANDOJO_MAX_CONNECTIONS_PER_IP", default_value_t = 64)]
+    max_connections_per_ip: usize,
 }
 
 #[derive(Args)]
@@ -207,7 +211,11 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             // holding the shutdown until it finishes.
             budget.shutdown();
         };
-        spandojo::web::serve::serve(listener, app, ServeLimits::default(), stop).await;
+        let limits = ServeLimits {
+            per_ip: args.max_connections_per_ip.max(1),
+            ..ServeLimits::default()
+        };
+        spandojo::web::serve::serve(listener, app, limits, stop).await;
         println!("spandojo stopped");
         Ok(ExitCode::SUCCESS)
     })

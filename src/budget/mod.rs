@@ -87,14 +87,17 @@ pub struct Limits {
 }
 
 impl Limits {
-    /// Limits for this machine: one slot per available core, half of them
-    /// (at least one) per client, eight waiting per slot, five seconds' wait.
+    /// Limits for this machine: one slot per available core but one (at
+    /// least one), which leaves a core for the async workers that answer
+    /// cheap pages; half the slots (at least one) per client, eight waiting
+    /// per slot, five seconds' wait.
     pub fn for_machine() -> Limits {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let slots = cores.saturating_sub(1).max(1);
         Limits {
-            slots: cores,
-            per_client: (cores / 2).max(1),
-            queue: cores * 8,
+            slots,
+            per_client: (slots / 2).max(1),
+            queue: slots * 8,
             queue_wait: Duration::from_secs(5),
             deadline: None,
         }

@@ -1,0 +1,199 @@
+#!/usr/bin/env python3
+"""Load benchmark: MEMBERS members practising, saving notes and searching at
+once against a local spandojo server on 127.0.0.1, then cheap pages timed
+idle and under a heavy mix (largest lab runs, uploads-size downloads, broad
+searches).
+
+Reports the error count (must be 0; a budget refusal, 429 or 503, counts as
+refused, not as an error, for the heavy mix only), p50/p95/p99 per route,
+the server's peak memory (VmHWM) and the p99 ratio of cheap pages under the
+heavy mix to idle (must stay under 3).
+
+Usage: scripts/load.py [path/to/spandojo] [--members 200] [--rounds 5]
+Standard library only.
+"""
+import argparse, http.client, os, re, statistics, subprocess, sys, tempfile, threading, time, urllib.parse
+
+PASSWORD = "load-test-password-1"
+
+
+class Client:
+    def __init__(self, port):
+        self.port, self.cookies = port, {}
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+
+    def request(self, method, path, body=None):
+        headers = {"Host": f"127.0.0.1:{self.port}"}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        for attempt in range(2):
+            try:
+                self.conn.request(method, path, body=body, headers=headers)
+                r = self.conn.getresponse()
+                data = r.read()
+                break
+            except (http.client.HTTPException, OSError):
+                self.conn.close()
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+                if attempt:
+                    raise
+        for k, v in r.getheaders():
+            if k.lower() == "set-cookie":
+                name, _, value = v.split(";")[0].partition("=")
+                if value:
+                    self.cookies[name] = value
+                else:
+                    self.cookies.pop(name, None)
+        return r.status, data
+
+    def post(self, path, fields):
+        if "sd_csrf" not in self.cookies:
+            self.request("GET", "/login")
+        fields = [("csrf", self.cookies.get("sd_csrf", ""))] + list(fields)
+        return self.request("POST", path, urllib.parse.urlencode(fields))
+
+
+class Stats:
+    def __init__(self):
+        self.lock, self.times, self.errors, self.refused = threading.Lock(), {}, [], 0
+
+    def timed(self, route, fn, ok=(200, 303), refusable=False):
+        start = time.perf_counter()
+        try:
+            status, _ = fn()
+        except Exception as e:  # a dropped connection is an error
+            status = repr(e)
+        elapsed = time.perf_counter() - start
+        with self.lock:
+            if status in ok:
+                self.times.setdefault(route, []).append(elapsed)
+            elif refusable and status in (429, 503):
+                self.refused += 1
+            else:
+                self.errors.append((route, status))
+        return status
+
+
+def pct(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def peak_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return int(re.search(r"VmHWM:\s+(\d+)", f.read()).group(1))
+
+
+def member_work(port, name, rounds, stats, lessons):
+    c = Client(port)
+    stats.timed("POST /login", lambda: c.post("/login", [("username", name), ("password", PASSWORD)]))
+    for i in range(rounds):
+        stats.timed("GET /practice", lambda: c.request("GET", "/practice"))
+        stats.timed("POST /notes", lambda: c.post("/notes", [
+            ("title", f"{name} note {i}"),
+            ("body", f"Tail sampling keeps slow traces; head sampling decides at the root. Round {i}."),
+            ("tags", "sampling"), ("action", "save")]))
+        stats.timed("GET /notes/search", lambda: c.request("GET", "/notes/search?q=sampl*"))
+        stats.timed("GET /lessons/…", lambda: c.request("GET", lessons[i % len(lessons)]))
+
+
+def cheap_p99(port, lessons, n, member):
+    times = []
+    c = Client(port)
+    c.cookies = dict(member.cookies)
+    for i in range(n):
+        for path in ("/healthz", lessons[i % len(lessons)], "/practice"):
+            start = time.perf_counter()
+            status, _ = c.request("GET", path)
+            times.append(time.perf_counter() - start)
+            assert status == 200, (path, status)
+    return pct(times, 99)
+
+
+def heavy_work(port, stop, stats, k):
+    c = Client(port)
+    paths = [
+        "/sim/lab?scenario=study-sheet&traces=100000&seed=%d&slo_ms=50&s=ratio%%3D0.2" % k,
+        "/sim/study-sheet/%d/otlp.json?spans=50000" % k,
+    ]
+    i = 0
+    while not stop.is_set():
+        path = paths[i % len(paths)]
+        status = stats.timed("heavy " + path.split("?")[0].split("/")[2], lambda: c.request("GET", path), refusable=True)
+        if status in (429, 503):
+            time.sleep(0.5)  # a client that honours Retry-After, shortened
+        i += 1
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("binary", nargs="?", default="target/release/spandojo")
+    ap.add_argument("--members", type=int, default=200)
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--port", type=int, default=18787)
+    args = ap.parse_args()
+    data = tempfile.mkdtemp(prefix="spandojo-load-")
+    names = [f"load{i:03d}" for i in range(args.members)]
+    print(f"creating {len(names)} members in {data} …", flush=True)
+    for name in names:
+        subprocess.run([args.binary, "user", "add", name, "--password-stdin", "--data", data],
+                       input=PASSWORD + "\n", text=True, check=True, capture_output=True)
+    # Every simulated member connects from 127.0.0.1: lift the per-address cap.
+    server = subprocess.Popen([args.binary, "serve", "--addr", f"127.0.0.1:{args.port}", "--data", data,
+                               "--max-connections-per-ip", str(args.members + 64)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        probe = Client(args.port)
+        for _ in range(200):
+            try:
+                if probe.request("GET", "/healthz")[0] == 200:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.05)
+        _, index = probe.request("GET", "/lessons")
+        lessons = sorted(set(re.findall(rb'href="(/lessons/[a-z0-9-]+)"', index)))[:8]
+        lessons = [l.decode() for l in lessons] or ["/lessons"]
+
+        stats = Stats()
+        threads = [threading.Thread(target=member_work, args=(args.port, n, args.rounds, stats, lessons)) for n in names]
+        start = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        wall = time.perf_counter() - start
+        print(f"\n{len(names)} members x {args.rounds} rounds in {wall:.1f} s; errors: {len(stats.errors)}")
+        for route, status in stats.errors[:10]:
+            print("  error", route, status)
+        print(f"{'route':<22}{'n':>6}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}")
+        for route, ts in sorted(stats.times.items()):
+            print(f"{route:<22}{len(ts):>6}{pct(ts,50)*1e3:>10.1f}{pct(ts,95)*1e3:>10.1f}{pct(ts,99)*1e3:>10.1f}")
+
+        member = Client(args.port)
+        member.post("/login", [("username", names[0]), ("password", PASSWORD)])
+        idle = cheap_p99(args.port, lessons, 100, member)
+        stop, heavy = threading.Event(), Stats()
+        workers = [threading.Thread(target=heavy_work, args=(args.port, stop, heavy, k)) for k in range(8)]
+        for w in workers:
+            w.start()
+        time.sleep(1.0)
+        loaded = cheap_p99(args.port, lessons, 100, member)
+        stop.set()
+        for w in workers:
+            w.join()
+        print(f"\ncheap pages p99 idle {idle*1e3:.1f} ms, under heavy mix {loaded*1e3:.1f} ms: ratio {loaded/idle:.2f} (must be < 3)")
+        done = sum(len(v) for v in heavy.times.values())
+        print(f"heavy mix: {done} finished, {heavy.refused} refused with 429/503, {len(heavy.errors)} errors")
+        print(f"server peak memory (VmHWM): {peak_kib(server.pid)/1024:.0f} MiB")
+        failed = len(stats.errors) + len(heavy.errors)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
