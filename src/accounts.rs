@@ -4,6 +4,8 @@
 use std::sync::OnceLock;
 
 use argon2::Argon2;
+use rand::Rng;
+use rand::seq::IndexedRandom;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use sha2::{Digest, Sha256};
@@ -50,16 +52,31 @@ pub fn new_token() -> String {
     hex(&bytes)
 }
 
-/// A short invite code people can type: 12 characters from an unambiguous alphabet.
+/// Letters of invite codes: lowercase a–z and digits without the easily
+/// confused `i l o 0 1` (31 symbols).
+pub const INVITE_ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+/// Symbols in an invite code, not counting the two dashes.
+pub const INVITE_CODE_SYMBOLS: usize = 12;
+
+/// A short invite code people can type: [`INVITE_CODE_SYMBOLS`] symbols
+/// drawn uniformly from [`INVITE_ALPHABET`] with the thread-local CSPRNG,
+/// in dashed groups of four (`abcd-efgh-jkmn`, 14 characters, ~59 bits).
 pub fn new_invite_code() -> String {
-    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
-    let mut bytes = [0u8; 12];
-    rand::fill(&mut bytes);
-    let code: String = bytes
-        .iter()
-        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+    invite_code_from(&mut rand::rng())
+}
+
+/// An invite code drawn from `rng`; each symbol is chosen with
+/// [`IndexedRandom::choose`], so every letter is equally likely (no modulo bias).
+pub fn invite_code_from<R: Rng + ?Sized>(rng: &mut R) -> String {
+    let symbols: Vec<char> = (0..INVITE_CODE_SYMBOLS)
+        .filter_map(|_| INVITE_ALPHABET.choose(rng))
+        .map(|&b| char::from(b))
         .collect();
-    format!("{}-{}-{}", &code[..4], &code[4..8], &code[8..])
+    symbols
+        .chunks(4)
+        .map(|group| group.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 /// SHA-256 of a token, as stored in the database instead of the token itself.
@@ -162,7 +179,42 @@ mod tests {
         assert_eq!(a.len(), 64);
         assert_ne!(a, new_token());
         assert_eq!(token_hash(&a).len(), 32);
+    }
+
+    #[test]
+    fn invite_codes_are_three_dashed_groups_from_the_alphabet() {
         let code = new_invite_code();
         assert_eq!(code.len(), 14, "{code}");
+        let groups: Vec<&str> = code.split('-').collect();
+        assert_eq!(groups.len(), 3, "{code}");
+        for g in groups {
+            assert_eq!(g.len(), 4, "{code}");
+            assert!(g.bytes().all(|b| INVITE_ALPHABET.contains(&b)), "{code}");
+        }
+    }
+
+    #[test]
+    fn every_letter_of_the_alphabet_occurs_about_equally() {
+        use rand::SeedableRng;
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let mut counts = std::collections::BTreeMap::<char, usize>::new();
+        let codes = 20_000;
+        for _ in 0..codes {
+            for c in invite_code_from(&mut rng).chars().filter(|&c| c != '-') {
+                *counts.entry(c).or_default() += 1;
+            }
+        }
+        let mut letters: Vec<char> = INVITE_ALPHABET.iter().map(|&b| char::from(b)).collect();
+        letters.sort_unstable();
+        assert_eq!(counts.keys().copied().collect::<Vec<_>>(), letters);
+        // 240,000 draws over 31 letters: about 7,742 each (σ ≈ 87). Taking a
+        // random byte modulo 31 would give the first 8 letters 9% more.
+        let expected = codes * INVITE_CODE_SYMBOLS / INVITE_ALPHABET.len();
+        for (c, n) in counts {
+            assert!(
+                n.abs_diff(expected) < expected / 25,
+                "{c} drawn {n} times, expected about {expected}"
+            );
+        }
     }
 }
