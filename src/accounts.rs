@@ -4,10 +4,10 @@
 use std::sync::OnceLock;
 
 use argon2::Argon2;
-use rand::Rng;
-use rand::seq::IndexedRandom;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use rand::Rng;
+use rand::seq::IndexedRandom;
 use sha2::{Digest, Sha256};
 
 /// Shortest password accepted.

@@ -469,6 +469,12 @@ async fn changing_password_ends_other_sessions() {
         )
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.body
+            .contains(r#"<p class="alert" role="alert">Your current password is not right.</p>"#),
+        "{}",
+        r.body
+    );
     let r = laptop
         .post(
             "/account/password",
@@ -476,6 +482,15 @@ async fn changing_password_ends_other_sessions() {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), "/account?done=password");
+    let page = laptop.get("/account?done=password").await;
+    assert!(
+        page.body
+            .contains(r#"<p class="notice" role="status">Password changed."#),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("class=\"alert\""));
     assert_eq!(
         laptop.get("/account").await.status,
         StatusCode::OK,
@@ -546,8 +561,20 @@ async fn admin_manages_invites_and_members() {
         .post("/admin/invites", &[("uses", "3"), ("expires_days", "7")])
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let page = admin.get("/admin").await;
+    assert_eq!(r.location(), "/admin?done=invite");
+    let page = admin.get("/admin?done=invite").await;
     assert!(page.body.contains("3 of 3 left"), "{}", page.body);
+    assert!(
+        page.body
+            .contains(r#"<p class="notice" role="status">Invite created:"#)
+    );
+    assert!(
+        !admin
+            .get("/admin?done=nonsense")
+            .await
+            .body
+            .contains("class=\"notice\"")
+    );
     for (uses, days) in [
         ("0", "7"),
         ("501", "7"),
@@ -580,6 +607,9 @@ async fn admin_manages_invites_and_members() {
         .post(&format!("/admin/members/{boss}/remove"), &[])
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body.contains(
+        r#"<p class="alert" role="alert">That is the last admin; make someone else admin first.</p>"#
+    ));
     let r = admin
         .post(&format!("/admin/members/{ada}/admin"), &[("admin", "1")])
         .await;

@@ -5,7 +5,7 @@ use crate::web::guards::extract::Query;
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -14,6 +14,7 @@ use crate::accounts;
 use crate::clock::{self, now};
 use crate::store::users::UserChangeError;
 use crate::store::{progress, sessions, users};
+use crate::web::accounts::notice::{DoneQuery, Notice};
 use crate::web::guards::extract::{Form, flag};
 use crate::web::guards::session::{self, Member};
 use crate::web::layout::{Ctx, render};
@@ -42,32 +43,25 @@ struct AccountPage {
     joined: String,
     other_sessions: i64,
     on_leaderboard: bool,
-    notice: Option<&'static str>,
-    error: Option<String>,
+    notice: Notice,
 }
 
-#[derive(Deserialize)]
-struct DoneQuery {
-    done: Option<String>,
-}
-
-fn notice(done: Option<&str>) -> Option<&'static str> {
-    match done? {
-        "profile" => Some("Display name saved."),
-        "time-zone" => Some("Time zone saved. Your days now follow it."),
-        "password" => Some("Password changed. Your other sessions were signed out."),
-        "leaderboard" => Some("Leaderboard preference saved."),
-        _ => None,
-    }
-}
+/// The confirmation for each `?done=` value.
+const DONE: &[(&str, &str)] = &[
+    ("profile", "Display name saved."),
+    ("time-zone", "Time zone saved. Your days now follow it."),
+    (
+        "password",
+        "Password changed. Your other sessions were signed out.",
+    ),
+    ("leaderboard", "Leaderboard preference saved."),
+];
 
 async fn page(
     ctx: Ctx,
     state: &AppState,
     member: &Member,
-    notice: Option<&'static str>,
-    error: Option<String>,
-    status: StatusCode,
+    notice: Notice,
 ) -> Result<Response, AppError> {
     let id = member.id;
     let (user, sessions_count, on_leaderboard) = state
@@ -88,9 +82,8 @@ async fn page(
         other_sessions: (sessions_count - 1).max(0),
         on_leaderboard,
         notice,
-        error,
     };
-    Ok((status, render(&page)?).into_response())
+    Ok((page.notice.status, render(&page)?).into_response())
 }
 
 async fn show(
@@ -99,15 +92,7 @@ async fn show(
     member: Member,
     Query(q): Query<DoneQuery>,
 ) -> Result<Response, AppError> {
-    page(
-        ctx,
-        &state,
-        &member,
-        notice(q.done.as_deref()),
-        None,
-        StatusCode::OK,
-    )
-    .await
+    page(ctx, &state, &member, Notice::done(q.done.as_deref(), DONE)).await
 }
 
 #[derive(Deserialize)]
@@ -123,17 +108,7 @@ async fn profile(
 ) -> Result<Response, AppError> {
     let name = match accounts::normalize_display_name(&form.display_name, &member.username) {
         Ok(n) => n,
-        Err(msg) => {
-            return page(
-                ctx,
-                &state,
-                &member,
-                None,
-                Some(msg.into()),
-                StatusCode::BAD_REQUEST,
-            )
-            .await;
-        }
+        Err(msg) => return page(ctx, &state, &member, Notice::bad_request(msg)).await,
     };
     let id = member.id;
     state
@@ -158,17 +133,7 @@ async fn time_zone(
 ) -> Result<Response, AppError> {
     let zone = match clock::parse_time_zone(&form.time_zone) {
         Ok(zone) => zone,
-        Err(msg) => {
-            return page(
-                ctx,
-                &state,
-                &member,
-                None,
-                Some(msg),
-                StatusCode::BAD_REQUEST,
-            )
-            .await;
-        }
+        Err(msg) => return page(ctx, &state, &member, Notice::bad_request(msg)).await,
     };
     let (id, name) = (member.id, clock::time_zone_name(&zone).to_string());
     state
@@ -192,15 +157,7 @@ async fn password(
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, AppError> {
     if let Err(msg) = accounts::check_new_password(&form.password, &form.confirm) {
-        return page(
-            ctx,
-            &state,
-            &member,
-            None,
-            Some(msg.into()),
-            StatusCode::BAD_REQUEST,
-        )
-        .await;
+        return page(ctx, &state, &member, Notice::bad_request(msg)).await;
     }
     let id = member.id;
     let stored = state
@@ -217,15 +174,8 @@ async fn password(
     })
     .await??;
     let Some(hash) = hashed else {
-        return page(
-            ctx,
-            &state,
-            &member,
-            None,
-            Some("Your current password is not right.".into()),
-            StatusCode::BAD_REQUEST,
-        )
-        .await;
+        let msg = "Your current password is not right.";
+        return page(ctx, &state, &member, Notice::bad_request(msg)).await;
     };
     let keep = member.session_hash.clone();
     state
@@ -273,15 +223,7 @@ async fn delete(
             "To delete your account, type your username ({}) exactly.",
             member.username
         );
-        return page(
-            ctx,
-            &state,
-            &member,
-            None,
-            Some(msg),
-            StatusCode::BAD_REQUEST,
-        )
-        .await;
+        return page(ctx, &state, &member, Notice::bad_request(msg)).await;
     }
     let id = member.id;
     match state.store.call(move |c| users::delete(c, id)).await? {
@@ -292,15 +234,7 @@ async fn delete(
             .into_response()),
         Err(UserChangeError::LastAdmin) => {
             let msg = "You are the only admin. Make another member admin first, then delete your account.";
-            page(
-                ctx,
-                &state,
-                &member,
-                None,
-                Some(msg.into()),
-                StatusCode::CONFLICT,
-            )
-            .await
+            page(ctx, &state, &member, Notice::conflict(msg)).await
         }
         Err(UserChangeError::NotFound) => Err(AppError::NotFound),
     }

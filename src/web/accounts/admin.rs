@@ -4,7 +4,6 @@ use crate::web::guards::extract::{Path, Query};
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -13,6 +12,7 @@ use crate::accounts;
 use crate::clock::{self, now};
 use crate::store::users::UserChangeError;
 use crate::store::{flags, invites, users};
+use crate::web::accounts::notice::{DoneQuery, Notice};
 use crate::web::guards::extract::{Form, flag};
 use crate::web::guards::session::Admin;
 use crate::web::layout::{Ctx, render};
@@ -69,22 +69,22 @@ struct AdminPage {
     flags: Vec<FlagRow>,
     members: Vec<MemberRow>,
     invites: Vec<InviteRow>,
-    notice: Option<&'static str>,
-    error: Option<String>,
+    notice: Notice,
 }
 
-#[derive(Deserialize)]
-struct DoneQuery {
-    done: Option<String>,
-}
+/// The confirmation for each `?done=` value.
+const DONE: &[(&str, &str)] = &[
+    (
+        "invite",
+        "Invite created: share the code (or the join link) with the new member.",
+    ),
+    ("revoked", "Invite revoked."),
+    ("removed", "Member removed."),
+    ("admin", "Admin rights updated."),
+    ("flag", "Report marked as resolved."),
+];
 
-async fn page(
-    ctx: Ctx,
-    state: &AppState,
-    notice: Option<&'static str>,
-    error: Option<String>,
-    status: StatusCode,
-) -> Result<Response, AppError> {
+async fn page(ctx: Ctx, state: &AppState, notice: Notice) -> Result<Response, AppError> {
     let (members, invites, open_flags) = state
         .store
         .call(|c| Ok((users::list(c)?, invites::list(c)?, flags::open(c)?)))
@@ -146,9 +146,8 @@ async fn page(
             })
             .collect(),
         notice,
-        error,
     };
-    Ok((status, render(&page)?).into_response())
+    Ok((page.notice.status, render(&page)?).into_response())
 }
 
 async fn show(
@@ -157,17 +156,7 @@ async fn show(
     _admin: Admin,
     Query(q): Query<DoneQuery>,
 ) -> Result<Response, AppError> {
-    let notice = match q.done.as_deref() {
-        Some("invite") => {
-            Some("Invite created: share the code (or the join link) with the new member.")
-        }
-        Some("revoked") => Some("Invite revoked."),
-        Some("removed") => Some("Member removed."),
-        Some("admin") => Some("Admin rights updated."),
-        Some("flag") => Some("Report marked as resolved."),
-        _ => None,
-    };
-    page(ctx, &state, notice, None, StatusCode::OK).await
+    page(ctx, &state, Notice::done(q.done.as_deref(), DONE)).await
 }
 
 #[derive(Deserialize)]
@@ -206,9 +195,7 @@ async fn create_invite(
     });
     let (uses, days) = match parsed {
         Ok(v) => v,
-        Err(Invalid(msg)) => {
-            return page(ctx, &state, None, Some(msg), StatusCode::BAD_REQUEST).await;
-        }
+        Err(Invalid(msg)) => return page(ctx, &state, Notice::bad_request(msg)).await,
     };
     let by = admin.id;
     state
@@ -250,14 +237,8 @@ async fn remove_member(
         Ok(()) => Ok(Redirect::to("/admin?done=removed").into_response()),
         Err(UserChangeError::NotFound) => Err(AppError::NotFound),
         Err(UserChangeError::LastAdmin) => {
-            page(
-                ctx,
-                &state,
-                None,
-                Some("That is the last admin; make someone else admin first.".into()),
-                StatusCode::CONFLICT,
-            )
-            .await
+            let msg = "That is the last admin; make someone else admin first.";
+            page(ctx, &state, Notice::conflict(msg)).await
         }
     }
 }
@@ -283,14 +264,8 @@ async fn set_admin(
         Ok(()) => Ok(Redirect::to("/admin?done=admin").into_response()),
         Err(UserChangeError::NotFound) => Err(AppError::NotFound),
         Err(UserChangeError::LastAdmin) => {
-            page(
-                ctx,
-                &state,
-                None,
-                Some("The group needs at least one admin; make someone else admin first.".into()),
-                StatusCode::CONFLICT,
-            )
-            .await
+            let msg = "The group needs at least one admin; make someone else admin first.";
+            page(ctx, &state, Notice::conflict(msg)).await
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Accounts and the study group: setup, joining, login ([`auth`]), a
 //! member's own account ([`account`]), the admin pages ([`admin`]) and the
-//! group page ([`group`]).
+//! group page ([`group`]); the account and admin pages share their
+//! message line ([`notice`]).
 
 use axum::Router;
 
@@ -10,6 +11,7 @@ pub mod account;
 pub mod admin;
 pub mod auth;
 pub mod group;
+pub mod notice;
 
 /// The accounts area's routes.
 pub fn router() -> Router<AppState> {
