@@ -1,6 +1,8 @@
 //! Practice logic with no I/O: FSRS scheduling, grading, choosing the
-//! questions of a session, and progress statistics.
+//! questions of a session, deciding when it is finished, and progress
+//! statistics.
 
+pub mod finish;
 pub mod fsrs;
 pub mod grading;
 pub mod plan;

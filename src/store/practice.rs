@@ -2,6 +2,10 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
+use crate::practice::fsrs::Rating;
+use crate::practice::schedule;
+use crate::store::cards;
+
 /// The kind of session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -150,6 +154,7 @@ pub fn attempts(c: &Connection, session_id: i64) -> anyhow::Result<Vec<Attempt>>
 }
 
 /// A new attempt to record.
+#[derive(Debug, Clone)]
 pub struct NewAttempt<'a> {
     pub user_id: i64,
     pub session_id: i64,
@@ -158,25 +163,91 @@ pub struct NewAttempt<'a> {
     pub level: &'a str,
     pub answer: &'a str,
     pub correct: Option<bool>,
-    pub rating: Option<i64>,
+    /// Set when the answer was graded on the spot; open answers wait for
+    /// the member's self-rating.
+    pub rating: Option<Rating>,
+    /// Puzzle seed, for simulator questions.
     pub seed: Option<i64>,
+    /// Unix seconds.
     pub now: i64,
+}
+
+/// Stores an answer in one transaction: records the attempt, reschedules
+/// the member's card when the attempt carries a rating
+/// ([`schedule::review`]), and marks the session finished when `finish`
+/// (see [`crate::practice::finish::on_answer`]). Returns `false` for a
+/// double submit (the position was already answered): then nothing changes.
+pub fn answer(c: &mut Connection, a: &NewAttempt, finish: bool) -> anyhow::Result<bool> {
+    let tx = c.transaction()?;
+    if !record_attempt(&tx, a)? {
+        return Ok(false);
+    }
+    if let Some(rating) = a.rating {
+        reschedule(&tx, a.user_id, a.question_id, a.now, rating)?;
+    }
+    if finish {
+        finish_session(&tx, a.session_id, a.now)?;
+    }
+    tx.commit()?;
+    Ok(true)
+}
+
+/// A member's self-rating of an answered open question.
+#[derive(Debug, Clone)]
+pub struct NewRating<'a> {
+    pub user_id: i64,
+    pub session_id: i64,
+    pub position: i64,
+    pub question_id: &'a str,
+    pub rating: Rating,
+    /// Unix seconds.
+    pub now: i64,
+}
+
+/// Stores a self-rating in one transaction: sets the attempt's rating and
+/// reschedules the card, unless the attempt was already rated (a double
+/// submit); and marks the session finished when `finish` (see
+/// [`crate::practice::finish::on_rating`]). Returns whether the rating was
+/// stored.
+pub fn rate(c: &mut Connection, r: &NewRating, finish: bool) -> anyhow::Result<bool> {
+    let tx = c.transaction()?;
+    let rated = rate_attempt(&tx, r.session_id, r.position, r.rating.number(), r.now)?;
+    if rated {
+        reschedule(&tx, r.user_id, r.question_id, r.now, r.rating)?;
+    }
+    if finish {
+        finish_session(&tx, r.session_id, r.now)?;
+    }
+    tx.commit()?;
+    Ok(rated)
+}
+
+/// Applies a review with `rating` at `now` to the member's card.
+fn reschedule(
+    c: &Connection,
+    user_id: i64,
+    question_id: &str,
+    now: i64,
+    rating: Rating,
+) -> anyhow::Result<()> {
+    let card = schedule::review(cards::get(c, user_id, question_id)?, now, rating);
+    cards::put(c, user_id, question_id, &card)
 }
 
 /// Records an attempt; `false` if this position was already answered
 /// (a double submit), in which case nothing changes.
-pub fn record_attempt(c: &Connection, a: &NewAttempt) -> anyhow::Result<bool> {
+fn record_attempt(c: &Connection, a: &NewAttempt) -> anyhow::Result<bool> {
     let inserted = c.execute(
         "INSERT INTO attempts (user_id, session_id, position, question_id, level, answer, correct, rating, seed, answered_at, rated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, CASE WHEN ?8 IS NULL THEN NULL ELSE ?10 END)
          ON CONFLICT (session_id, position) DO NOTHING",
-        params![a.user_id, a.session_id, a.position, a.question_id, a.level, a.answer, a.correct, a.rating, a.seed, a.now],
+        params![a.user_id, a.session_id, a.position, a.question_id, a.level, a.answer, a.correct, a.rating.map(Rating::number), a.seed, a.now],
     )?;
     Ok(inserted == 1)
 }
 
 /// Sets the self-rating of an unrated attempt; `false` if it was already rated.
-pub fn rate_attempt(
+fn rate_attempt(
     c: &Connection,
     session_id: i64,
     position: i64,
@@ -240,3 +311,6 @@ pub fn shared_sessions(c: &Connection, limit: i64) -> anyhow::Result<Vec<SharedS
         .collect::<Result<_, _>>()?;
     Ok(rows)
 }
+
+#[cfg(test)]
+mod tests;

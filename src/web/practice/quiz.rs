@@ -1,10 +1,14 @@
-//! Running a session: one question at a time, grading, self-rating, the
-//! summary, sharing interviews, and reporting problems with questions.
+//! Running a session: `/practice/s/{id}` resumes at the first position
+//! still waiting; each question is shown, answered and graded in turn, and
+//! open answers are then rated by the member. Storing an answer or a rating
+//! is one store call ([`crate::store::practice::answer`],
+//! [`crate::store::practice::rate`]); whether it finishes the session is
+//! decided by [`crate::practice::finish`]. The summary, sharing and question
+//! reports are in [`crate::web::practice::summary`].
 
 use std::sync::Arc;
 
 use crate::web::guards::extract::Path;
-use askama::Template;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -14,18 +18,16 @@ use serde::Deserialize;
 
 use crate::clock::now;
 use crate::content::{Question, QuestionKind};
+use crate::practice::finish;
 use crate::practice::fsrs::Rating;
 use crate::practice::grading::{GradeError, grade_choice, grade_selection, rating_for};
-use crate::practice::puzzles::{Exhibit, Puzzle};
-use crate::practice::schedule;
-use crate::store::practice::{Attempt, Mode, NewAttempt, Session};
-use crate::store::{cards, practice};
+use crate::store::practice::{self, Attempt, Mode, NewAttempt, NewRating, Session};
 use crate::web::guards::extract::{Form, MultiValueForm};
 use crate::web::guards::session::Member;
 use crate::web::layout::{Ctx, render};
 use crate::web::practice::quiz_view::{
-    LessonLink, OptionView, chosen_options, elapsed_text, lesson_links, make_puzzle, options,
-    puzzle_options, puzzle_seed, stored_puzzle,
+    Ask, ResultPage, chosen_options, lesson_links, make_puzzle, options, puzzle_options,
+    puzzle_seed, question_page, stored_puzzle,
 };
 use crate::web::{AppError, AppState};
 
@@ -118,80 +120,6 @@ async fn resume(
     Ok(Redirect::to(&to).into_response())
 }
 
-#[derive(Template)]
-#[template(path = "quiz_question.html")]
-struct QuestionPage {
-    ctx: Ctx,
-    session_id: i64,
-    pos: usize,
-    total: usize,
-    interview: bool,
-    started_at: i64,
-    elapsed: String,
-    q: Arc<Question>,
-    options: Vec<OptionView>,
-    multi: bool,
-    puzzle: Option<Puzzle>,
-    answer: String,
-    error: Option<String>,
-}
-
-#[derive(Template)]
-#[template(path = "quiz_result.html")]
-struct ResultPage {
-    ctx: Ctx,
-    session_id: i64,
-    pos: usize,
-    total: usize,
-    q: Arc<Question>,
-    options: Vec<OptionView>,
-    puzzle: Option<Puzzle>,
-    correct: Option<bool>,
-    answer: String,
-    rating: Option<&'static str>,
-    ratings: [Rating; 4],
-    lessons: Vec<LessonLink>,
-    next_url: String,
-    /// The member's notes on this question: (id, title).
-    my_notes: Vec<(i64, String)>,
-}
-
-#[allow(clippy::too_many_arguments)]
-fn question_page(
-    ctx: Ctx,
-    loaded: &Loaded,
-    pos: usize,
-    q: Arc<Question>,
-    answer: String,
-    chosen: &[usize],
-    error: Option<String>,
-    puzzle: Option<Puzzle>,
-) -> QuestionPage {
-    let session = &loaded.session;
-    let (options, multi) = match &puzzle {
-        Some(p) => (puzzle_options(p, chosen), p.multi),
-        None => (
-            options(&q, session.id, pos, chosen),
-            q.choices.iter().filter(|c| c.correct).count() > 1,
-        ),
-    };
-    QuestionPage {
-        ctx,
-        session_id: session.id,
-        pos,
-        total: session.question_ids.len(),
-        interview: session.mode == Mode::Interview,
-        started_at: session.started_at,
-        elapsed: elapsed_text(now() - session.started_at),
-        options,
-        multi,
-        puzzle,
-        q,
-        answer,
-        error,
-    }
-}
-
 async fn show(
     ctx: Ctx,
     State(state): State<AppState>,
@@ -205,7 +133,15 @@ async fn show(
             QuestionKind::Sim => Some(make_puzzle(&state, &q, puzzle_seed(id, pos))?.1),
             _ => None,
         };
-        let page = question_page(ctx, &loaded, pos, q, String::new(), &[], None, puzzle);
+        let page = question_page(Ask {
+            ctx,
+            loaded: &loaded,
+            pos,
+            q,
+            puzzle,
+            answer: String::new(),
+            error: None,
+        });
         return Ok(render(&page)?.into_response());
     };
     if loaded.session.mode == Mode::Interview {
@@ -262,8 +198,6 @@ async fn show(
     Ok(render(&page)?.into_response())
 }
 
-/// Stores an attempt and, when it carries a rating, reschedules the card;
-/// all in one transaction. Returns false for a double submit.
 /// What the member answered and how it was graded.
 struct Outcome {
     answer: String,
@@ -273,6 +207,9 @@ struct Outcome {
     seed: Option<i64>,
 }
 
+/// Stores the answer at `pos` with its card and, when it is the last one
+/// needed, the session's end (one transaction). Returns false for a double
+/// submit.
 async fn save_attempt(
     state: &AppState,
     member: &Member,
@@ -289,13 +226,15 @@ async fn save_attempt(
     } = outcome;
     let (user, session_id, question_id, level) =
         (member.id, session.id, q.id.clone(), q.level.as_str());
-    let last = pos + 1 == session.question_ids.len();
-    let auto_finish = last && (rating.is_some() || session.mode == Mode::Interview);
+    let finish = finish::on_answer(
+        pos,
+        session.question_ids.len(),
+        rating.is_some(),
+        session.mode == Mode::Interview,
+    );
     Ok(state
         .store
         .call(move |c| {
-            let now = now();
-            let tx = c.transaction()?;
             let new = NewAttempt {
                 user_id: user,
                 session_id,
@@ -304,22 +243,11 @@ async fn save_attempt(
                 level,
                 answer: &answer,
                 correct,
-                rating: rating.map(|r| r as i64),
+                rating,
                 seed,
-                now,
+                now: now(),
             };
-            if !practice::record_attempt(&tx, &new)? {
-                return Ok(false);
-            }
-            if let Some(rating) = rating {
-                let card = schedule::review(cards::get(&tx, user, &question_id)?, now, rating);
-                cards::put(&tx, user, &question_id, &card)?;
-            }
-            if auto_finish {
-                practice::finish_session(&tx, session_id, now)?;
-            }
-            tx.commit()?;
-            Ok(true)
+            practice::answer(c, &new, finish)
         })
         .await?)
 }
@@ -350,16 +278,15 @@ async fn answer(
             let grade = match graded {
                 Ok(g) => g,
                 Err(e @ GradeError::Empty) => {
-                    let page = question_page(
+                    let page = question_page(Ask {
                         ctx,
-                        &loaded,
+                        loaded: &loaded,
                         pos,
                         q,
-                        String::new(),
-                        &[],
-                        Some(e.message()),
-                        puzzle.map(|p| p.1),
-                    );
+                        puzzle: puzzle.map(|p| p.1),
+                        answer: String::new(),
+                        error: Some(e.message()),
+                    });
                     return Ok((StatusCode::BAD_REQUEST, render(&page)?).into_response());
                 }
                 Err(e) => return Err(AppError::BadRequest(e.message())),
@@ -377,7 +304,15 @@ async fn answer(
                 let msg = format!(
                     "Answers are limited to {MAX_ANSWER_CHARS} characters; shorten yours and submit again."
                 );
-                let page = question_page(ctx, &loaded, pos, q, text, &[], Some(msg), None);
+                let page = question_page(Ask {
+                    ctx,
+                    loaded: &loaded,
+                    pos,
+                    q,
+                    puzzle: None,
+                    answer: text,
+                    error: Some(msg),
+                });
                 return Ok((StatusCode::BAD_REQUEST, render(&page)?).into_response());
             }
             Outcome {
@@ -451,28 +386,28 @@ async fn rate(
     }
     if attempt.rating.is_none() {
         let (user, question_id) = (member.id, q.id.clone());
-        let finished = loaded.session.finished_at.is_some();
-        let last_pending = loaded.pending(&state).is_none_or(|p| p == pos)
-            && loaded
+        let finish = finish::on_rating(
+            loaded.session.finished_at.is_some(),
+            loaded.pending(&state),
+            pos,
+            loaded
                 .attempts
                 .iter()
                 .filter(|a| a.rating.is_none())
-                .count()
-                <= 1;
+                .count(),
+        );
         state
             .store
             .call(move |c| {
-                let now = now();
-                let tx = c.transaction()?;
-                if practice::rate_attempt(&tx, id, pos as i64, rating as i64, now)? {
-                    let card = schedule::review(cards::get(&tx, user, &question_id)?, now, rating);
-                    cards::put(&tx, user, &question_id, &card)?;
-                }
-                if !finished && last_pending {
-                    practice::finish_session(&tx, id, now)?;
-                }
-                tx.commit()?;
-                Ok(())
+                let new = NewRating {
+                    user_id: user,
+                    session_id: id,
+                    position: pos as i64,
+                    question_id: &question_id,
+                    rating,
+                    now: now(),
+                };
+                practice::rate(c, &new, finish)
             })
             .await?;
     }

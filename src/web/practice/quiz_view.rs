@@ -1,12 +1,20 @@
 //! View helpers for the session runner: option lists, simulator puzzles,
-//! lesson links.
+//! lesson links, and the question and result pages.
 
+use std::sync::Arc;
+
+use askama::Template;
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
+use crate::clock::now;
 use crate::content::Question;
-use crate::practice::puzzles::{self, Puzzle};
+use crate::practice::fsrs::Rating;
+use crate::practice::puzzles::{self, Exhibit, Puzzle};
+use crate::store::practice::Mode;
+use crate::web::layout::Ctx;
+use crate::web::practice::quiz::Loaded;
 use crate::web::{AppError, AppState};
 
 /// One option as displayed.
@@ -118,6 +126,98 @@ pub fn puzzle_options(p: &Puzzle, chosen: &[usize]) -> Vec<OptionView> {
 /// Escapes text for HTML.
 pub fn escape(text: &str) -> String {
     crate::web::render::esc(text)
+}
+
+/// A question waiting for its answer.
+#[derive(Template)]
+#[template(path = "quiz_question.html")]
+pub(super) struct QuestionPage {
+    ctx: Ctx,
+    session_id: i64,
+    pos: usize,
+    total: usize,
+    interview: bool,
+    started_at: i64,
+    elapsed: String,
+    q: Arc<Question>,
+    options: Vec<OptionView>,
+    multi: bool,
+    puzzle: Option<Puzzle>,
+    answer: String,
+    error: Option<String>,
+}
+
+/// An answered question: the grade, the key, and the self-rating of an open answer.
+#[derive(Template)]
+#[template(path = "quiz_result.html")]
+pub(super) struct ResultPage {
+    pub(super) ctx: Ctx,
+    pub(super) session_id: i64,
+    pub(super) pos: usize,
+    pub(super) total: usize,
+    pub(super) q: Arc<Question>,
+    pub(super) options: Vec<OptionView>,
+    pub(super) puzzle: Option<Puzzle>,
+    pub(super) correct: Option<bool>,
+    pub(super) answer: String,
+    pub(super) rating: Option<&'static str>,
+    pub(super) ratings: [Rating; 4],
+    pub(super) lessons: Vec<LessonLink>,
+    pub(super) next_url: String,
+    /// The member's notes on this question: (id, title).
+    pub(super) my_notes: Vec<(i64, String)>,
+}
+
+/// What a question page shows: the question at `pos` of a session, and,
+/// when it comes back after a refused answer, what was typed and why it was
+/// refused (no option is ticked then).
+pub(super) struct Ask<'a> {
+    pub(super) ctx: Ctx,
+    pub(super) loaded: &'a Loaded,
+    pub(super) pos: usize,
+    pub(super) q: Arc<Question>,
+    /// The puzzle of a simulator question.
+    pub(super) puzzle: Option<Puzzle>,
+    /// The open answer typed so far.
+    pub(super) answer: String,
+    pub(super) error: Option<String>,
+}
+
+/// The question page for `ask`: the options in this session's order (or
+/// the puzzle's), none ticked, and the time since the session started.
+pub(super) fn question_page(ask: Ask) -> QuestionPage {
+    let Ask {
+        ctx,
+        loaded,
+        pos,
+        q,
+        puzzle,
+        answer,
+        error,
+    } = ask;
+    let session = &loaded.session;
+    let (options, multi) = match &puzzle {
+        Some(p) => (puzzle_options(p, &[]), p.multi),
+        None => (
+            options(&q, session.id, pos, &[]),
+            q.choices.iter().filter(|c| c.correct).count() > 1,
+        ),
+    };
+    QuestionPage {
+        ctx,
+        session_id: session.id,
+        pos,
+        total: session.question_ids.len(),
+        interview: session.mode == Mode::Interview,
+        started_at: session.started_at,
+        elapsed: elapsed_text(now() - session.started_at),
+        options,
+        multi,
+        puzzle,
+        q,
+        answer,
+        error,
+    }
 }
 
 #[cfg(test)]
