@@ -1,8 +1,10 @@
 //! Server-side views of traces: the timeline (waterfall), span detail, flame
-//! graph, service graph and latency breakdown. Everything here is fed plain
-//! data from [`crate::sim`] and returns HTML/SVG strings in which every piece
-//! of text has been escaped with [`push_esc`], so templates may mark them
-//! `|safe`. Span names and attribute values may come from uploads: they are
+//! graph, service graph and latency breakdown, all fed plain data from
+//! [`crate::sim`]. The timeline, flame graph and service graph are HTML/SVG
+//! strings in which every piece of text has been escaped with [`push_esc`],
+//! so templates may mark them `|safe`. The span detail ([`detail`]) and the
+//! breakdown ([`breakdown`]) are plain data that askama templates escape.
+//! Span names and attribute values may come from uploads: they are
 //! untrusted.
 
 pub mod breakdown;

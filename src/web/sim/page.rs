@@ -7,9 +7,10 @@ use askama::Template;
 use crate::sim::trace::hex;
 use crate::sim::{Status, Trace};
 use crate::web::Ctx;
+use crate::web::render::detail::{self, SpanDetail};
 use crate::web::render::scale::{fmt_ns, share};
 use crate::web::render::{
-    DetailMode, PageLinks, TraceModel, breakdown, detail, flame, service_graph, timeline,
+    DetailMode, PageLinks, TraceModel, breakdown, flame, service_graph, timeline,
 };
 
 /// Rows emitted by default for a big trace (the collapse depth adapts).
@@ -115,7 +116,9 @@ pub struct TracePage {
     pub depth: usize,
     pub depth_choices: Vec<usize>,
     pub critical_only: bool,
-    pub detail: Option<String>,
+    /// The selected span's detail (generated traces; uploads show theirs
+    /// inline in the timeline).
+    pub detail: Option<SpanDetail>,
     pub path_rows: Vec<PathRow>,
     pub path_spans: usize,
     pub path_services: usize,
@@ -199,11 +202,11 @@ pub fn build(
         ));
     }
     let detail = match &mode {
-        DetailMode::Link(_) => Some(detail::span_detail(
+        DetailMode::Link(_) => SpanDetail::new(
             &model,
             selected.or(model.roots.first().copied()).unwrap_or(0),
             &mode,
-        )),
+        ),
         DetailMode::Inline => None,
     };
     let origin = model.error_origin.map(|i| {
