@@ -144,7 +144,7 @@ async fn answers_at(app: &TestApp, username: &'static str, times: Vec<i64>) {
             let ids = vec!["q".to_string(); times.len()];
             let session = practice::create_session(c, user, Mode::Practice, None, None, &ids, 0)?;
             for (position, now) in times.into_iter().enumerate() {
-                practice::record_attempt(
+                practice::answer(
                     c,
                     &NewAttempt {
                         user_id: user,
@@ -158,6 +158,7 @@ async fn answers_at(app: &TestApp, username: &'static str, times: Vec<i64>) {
                         seed: None,
                         now,
                     },
+                    false,
                 )?;
             }
             Ok(())
