@@ -176,20 +176,15 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         )
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .init();
-    let public_url = args
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{}", args.addr))
-        .trim_end_matches('/')
-        .to_string();
     let config = Config {
         data_dir: args.data.data_dir,
         content_dir: args.content.content_dir,
         private: args.private,
         secure_cookies: args.secure_cookies,
-        public_url: args.public_url,
+        public_url: args.public_url.clone(),
         budget: spandojo::budget::Limits::for_machine(),
     };
+    let public_url = args.public_url;
     let state = spandojo::web::build_state(config)?;
     let setup_token = spandojo::web::issue_setup_token(&state.store)?;
     let budget = state.budget.clone();
@@ -199,7 +194,13 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         let listener = tokio::net::TcpListener::bind(args.addr)
             .await
             .with_context(|| format!("cannot listen on {}", args.addr))?;
-        println!("spandojo is running at http://{}/ (Ctrl-C to stop)", args.addr);
+        // The address really bound: with port 0 the system chooses one.
+        let addr = listener.local_addr().unwrap_or(args.addr);
+        let public_url = public_url
+            .unwrap_or_else(|| format!("http://{addr}"))
+            .trim_end_matches('/')
+            .to_string();
+        println!("spandojo is running at http://{addr}/ (Ctrl-C to stop)");
         if let Some(token) = setup_token {
             println!(
                 "No accounts yet. Create the admin account with this one-time link: {public_url}/setup?token={token}"

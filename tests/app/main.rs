@@ -4,6 +4,7 @@
 
 mod accounts;
 mod budget;
+mod browser;
 mod cli;
 mod cli_lab;
 mod cli_sim;
