@@ -39,6 +39,12 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   }
 
+  // Regions that scroll sideways (wide tables, code, figures) can be reached
+  // and scrolled from the keyboard.
+  for (const el of document.querySelectorAll("main table, main pre, .table-wrap, .flame-wrap, .graph-wrap")) {
+    if (el.scrollWidth > el.clientWidth && !el.hasAttribute("tabindex")) el.tabIndex = 0;
+  }
+
   // A copy button on code blocks.
   if (navigator.clipboard) {
     for (const pre of document.querySelectorAll(".prose pre")) {

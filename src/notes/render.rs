@@ -38,6 +38,8 @@ static CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         .add_tag_attributes("input", ["checked"])
         .set_tag_attribute_value("input", "type", "checkbox")
         .set_tag_attribute_value("input", "disabled", "")
+        // A task-list checkbox is named by its role: "task, checkbox, checked".
+        .set_tag_attribute_value("input", "aria-label", "task")
         .link_rel(Some("noopener noreferrer nofollow"));
     builder
 });
@@ -100,6 +102,11 @@ mod tests {
             "{h}"
         );
         assert!(h.contains("disabled"), "{h}");
+        assert_eq!(
+            h.matches("aria-label=\"task\"").count(),
+            2,
+            "checkboxes are named: {h}"
+        );
         assert!(h.contains("<pre><code>let x = 1 &lt; 2;"), "{h}");
         assert!(h.contains("<del>old</del>"), "{h}");
     }

@@ -23,6 +23,14 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// A context for a visitor nobody has identified yet: no member, no token.
+    pub fn new() -> Ctx {
+        Ctx {
+            version: env!("CARGO_PKG_VERSION"),
+            ..Ctx::default()
+        }
+    }
+
     /// Whether the logged-in member is an admin.
     pub fn is_admin(&self) -> bool {
         self.user.as_ref().is_some_and(|u| u.is_admin)

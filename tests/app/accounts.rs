@@ -604,7 +604,10 @@ async fn admin_manages_invites_and_members() {
         "never remove the last admin"
     );
     let r = admin
-        .post(&format!("/admin/members/{boss}/remove"), &[])
+        .post(
+            &format!("/admin/members/{boss}/remove"),
+            &[("confirm_username", "boss")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert!(r.body.contains(
@@ -620,6 +623,30 @@ async fn admin_manages_invites_and_members() {
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let r = admin
         .post(&format!("/admin/members/{ada}/remove"), &[])
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::BAD_REQUEST,
+        "removal needs a confirmation"
+    );
+    assert!(r.body.contains("Nobody was removed"), "{}", r.body);
+    let r = admin
+        .post(
+            &format!("/admin/members/{ada}/remove"),
+            &[("confirm_username", "boss")],
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::BAD_REQUEST,
+        "the wrong name removes nobody"
+    );
+    assert_eq!(app.query_i64("SELECT count(*) FROM users").await, 2);
+    let r = admin
+        .post(
+            &format!("/admin/members/{ada}/remove"),
+            &[("confirm_username", "ada")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(app.query_i64("SELECT count(*) FROM users").await, 1);

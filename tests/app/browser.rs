@@ -59,7 +59,9 @@ fn readiness() -> Result<(PathBuf, PathBuf), String> {
         .map(|o| o.status.success())
         .unwrap_or(false);
     if !has_playwright {
-        return Err("playwright is not installed in .venv-e2e (pip install -r e2e/requirements.txt)".into());
+        return Err(
+            "playwright is not installed in .venv-e2e (pip install -r e2e/requirements.txt)".into(),
+        );
     }
     if !root().join("e2e/node_modules/axe-core/axe.min.js").exists() {
         return Err("axe-core is not installed (run npm ci in e2e/)".into());
@@ -104,5 +106,8 @@ fn browser_suite() {
         .current_dir(root().join("e2e"))
         .status()
         .expect("the browser suite starts");
-    assert!(status.success(), "the browser suite failed (see its output above)");
+    assert!(
+        status.success(),
+        "the browser suite failed (see its output above)"
+    );
 }

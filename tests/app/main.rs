@@ -3,8 +3,8 @@
 //! in [`common`].
 
 mod accounts;
-mod budget;
 mod browser;
+mod budget;
 mod cli;
 mod cli_lab;
 mod cli_sim;

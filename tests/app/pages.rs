@@ -153,3 +153,34 @@ async fn wrong_method_is_not_a_server_error() {
         "a readable page"
     );
 }
+
+#[tokio::test]
+async fn error_pages_keep_the_members_navigation_and_the_version() {
+    let app = TestApp::new();
+    let mut ada = app.member("ada", false).await;
+    for (path, status) in [
+        ("/no-such-page", StatusCode::NOT_FOUND),
+        ("/admin", StatusCode::FORBIDDEN),
+        ("/sim/checkout/notanumber", StatusCode::BAD_REQUEST),
+    ] {
+        let r = ada.get(path).await;
+        assert_eq!(r.status, status, "{path}");
+        assert!(
+            r.body.contains(r#"href="/notes""#),
+            "{path}: member navigation"
+        );
+        assert!(r.body.contains("Log out"), "{path}: {}", r.body);
+        assert!(!r.body.contains(r#"href="/login""#), "{path}");
+        assert!(
+            r.body
+                .contains(concat!("spandojo ", env!("CARGO_PKG_VERSION"))),
+            "{path}: version"
+        );
+    }
+    let r = app.get("/no-such-page").await;
+    assert!(r.body.contains(r#"href="/login""#));
+    assert!(
+        r.body
+            .contains(concat!("spandojo ", env!("CARGO_PKG_VERSION")))
+    );
+}

@@ -162,6 +162,17 @@ async fn full_session_flow_through_the_app() {
                 expected_right += 1;
             }
         }
+        if pos < 9 {
+            assert_eq!(
+                app.query_i64(
+                    "SELECT count(*) FROM practice_sessions WHERE finished_at IS NOT NULL"
+                )
+                .await,
+                0,
+                "not finished after {} of 10 answers",
+                pos + 1
+            );
+        }
     }
     let r = ada.get(&format!("/practice/s/{session}")).await;
     assert_eq!(r.location(), format!("/practice/s/{session}/done"));

@@ -227,12 +227,32 @@ async fn revoke_invite(
     Ok(Redirect::to("/admin?done=revoked").into_response())
 }
 
+/// The removal form: the member's username typed again, as a confirmation.
+#[derive(Deserialize)]
+struct RemoveForm {
+    #[serde(default)]
+    confirm_username: String,
+}
+
 async fn remove_member(
     ctx: Ctx,
     State(state): State<AppState>,
     _admin: Admin,
     Path(id): Path<i64>,
+    Form(form): Form<RemoveForm>,
 ) -> Result<Response, AppError> {
+    let user = state
+        .store
+        .call(move |c| users::by_id(c, id))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if form.confirm_username.trim().to_ascii_lowercase() != user.username {
+        let msg = format!(
+            "Nobody was removed. To remove {}, type their username ({}) in the box beside Remove.",
+            user.display_name, user.username
+        );
+        return page(ctx, &state, Notice::bad_request(msg)).await;
+    }
     match state.store.call(move |c| users::delete(c, id)).await? {
         Ok(()) => Ok(Redirect::to("/admin?done=removed").into_response()),
         Err(UserChangeError::NotFound) => Err(AppError::NotFound),

@@ -1,10 +1,14 @@
 //! The one error type handlers return, rendered as a readable HTML page.
 
 use askama::Template;
+use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use crate::budget::{Refused, RunError};
+use crate::web::guards::csrf::CsrfToken;
+use crate::web::guards::session::MaybeMember;
 use crate::web::layout::Ctx;
 
 /// What went wrong while answering a request.
@@ -94,6 +98,51 @@ struct ErrorPage<'a> {
     message: &'a str,
 }
 
+/// What an error page said, kept on the response so that [`with_member`]
+/// can draw it again with the visitor's navigation.
+#[derive(Clone, Debug)]
+struct Shown {
+    heading: &'static str,
+    message: String,
+}
+
+/// Middleware (inside the session layer): draws error pages with the
+/// logged-in member's navigation and form token, as every other page has.
+pub async fn with_member(request: Request, next: Next) -> Response {
+    let member = request
+        .extensions()
+        .get::<MaybeMember>()
+        .and_then(|m| m.0.clone());
+    let csrf = request
+        .extensions()
+        .get::<CsrfToken>()
+        .map(|t| t.0.clone())
+        .unwrap_or_default();
+    let mut response = next.run(request).await;
+    let Some(member) = member else {
+        return response;
+    };
+    let Some(shown) = response.extensions_mut().remove::<Shown>() else {
+        return response;
+    };
+    let page = ErrorPage {
+        ctx: Ctx {
+            user: Some(member),
+            csrf,
+            ..Ctx::new()
+        },
+        status: response.status().as_u16(),
+        heading: shown.heading,
+        message: &shown.message,
+    };
+    if let Ok(html) = page.render() {
+        let (mut parts, _) = response.into_parts();
+        parts.headers.remove(header::CONTENT_LENGTH);
+        return Response::from_parts(parts, Html(html).into_response().into_body());
+    }
+    response
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         if let AppError::LoginRequired(next) = &self {
@@ -145,15 +194,16 @@ impl IntoResponse for AppError {
             }
         };
         let page = ErrorPage {
-            ctx: Ctx::default(),
+            ctx: Ctx::new(),
             status: status.as_u16(),
             heading,
             message: &message,
         };
         let mut response = match page.render() {
             Ok(html) => (status, Html(html)).into_response(),
-            Err(_) => (status, message).into_response(),
+            Err(_) => (status, message.clone()).into_response(),
         };
+        response.extensions_mut().insert(Shown { heading, message });
         if let Some(seconds) = retry_after
             && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
         {

@@ -18,7 +18,7 @@ use serde::Deserialize;
 
 use crate::clock::now;
 use crate::content::{Question, QuestionKind};
-use crate::practice::finish;
+use crate::practice::finish::{self, Slot, first_pending};
 use crate::practice::fsrs::Rating;
 use crate::practice::grading::{GradeError, grade_choice, grade_selection, rating_for};
 use crate::store::practice::{self, Attempt, Mode, NewAttempt, NewRating, Session};
@@ -54,19 +54,30 @@ impl Loaded {
         self.attempts.iter().find(|a| a.position == pos as i64)
     }
 
+    /// Where each position stands: answered, waiting for a self-rating, or
+    /// not answered (interviews ask no rating before the summary).
+    pub(super) fn slots(&self, state: &AppState) -> Vec<Slot> {
+        (0..self.session.question_ids.len())
+            .map(|pos| match self.attempt(pos) {
+                None => Slot::Unanswered,
+                Some(a)
+                    if self.session.mode != Mode::Interview
+                        && a.rating.is_none()
+                        && state
+                            .content
+                            .question(&a.question_id)
+                            .is_some_and(|q| q.kind == QuestionKind::Open) =>
+                {
+                    Slot::AwaitingRating
+                }
+                Some(_) => Slot::Done,
+            })
+            .collect()
+    }
+
     /// The first position still waiting for an answer or a self-rating.
     pub(super) fn pending(&self, state: &AppState) -> Option<usize> {
-        (0..self.session.question_ids.len()).find(|&pos| match self.attempt(pos) {
-            None => true,
-            Some(a) => {
-                self.session.mode != Mode::Interview
-                    && a.rating.is_none()
-                    && state
-                        .content
-                        .question(&a.question_id)
-                        .is_some_and(|q| q.kind == QuestionKind::Open)
-            }
-        })
+        first_pending(&self.slots(state))
     }
 }
 
@@ -213,7 +224,7 @@ struct Outcome {
 async fn save_attempt(
     state: &AppState,
     member: &Member,
-    session: &Session,
+    loaded: &Loaded,
     pos: usize,
     q: &Question,
     outcome: Outcome,
@@ -224,11 +235,12 @@ async fn save_attempt(
         rating,
         seed,
     } = outcome;
+    let session = &loaded.session;
     let (user, session_id, question_id, level) =
         (member.id, session.id, q.id.clone(), q.level.as_str());
     let finish = finish::on_answer(
+        &loaded.slots(state),
         pos,
-        session.question_ids.len(),
         rating.is_some(),
         session.mode == Mode::Interview,
     );
@@ -323,7 +335,7 @@ async fn answer(
             }
         }
     };
-    save_attempt(&state, &member, &loaded.session, pos, &q, outcome).await?;
+    save_attempt(&state, &member, &loaded, pos, &q, outcome).await?;
     let to = if loaded.session.mode == Mode::Interview {
         format!("/practice/s/{id}")
     } else {
@@ -388,13 +400,8 @@ async fn rate(
         let (user, question_id) = (member.id, q.id.clone());
         let finish = finish::on_rating(
             loaded.session.finished_at.is_some(),
-            loaded.pending(&state),
+            &loaded.slots(&state),
             pos,
-            loaded
-                .attempts
-                .iter()
-                .filter(|a| a.rating.is_none())
-                .count(),
         );
         state
             .store

@@ -303,6 +303,7 @@ mod tests {
             path: "/sim/checkout/1".into(),
             keep: vec![("depth", "3".into())],
             expand: Vec::new(),
+            collapse: Vec::new(),
         });
         let linked = span_detail(&m, 2, &links);
         let root = hex(&t.spans[0].span_id);

@@ -68,7 +68,7 @@ pub fn render(model: &TraceModel, mode: &DetailMode) -> Flame {
     let mut svg = String::with_capacity(n.min(20_000) * 160 + 512);
     let _ = write!(
         svg,
-        r#"<svg class="flame" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" role="img" aria-label="flame graph">"#
+        r#"<svg class="flame" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" role="group" aria-label="flame graph: each bar links to its span">"#
     );
     let mut drawn = 0;
     let mut merged = 0;

@@ -84,23 +84,49 @@ pub struct PageLinks {
     pub keep: Vec<(&'static str, String)>,
     /// Span ids whose subtrees are expanded.
     pub expand: Vec<[u8; 8]>,
+    /// Span ids whose subtrees are collapsed (the ▾ links without script).
+    pub collapse: Vec<[u8; 8]>,
 }
 
 impl PageLinks {
     /// The (unescaped) URL with `span` selected and `also_expand` added to
     /// the expanded subtrees.
     pub fn href(&self, span: Option<&[u8; 8]>, also_expand: Option<&[u8; 8]>) -> String {
-        let mut q: Vec<String> = self.keep.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        let mut expand: Vec<String> = self
-            .expand
-            .iter()
-            .map(|e| crate::sim::trace::hex(e))
-            .collect();
+        let mut expand = self.expand.clone();
+        let mut collapse = self.collapse.clone();
         if let Some(e) = also_expand {
-            expand.push(crate::sim::trace::hex(e));
+            expand.push(*e);
+            collapse.retain(|c| c != e);
         }
+        self.build(span, &expand, &collapse)
+    }
+
+    /// The (unescaped) URL with the subtree of `span` collapsed, and the
+    /// page scrolled back to its row.
+    pub fn collapse_href(&self, span: &[u8; 8]) -> String {
+        let expand: Vec<[u8; 8]> = self.expand.iter().filter(|e| *e != span).copied().collect();
+        let mut collapse = self.collapse.clone();
+        collapse.push(*span);
+        format!(
+            "{}#s-{}",
+            self.build(None, &expand, &collapse),
+            crate::sim::trace::hex(span)
+        )
+    }
+
+    fn build(&self, span: Option<&[u8; 8]>, expand: &[[u8; 8]], collapse: &[[u8; 8]]) -> String {
+        let mut q: Vec<String> = self.keep.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let join = |ids: &[[u8; 8]]| {
+            ids.iter()
+                .map(|e| crate::sim::trace::hex(e))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
         if !expand.is_empty() {
-            q.push(format!("expand={}", expand.join(",")));
+            q.push(format!("expand={}", join(expand)));
+        }
+        if !collapse.is_empty() {
+            q.push(format!("collapse={}", join(collapse)));
         }
         if let Some(s) = span {
             q.push(format!("span={}", crate::sim::trace::hex(s)));

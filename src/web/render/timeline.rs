@@ -21,6 +21,8 @@ pub struct Options<'a> {
     pub depth: usize,
     /// Spans whose subtrees are opened `depth` levels further.
     pub expand: &'a [usize],
+    /// Spans whose subtrees are closed whatever their depth.
+    pub collapse: &'a [usize],
     /// A selected span: its ancestors are opened so that its row shows.
     pub selected: Option<usize>,
     /// Show only the spans on the critical path.
@@ -74,6 +76,12 @@ pub fn render(model: &TraceModel, opts: &Options) -> Timeline {
             *x = true;
         }
     }
+    let mut closed = vec![false; n];
+    for &c in opts.collapse {
+        if let Some(x) = closed.get_mut(c) {
+            *x = true;
+        }
+    }
     let mut html = String::with_capacity(64 * 1024);
     let _ = write!(
         html,
@@ -106,7 +114,7 @@ pub fn render(model: &TraceModel, opts: &Options) -> Timeline {
             } else {
                 open_until
             };
-            (d < until || revealed[i], until)
+            ((d < until && !closed[i]) || revealed[i], until)
         };
         let shown_kids = open
             && kids
@@ -165,13 +173,22 @@ fn row(
     } else {
         r#"<div class="rl">"#
     });
-    out.push_str(if shown_kids {
-        r#"<span class="nm"><i class="tg" title="collapse or expand"></i>"#
-    } else if collapsed > 0 {
-        r#"<span class="nm"><i class="tgc"></i>"#
+    if shown_kids && let DetailMode::Link(links) = &opts.mode {
+        // Without script the toggle is a link to the page with this subtree closed.
+        out.push_str(
+            r#"<span class="nm"><a class="tg" title="collapse" aria-label="collapse" href=""#,
+        );
+        push_esc(out, &links.collapse_href(&s.span_id));
+        out.push_str(r#""></a>"#);
     } else {
-        r#"<span class="nm"><i class="tg0"></i>"#
-    });
+        out.push_str(if shown_kids {
+            r#"<span class="nm"><i class="tg" title="collapse or expand"></i>"#
+        } else if collapsed > 0 {
+            r#"<span class="nm"><i class="tgc"></i>"#
+        } else {
+            r#"<span class="nm"><i class="tg0"></i>"#
+        });
+    }
     if collapsed > 0 {
         match &opts.mode {
             DetailMode::Link(links) => {
@@ -286,6 +303,7 @@ mod tests {
         Options {
             depth,
             expand: &[],
+            collapse: &[],
             selected: None,
             critical_only: false,
             max_rows: 10_000,
@@ -307,6 +325,45 @@ mod tests {
     }
 
     #[test]
+    fn a_toggle_link_collapses_its_subtree_without_script() {
+        let t = checkout();
+        let m = TraceModel::new(&t);
+        let links = PageLinks {
+            path: "/sim/checkout/1".into(),
+            ..PageLinks::default()
+        };
+        let mode = DetailMode::Link(links);
+        let open = render(&m, &opts(&mode, 64));
+        let root = m.roots[0];
+        let id = hex(&t.spans[root].span_id);
+        assert!(
+            open.html
+                .contains(&format!("class=\"tg\" title=\"collapse\" aria-label=\"collapse\" href=\"/sim/checkout/1?collapse={id}#s-{id}\"")),
+            "the ▾ of an open row links to the page with it collapsed"
+        );
+        let closed = render(
+            &m,
+            &Options {
+                collapse: &[root],
+                ..opts(&mode, 64)
+            },
+        );
+        assert_eq!(closed.rows, 1);
+        assert_eq!(closed.hidden, t.spans.len() - 1);
+        assert!(
+            closed
+                .html
+                .contains(&format!("?span={id}#s-{id}\">+{}", t.spans.len() - 1))
+                || closed.html.contains(&format!("expand={id}")),
+            "its +N link opens it again"
+        );
+        assert!(
+            !closed.html.contains("collapse="),
+            "expanding drops the collapse"
+        );
+    }
+
+    #[test]
     fn collapsing_hides_and_counts_and_expanding_opens() {
         let t = checkout();
         let m = TraceModel::new(&t);
@@ -323,6 +380,7 @@ mod tests {
             .expect("a child with children");
         let o = Options {
             expand: &[deep],
+            collapse: &[],
             ..opts(&mode, 1)
         };
         let tl2 = render(&m, &o);

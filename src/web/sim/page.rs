@@ -29,6 +29,8 @@ pub struct View {
     pub depth: Option<usize>,
     /// Expanded subtrees.
     pub expand: Vec<[u8; 8]>,
+    /// Subtrees collapsed by a ▾ link.
+    pub collapse: Vec<[u8; 8]>,
     /// Span whose detail is shown.
     pub span: Option<[u8; 8]>,
     /// Only the critical path.
@@ -163,11 +165,13 @@ pub fn build(
         .clamp(1, MAX_DEPTH);
     let selected = view.span.and_then(|s| model.find(&s));
     let expand = indices(&model, &view.expand);
+    let collapse = indices(&model, &view.collapse);
     let tl = timeline::render(
         &model,
         &timeline::Options {
             depth,
             expand: &expand,
+            collapse: &collapse,
             selected,
             critical_only: view.critical_only,
             max_rows: MAX_ROWS,

@@ -118,6 +118,19 @@ impl TraceQuery {
                         )));
                     }
                 }
+                "collapse" => {
+                    for id in v.split(',').filter(|s| !s.is_empty()) {
+                        let id = span_id(id, "collapse")?;
+                        if !q.view.collapse.contains(&id) {
+                            q.view.collapse.push(id);
+                        }
+                    }
+                    if q.view.collapse.len() > MAX_EXPAND {
+                        return Err(bad(format!(
+                            "At most {MAX_EXPAND} subtrees can be collapsed at once."
+                        )));
+                    }
+                }
                 "span" if !v.is_empty() => q.view.span = Some(span_id(&v, "span")?),
                 "view" => q.view.critical_only = v == "critical",
                 "part" => q.detail_only = v == "detail",
@@ -195,6 +208,7 @@ pub fn render_generated(
         path: path.clone(),
         keep: q.keep(),
         expand: q.view.expand.clone(),
+        collapse: q.view.collapse.clone(),
     };
     if q.detail_only {
         let span = q
@@ -214,6 +228,7 @@ pub fn render_generated(
             path: path.clone(),
             keep: q.keep(),
             expand: Vec::new(),
+            collapse: Vec::new(),
         };
         l.keep.retain(|(k, _)| *k != "view");
         if critical {
@@ -330,6 +345,8 @@ mod tests {
         assert_eq!(q.spans, 10_000);
         assert_eq!(q.view.depth, Some(3));
         assert_eq!(q.view.expand.len(), 1);
+        let c = TraceQuery::parse(Some("collapse=00f067aa0ba902b7,00f067aa0ba902b7")).unwrap();
+        assert_eq!(c.view.collapse.len(), 1);
         assert!(q.view.critical_only && q.view.span.is_some());
         assert_eq!(hex(&q.view.span.unwrap()), "00f067aa0ba902b7");
         for bad in [
@@ -339,6 +356,7 @@ mod tests {
             "depth=65",
             "span=xyz",
             "expand=1",
+            "collapse=00f067aa0ba902",
             "seed=-1",
         ] {
             assert!(TraceQuery::parse(Some(bad)).is_err(), "{bad}");
