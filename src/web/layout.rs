@@ -14,7 +14,7 @@ use crate::web::guards::session::{MaybeMember, Member};
 /// CSRF token every form must carry.
 #[derive(Debug, Clone, Default)]
 pub struct Ctx {
-    /// Cache-busting version appended to asset URLs.
+    /// The app's version, shown in the footer.
     pub version: &'static str,
     /// The logged-in member, if any.
     pub user: Option<Member>,
@@ -29,6 +29,11 @@ impl Ctx {
             version: env!("CARGO_PKG_VERSION"),
             ..Ctx::default()
         }
+    }
+
+    /// The content-hashed URL of a static asset, e.g. `ctx.asset("style.css")`.
+    pub fn asset(&self, path: &str) -> String {
+        crate::web::assets::url(path)
     }
 
     /// Whether the logged-in member is an admin.

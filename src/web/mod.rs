@@ -20,6 +20,7 @@ use anyhow::Context as _;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;
+use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::RequestBodyDeadlineLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
@@ -104,6 +105,7 @@ pub fn issue_setup_token(store: &Store) -> anyhow::Result<Option<String>> {
 /// [`MAX_BODY_BYTES`] except the two merged after that layer, which set
 /// their own larger limit on the route.
 pub fn router(state: AppState) -> Router {
+    assets::init();
     Router::new()
         .merge(home::router())
         .merge(lessons::router())
@@ -118,12 +120,15 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { AppError::NotFound })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .layer(middleware::from_fn(guards::error::with_member))
+        .layer(middleware::from_fn(security::private_pages))
         .layer(middleware::from_fn_with_state(state.clone(), session::load))
         .layer(middleware::from_fn_with_state(state.clone(), csrf::protect))
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyDeadlineLayer::new(BODY_READ_DEADLINE))
         .layer(middleware::map_response(security::readable_413))
         .layer(middleware::from_fn(security::headers))
+        // gzip or brotli, as the client accepts; brotli at quality 4.
+        .layer(CompressionLayer::new())
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(DefaultMakeSpan::new().level(Level::INFO))

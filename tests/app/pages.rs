@@ -184,3 +184,63 @@ async fn error_pages_keep_the_members_navigation_and_the_version() {
             .contains(concat!("spandojo ", env!("CARGO_PKG_VERSION")))
     );
 }
+
+#[tokio::test]
+async fn pages_link_content_hashed_assets_served_immutable() {
+    let app = TestApp::new();
+    let home = app.get("/").await;
+    let start = home.body.find("/static/h/").expect("a hashed asset URL");
+    let url: String = home.body[start..]
+        .chars()
+        .take_while(|c| *c != '"')
+        .collect();
+    assert!(url.ends_with("/style.css"), "{url}");
+    let r = app.get(&url).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        r.headers[header::CACHE_CONTROL],
+        "public, max-age=31536000, immutable"
+    );
+    assert!(r.body.contains("prefers-color-scheme: dark"));
+    let stale = app.get("/static/h/0000000000000000/style.css").await;
+    assert_eq!(
+        stale.status,
+        StatusCode::NOT_FOUND,
+        "a stale hash is not served"
+    );
+    assert!(!home.body.contains("?v="), "no version query strings");
+}
+
+#[tokio::test]
+async fn responses_are_compressed_when_the_client_accepts_it() {
+    let app = TestApp::new();
+    for (accept, expected) in [("gzip", "gzip"), ("br", "br"), ("br, gzip", "br")] {
+        let r = app
+            .send(
+                Request::get("/sim/checkout/1")
+                    .header(header::ACCEPT_ENCODING, accept)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(r.headers[header::CONTENT_ENCODING], expected, "{accept}");
+        assert!(!r.raw.starts_with(b"<!doctype"), "the body is compressed");
+    }
+    let plain = app.get("/sim/checkout/1").await;
+    assert!(plain.headers.get(header::CONTENT_ENCODING).is_none());
+}
+
+#[tokio::test]
+async fn private_pages_are_not_stored() {
+    let app = TestApp::new();
+    let mut ada = app.member("ada", false).await;
+    for path in ["/practice", "/notes", "/account", "/", "/no-such-page"] {
+        let r = ada.get(path).await;
+        assert_eq!(r.headers[header::CACHE_CONTROL], "no-store", "{path}");
+    }
+    let asset = ada.get("/static/app.js").await;
+    assert_ne!(asset.headers[header::CACHE_CONTROL], "no-store");
+    let public = app.get("/lessons").await;
+    assert!(public.headers.get(header::CACHE_CONTROL).is_none());
+}

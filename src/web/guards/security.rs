@@ -1,5 +1,5 @@
-//! Security headers on every response, and the readable page for a body
-//! over the limit.
+//! Security headers on every response, `no-store` on responses to members,
+//! and the readable page for a body over the limit.
 
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -7,6 +7,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::web::AppError;
+use crate::web::guards::session::MaybeMember;
 
 /// The Content-Security-Policy: no inline script, nothing from other origins.
 pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
@@ -33,6 +34,23 @@ pub async fn headers(request: Request, next: Next) -> Response {
         "cross-origin-opener-policy",
         HeaderValue::from_static("same-origin"),
     );
+    response
+}
+
+/// Marks every response to a logged-in member `Cache-Control: no-store`
+/// (unless the handler chose a cache policy), so that private pages are not
+/// kept by the browser or a proxy. Runs inside the session layer.
+pub async fn private_pages(request: Request, next: Next) -> Response {
+    let member = request
+        .extensions()
+        .get::<MaybeMember>()
+        .is_some_and(|m| m.0.is_some());
+    let mut response = next.run(request).await;
+    if member && !response.headers().contains_key(header::CACHE_CONTROL) {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     response
 }
 
