@@ -244,3 +244,23 @@ async fn private_pages_are_not_stored() {
     let public = app.get("/lessons").await;
     assert!(public.headers.get(header::CACHE_CONTROL).is_none());
 }
+
+#[tokio::test]
+async fn links_where_members_expect_them() {
+    let app = TestApp::new();
+    let home = app.get("/").await;
+    for level in ["beginner", "intermediate", "senior", "architect"] {
+        assert!(
+            home.body
+                .contains(&format!(r#"<a href="/practice/{level}">"#)),
+            "home links {level}'s practice"
+        );
+    }
+    assert!(
+        home.body.contains(r#"<a href="/tools/traceparent">"#),
+        "navigation"
+    );
+    let trace = app.get("/sim/checkout/1").await;
+    assert!(trace.body.contains(r#"aria-describedby="spans-help""#));
+    assert!(trace.body.contains("repeats the entry operation"));
+}
