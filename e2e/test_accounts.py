@@ -13,6 +13,10 @@ class Accounts(unittest.TestCase):
         admin.wait_for_load_state()
         code = admin.locator("table code").first.inner_text().strip()
         self.assertTrue(code)
+        # The join link is a full URL, with a copy button.
+        link = admin.locator("td.join-link a").first
+        self.assertEqual(link.inner_text(), f"{Suite.server.url}/register?code={code}")
+        self.assertTrue(admin.locator("td.join-link button[data-copy]").first.is_visible())
 
         ctx = context()
         page = ctx.new_page()

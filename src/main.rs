@@ -176,19 +176,6 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         )
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .init();
-    let config = Config {
-        data_dir: args.data.data_dir,
-        content_dir: args.content.content_dir,
-        private: args.private,
-        secure_cookies: args.secure_cookies,
-        public_url: args.public_url.clone(),
-        budget: spandojo::budget::Limits::for_machine(),
-    };
-    let public_url = args.public_url;
-    let state = spandojo::web::build_state(config)?;
-    let setup_token = spandojo::web::issue_setup_token(&state.store)?;
-    let budget = state.budget.clone();
-    let app = spandojo::web::router(state);
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(args.addr)
@@ -196,10 +183,24 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("cannot listen on {}", args.addr))?;
         // The address really bound: with port 0 the system chooses one.
         let addr = listener.local_addr().unwrap_or(args.addr);
-        let public_url = public_url
+        let public_url = args
+            .public_url
+            .clone()
             .unwrap_or_else(|| format!("http://{addr}"))
             .trim_end_matches('/')
             .to_string();
+        let config = Config {
+            data_dir: args.data.data_dir,
+            content_dir: args.content.content_dir,
+            private: args.private,
+            secure_cookies: args.secure_cookies,
+            public_url: Some(public_url.clone()),
+            budget: spandojo::budget::Limits::for_machine(),
+        };
+        let state = spandojo::web::build_state(config)?;
+        let setup_token = spandojo::web::issue_setup_token(&state.store)?;
+        let budget = state.budget.clone();
+        let app = spandojo::web::router(state);
         println!("spandojo is running at http://{addr}/ (Ctrl-C to stop)");
         if let Some(token) = setup_token {
             println!(

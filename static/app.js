@@ -45,6 +45,24 @@ document.addEventListener("DOMContentLoaded", () => {
     if (el.scrollWidth > el.clientWidth && !el.hasAttribute("tabindex")) el.tabIndex = 0;
   }
 
+  // Copy buttons for links (the admin's join links): hidden without script.
+  if (navigator.clipboard) {
+    for (const button of document.querySelectorAll("button[data-copy]")) {
+      const target = document.getElementById(button.dataset.copy);
+      if (!target) continue;
+      button.hidden = false;
+      button.addEventListener("click", async () => {
+        try {
+          await navigator.clipboard.writeText(target.textContent.trim());
+          button.textContent = "Copied";
+        } catch (_) {
+          button.textContent = "Press Ctrl+C";
+        }
+        setTimeout(() => { button.textContent = "Copy"; }, 1500);
+      });
+    }
+  }
+
   // A copy button on code blocks.
   if (navigator.clipboard) {
     for (const pre of document.querySelectorAll(".prose pre")) {

@@ -694,3 +694,21 @@ async fn public_mode_serves_lessons_without_login() {
         "personal pages always need a login"
     );
 }
+
+#[tokio::test]
+async fn join_links_are_full_urls_from_the_public_url() {
+    let app = TestApp::with(|c| c.public_url = Some("https://dojo.example/".into()));
+    let mut boss = app.member("boss", true).await;
+    let r = boss
+        .post("/admin/invites", &[("uses", "1"), ("expires_days", "7")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = boss.get("/admin").await;
+    assert!(
+        page.body
+            .contains(r#"<a href="https://dojo.example/register?code="#),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("data-copy="), "a copy button");
+}

@@ -55,6 +55,8 @@ struct FlagRow {
 struct InviteRow {
     id: i64,
     code: String,
+    /// The join link: absolute when the public URL is known.
+    link: String,
     created_by: String,
     created: String,
     expires: String,
@@ -135,6 +137,16 @@ async fn page(ctx: Ctx, state: &AppState, notice: Notice) -> Result<Response, Ap
                 } else {
                     "active"
                 },
+                link: format!(
+                    "{}/register?code={}",
+                    state
+                        .config
+                        .public_url
+                        .as_deref()
+                        .unwrap_or("")
+                        .trim_end_matches('/'),
+                    i.code
+                ),
                 code: i.code,
                 created_by: i.created_by.unwrap_or_else(|| "(removed)".into()),
                 created: clock::date(i.created_at, &zone),
