@@ -36,7 +36,7 @@ async fn every_preset_renders_a_table() {
         // Presets run as linked; a smaller population keeps the test quick.
         let r = app.get(&format!("/sim/lab?preset={p}&traces=2000")).await;
         assert_eq!(r.status, StatusCode::OK, "{p}: {}", r.body);
-        assert!(r.body.contains("<table class=\"lab-table\">"), "{p}");
+        assert!(r.body.contains("<table class=\"lab-table\""), "{p}");
         assert!(r.body.contains("<svg viewBox"), "{p}: charts");
         assert!(r.body.contains("class=\"lab-lesson\""), "{p}: explanation");
         assert!(r.body.contains("Link to this run"), "{p}");

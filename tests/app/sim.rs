@@ -79,7 +79,7 @@ async fn every_scenario_page_and_trace_page_renders_its_spans() {
             r.body.contains(&format!("href=\"/sim/{}/2\"", sc.name)),
             "new trace link"
         );
-        assert!(r.body.contains("/static/sim.js"));
+        assert!(r.body.contains("/static/h/") && r.body.contains("/sim.js\""));
     }
 }
 
