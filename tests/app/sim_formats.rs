@@ -292,3 +292,17 @@ async fn a_file_with_several_traces_lists_them_and_opens_each() {
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.body.contains("upload the file again"));
 }
+
+#[tokio::test]
+async fn the_trace_page_offers_a_zipkin_download() {
+    let app = TestApp::new();
+    let mut client = app.client();
+    let page = client.get("/sim/checkout/4").await;
+    assert!(page.body.contains("href=\"/sim/checkout/4/zipkin.json\""));
+    let r = client.get("/sim/checkout/4/zipkin.json").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let back = spandojo::sim::from_zipkin_json(&r.body).expect("valid Zipkin v2 JSON");
+    let otlp = client.get("/sim/checkout/4/otlp.json").await;
+    let t = spandojo::sim::from_otlp_json(&otlp.body).expect("valid");
+    assert_eq!(back.spans.len(), t.spans.len());
+}

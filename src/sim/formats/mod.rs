@@ -7,3 +7,6 @@ pub mod export;
 pub mod import;
 pub mod split;
 pub mod wire;
+
+#[cfg(test)]
+mod proptests;

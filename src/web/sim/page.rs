@@ -60,6 +60,8 @@ pub struct Generated {
     pub otlp_href: String,
     /// Jaeger JSON download.
     pub jaeger_href: String,
+    /// Zipkin v2 JSON download.
+    pub zipkin_href: String,
     /// Links that keep the current view (all spans / critical path only / reset).
     pub all_href: String,
     /// Critical path only.
