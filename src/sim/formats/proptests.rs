@@ -132,7 +132,10 @@ fn trace(specs: Vec<Spec>, services: usize) -> Trace {
         .trace
 }
 
-fn structure(t: &Trace) -> Vec<(Option<usize>, [u8; 8], SpanKind, String, u64, u64, bool)> {
+/// Parent, id, kind, name, start, end, failed.
+type Shape = (Option<usize>, [u8; 8], SpanKind, String, u64, u64, bool);
+
+fn structure(t: &Trace) -> Vec<Shape> {
     t.spans
         .iter()
         .map(|s| {
