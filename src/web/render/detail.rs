@@ -167,11 +167,7 @@ pub fn span_detail(model: &TraceModel, i: usize, mode: &DetailMode) -> String {
         out.push_str(r#"<h4>Links</h4><ul class="links-list">"#);
         for l in s.links.iter().take(100) {
             out.push_str("<li>");
-            let target = model
-                .trace
-                .spans
-                .iter()
-                .position(|x| x.span_id == l.span_id && x.trace_id == l.trace_id);
+            let target = model.find_in_trace(&l.trace_id, &l.span_id);
             match target {
                 Some(t) => push_span_ref(&mut out, model, t, mode),
                 None => out.push_str("a span outside this file"),
