@@ -295,7 +295,9 @@ async fn upload(
     let page_ctx = ctx.clone();
     let outcome = state
         .budget
-        .run(Kind::Upload, &client.0, None, move || work(page_ctx, sent, depth))
+        .run(Kind::Upload, &client.0, None, move || {
+            work(page_ctx, sent, depth)
+        })
         .await??;
     match outcome {
         Outcome::Refused(m) => refuse(ctx, m),
