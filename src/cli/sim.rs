@@ -12,7 +12,7 @@ use spandojo::content::Content;
 use spandojo::sim::generate::MAX_SPANS;
 use spandojo::sim::{
     GenerateOptions, Scenario, explain, generate_with, parse_traceparent, parse_tracestate,
-    render_tree, to_jaeger_json, to_otlp_json,
+    render_tree, to_jaeger_json, to_otlp_json, to_zipkin_json,
 };
 
 use crate::ContentArgs;
@@ -40,7 +40,7 @@ pub struct TraceArgs {
     /// Seed: a whole number from 0 to 18446744073709551615; the same seed gives the same trace.
     #[arg(long, default_value = "1")]
     seed: String,
-    /// Output: tree, otlp-json or jaeger-json.
+    /// Output: tree, otlp-json, jaeger-json or zipkin-json.
     #[arg(long, default_value = "tree")]
     format: String,
     /// Keep repeating the entry operation's calls until the trace has at least this many spans (at most 200000).
@@ -115,8 +115,8 @@ fn trace(args: TraceArgs) -> anyhow::Result<ExitCode> {
             )
         })?;
     let format = args.format.as_str();
-    if !matches!(format, "tree" | "otlp-json" | "jaeger-json") {
-        bail!("--format must be tree, otlp-json or jaeger-json, not {format:?}");
+    if !matches!(format, "tree" | "otlp-json" | "jaeger-json" | "zipkin-json") {
+        bail!("--format must be tree, otlp-json, jaeger-json or zipkin-json, not {format:?}");
     }
     let content = load(&args.content)?;
     let sc = scenario(&content, &args.scenario)?;
@@ -128,6 +128,7 @@ fn trace(args: TraceArgs) -> anyhow::Result<ExitCode> {
     let text = match format {
         "tree" => render_tree(&t),
         "otlp-json" => to_otlp_json(&t) + "\n",
+        "zipkin-json" => to_zipkin_json(&t) + "\n",
         _ => to_jaeger_json(&t) + "\n",
     };
     std::io::stdout().lock().write_all(text.as_bytes())?;

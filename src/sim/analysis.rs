@@ -196,6 +196,18 @@ fn frame(trace: &Trace, ch: &Children, span: usize, lo: u64, hi: u64) -> Frame {
 /// repeat; time covered by no such child is the parent's own. Segments are in
 /// time order and cover the root's duration exactly once.
 pub fn critical_path(trace: &Trace, root: usize) -> Vec<PathSegment> {
+    path_from(trace, &Children::new(trace), root)
+}
+
+/// [`critical_path`] of every root in `roots`, sharing one children index:
+/// linear in spans however many roots there are (one call per root would
+/// rebuild the index each time).
+pub fn critical_paths(trace: &Trace, roots: &[usize]) -> Vec<Vec<PathSegment>> {
+    let ch = Children::new(trace);
+    roots.iter().map(|&r| path_from(trace, &ch, r)).collect()
+}
+
+fn path_from(trace: &Trace, ch: &Children, root: usize) -> Vec<PathSegment> {
     let Some(r) = trace.spans.get(root) else {
         return Vec::new();
     };
@@ -206,9 +218,8 @@ pub fn critical_path(trace: &Trace, root: usize) -> Vec<PathSegment> {
             end_ns: r.start_ns,
         }];
     }
-    let ch = Children::new(trace);
     let mut out = Vec::new();
-    let mut stack = vec![frame(trace, &ch, root, r.start_ns, r.end_ns)];
+    let mut stack = vec![frame(trace, ch, root, r.start_ns, r.end_ns)];
     while let Some(f) = stack.last_mut() {
         let mut next = None;
         while f.pos < f.cands.len() {
@@ -229,7 +240,7 @@ pub fn critical_path(trace: &Trace, root: usize) -> Vec<PathSegment> {
                     });
                 }
                 f.cur = a;
-                let child = frame(trace, &ch, c, a, end);
+                let child = frame(trace, ch, c, a, end);
                 stack.push(child);
             }
             None => {
@@ -268,8 +279,8 @@ pub fn service_breakdown(trace: &Trace) -> Vec<ServiceLatency> {
             e.self_ns += self_ns;
         }
     }
-    for r in roots(trace) {
-        for seg in critical_path(trace, r) {
+    for path in critical_paths(trace, &roots(trace)) {
+        for seg in path {
             if let Some(e) = out.get_mut(trace.spans[seg.span].service) {
                 e.critical_ns += seg.end_ns - seg.start_ns;
             }

@@ -57,6 +57,57 @@ pub(crate) fn order(spans: &[Span]) -> Result<Vec<usize>, usize> {
     Ok(out)
 }
 
+/// Makes every parent cycle reachable: each span that no root reaches
+/// (only cycles, and spans below them, are unreachable) loses its parent
+/// index, in index order, until every span is reached. Returns the spans
+/// whose parent was cut. Linear in spans. Parent indices must be in range.
+pub(crate) fn break_cycles(spans: &mut [Span]) -> Vec<usize> {
+    let n = spans.len();
+    let mut offsets = vec![0u32; n + 1];
+    for s in spans.iter() {
+        if let Some(p) = s.parent.filter(|&p| p < n) {
+            offsets[p + 1] += 1;
+        }
+    }
+    for i in 0..n {
+        offsets[i + 1] += offsets[i];
+    }
+    let mut fill = offsets.clone();
+    let mut kids = vec![0usize; offsets[n] as usize];
+    for (i, s) in spans.iter().enumerate() {
+        if let Some(p) = s.parent.filter(|&p| p < n) {
+            kids[fill[p] as usize] = i;
+            fill[p] += 1;
+        }
+    }
+    let mut seen = vec![false; n];
+    let mut stack = Vec::new();
+    let mut visit = |start: usize, seen: &mut Vec<bool>| {
+        stack.push(start);
+        while let Some(i) = stack.pop() {
+            if seen[i] {
+                continue;
+            }
+            seen[i] = true;
+            stack.extend_from_slice(&kids[offsets[i] as usize..offsets[i + 1] as usize]);
+        }
+    };
+    for (i, s) in spans.iter().enumerate() {
+        if s.parent.is_none_or(|p| p >= n) {
+            visit(i, &mut seen);
+        }
+    }
+    let mut cut = Vec::new();
+    for (i, s) in spans.iter_mut().enumerate() {
+        if !seen[i] {
+            s.parent = None;
+            cut.push(i);
+            visit(i, &mut seen);
+        }
+    }
+    cut
+}
+
 /// Reorders spans by `order` (old indices) and remaps parent indices.
 pub(crate) fn apply(spans: Vec<Span>, order: &[usize]) -> Vec<Span> {
     let mut new_pos = vec![0usize; spans.len()];

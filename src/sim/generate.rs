@@ -151,6 +151,8 @@ impl Gen<'_> {
             events: Vec::new(),
             links: Vec::new(),
             traceparent: None,
+            flags: None,
+            warnings: Vec::new(),
         });
         self.spans.len() - 1
     }

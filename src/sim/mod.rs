@@ -1,6 +1,6 @@
 //! The spandojo trace simulator: a pure library (no I/O, no web) that turns a
 //! topology scenario and a seed into a deterministic trace, analyses it, and
-//! converts it to and from OTLP JSON and Jaeger JSON.
+//! converts it to and from OTLP JSON, Jaeger JSON and Zipkin v2 JSON.
 //!
 //! Layout:
 //! - [`scenario`]: the scenario model and [`parse_scenario`] (TOML, validated
@@ -10,7 +10,7 @@
 //! - [`generate()`]: scenario + seed → [`Trace`] ([`trace`] is the model).
 //! - [`analysis`]: self time, critical path, per-service breakdown, error origin.
 //! - [`w3c`]: W3C Trace Context headers (`traceparent`, `tracestate`).
-//! - [`formats`]: the wire formats, OTLP JSON and Jaeger JSON.
+//! - [`formats`]: the wire formats, OTLP JSON, Jaeger JSON and Zipkin v2 JSON.
 //! - [`sampling`]: head samplers, the tail-sampling processor and the lab.
 //! - [`render`]: an indented text tree for the CLI.
 
@@ -31,8 +31,12 @@ pub use analysis::{
     Outside, PathSegment, ServiceLatency, critical_path, error_origin, outside_parent, roots,
     self_time_ns, service_breakdown,
 };
-pub use formats::export::{to_jaeger_json, to_otlp_json};
-pub use formats::import::{ImportError, MAX_IMPORT_SPANS, from_jaeger_json, from_otlp_json};
+pub use formats::export::{to_jaeger_json, to_otlp_json, to_zipkin_json};
+pub use formats::import::{
+    Format, ImportError, Imported, MAX_IMPORT_SPANS, Refused, Warnings, from_jaeger_json,
+    from_otlp_json, from_zipkin_json, read_file,
+};
+pub use formats::split::TraceSummary;
 pub use generate::{GenerateOptions, generate, generate_with};
 pub use render::render_tree;
 pub use scenario::catalog::Catalog;

@@ -213,6 +213,11 @@ pub struct Span {
     /// The exact `traceparent` header the inbound call carried (server and
     /// consumer spans of cross-service hops).
     pub traceparent: Option<String>,
+    /// W3C trace flags and OTLP span flags as read from a file (`flags` in
+    /// OTLP and Jaeger JSON); None when the file did not say.
+    pub flags: Option<u32>,
+    /// Warnings a Jaeger backend attached to the span (Jaeger JSON `warnings`).
+    pub warnings: Vec<String>,
 }
 
 impl Span {
@@ -233,9 +238,10 @@ impl Span {
 impl Trace {
     /// Distinct trace ids in order of first appearance.
     pub fn trace_ids(&self) -> Vec<[u8; 16]> {
+        let mut seen = std::collections::HashSet::new();
         let mut out: Vec<[u8; 16]> = Vec::new();
         for s in &self.spans {
-            if !out.contains(&s.trace_id) {
+            if seen.insert(s.trace_id) {
                 out.push(s.trace_id);
             }
         }

@@ -34,7 +34,7 @@ fn sim_trace_prints_a_tree_or_json_deterministically() {
     assert!(tree.starts_with("trace "), "{tree}");
     assert!(tree.contains("frontend: GET /shop"));
 
-    for format in ["otlp-json", "jaeger-json"] {
+    for format in ["otlp-json", "jaeger-json", "zipkin-json"] {
         let args = [
             "sim",
             "trace",
@@ -52,6 +52,7 @@ fn sim_trace_prints_a_tree_or_json_deterministically() {
         let text = String::from_utf8_lossy(&a.stdout);
         let parsed = match format {
             "otlp-json" => spandojo::sim::from_otlp_json(&text),
+            "zipkin-json" => spandojo::sim::from_zipkin_json(&text),
             _ => spandojo::sim::from_jaeger_json(&text),
         };
         assert!(parsed.is_ok(), "{format}: {parsed:?}");

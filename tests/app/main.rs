@@ -17,5 +17,6 @@ mod pages;
 mod practice;
 mod practice_lessons;
 mod sim;
+mod sim_formats;
 mod sim_upload;
 mod time_zone;

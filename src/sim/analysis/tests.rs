@@ -24,6 +24,8 @@ fn mk(spec: &[(Option<usize>, u64, u64, SpanKind)]) -> Trace {
             events: Vec::new(),
             links: Vec::new(),
             traceparent: None,
+            flags: None,
+            warnings: Vec::new(),
         })
         .collect();
     Trace {

@@ -1,28 +1,88 @@
-//! Imports: OTLP JSON and Jaeger JSON back into a [`Trace`], validated with
-//! precise messages (which field of which span), bounded in size.
+//! Imports: OTLP JSON (one request, or JSON Lines of requests), Jaeger JSON
+//! and Zipkin v2 JSON, optionally gzip-compressed, into one [`Trace`].
+//!
+//! Each format is read as liberally as its reference reader (see
+//! [`crate::sim::formats::wire`]). A file is refused only when it is not the
+//! format at all; the error then names the field that failed, e.g.
+//! `data[0].spans[3].references[0].spanID: …`. An unknown or invalid value
+//! in an optional field degrades that field and adds a [`Warnings`] entry.
 //!
 //! Spans are put in canonical order (a parent before its children); spans
 //! whose parent id is not in the file become roots and keep
 //! `parent_span_id`. Server and consumer spans with a parent id get the
 //! `traceparent` header that must have carried it (sampled flag set).
 
-use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::io::Read;
 
-use serde_json::{Map, Value};
+use serde::de::DeserializeOwned;
 
-use crate::sim::canonical;
-use crate::sim::trace::{AttrValue, ServiceInfo, Span, SpanKind, Trace, hex, parse_hex};
+pub use crate::sim::formats::import::collect::{Collected, Keys, SpanRef, Warnings};
+use crate::sim::trace::Trace;
 
+mod collect;
+mod ids;
 mod jaeger;
 mod otlp;
+mod zipkin;
 
+pub(crate) use ids::{jaeger_span_id, jaeger_trace_id, otlp_id};
 pub use jaeger::from_jaeger_json;
 pub use otlp::from_otlp_json;
+pub use zipkin::from_zipkin_json;
 
 /// Largest number of spans an import accepts.
 pub const MAX_IMPORT_SPANS: usize = 200_000;
+/// Largest size a gzip-compressed file may expand to.
+pub const MAX_DECOMPRESSED_BYTES: usize = 32 * 1024 * 1024;
+
+/// The wire formats that can be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// OTLP JSON (`ExportTraceServiceRequest`), one or more per file.
+    Otlp,
+    /// Jaeger JSON (the Jaeger UI's `data[]`).
+    Jaeger,
+    /// Zipkin v2 JSON (a list of spans).
+    Zipkin,
+}
+
+impl Format {
+    /// Human name, e.g. `OTLP JSON`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Format::Otlp => "OTLP JSON",
+            Format::Jaeger => "Jaeger JSON",
+            Format::Zipkin => "Zipkin v2 JSON",
+        }
+    }
+
+    /// Guesses the format of a JSON text: a top-level array is Zipkin; an
+    /// object is OTLP or Jaeger by the first of `"resourceSpans"` (or
+    /// `"resource_spans"`) and `"data"` that occurs. None when neither.
+    pub fn detect(text: &str) -> Option<Format> {
+        let t = text.trim_start();
+        if t.starts_with('[') {
+            return Some(Format::Zipkin);
+        }
+        let otlp = ["\"resourceSpans\"", "\"resource_spans\""]
+            .iter()
+            .filter_map(|k| t.find(k))
+            .min();
+        match (otlp, t.find("\"data\"")) {
+            (Some(a), Some(b)) => Some(if a < b { Format::Otlp } else { Format::Jaeger }),
+            (Some(_), None) => Some(Format::Otlp),
+            (None, Some(_)) => Some(Format::Jaeger),
+            (None, None) => None,
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
 
 /// Why an import failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,276 +112,192 @@ pub(crate) fn err(path: impl Into<String>, message: impl Into<String>) -> Import
     }
 }
 
-fn join(prefix: &str, field: &str) -> String {
-    if prefix.is_empty() {
-        field.to_string()
-    } else {
-        format!("{prefix}.{field}")
-    }
+/// A file that was read: all its spans in one [`Trace`] (split it by trace id
+/// with [`crate::sim::formats::split`]), and what was degraded on the way.
+#[derive(Debug, Clone)]
+pub struct Imported {
+    /// Every span of the file.
+    pub trace: Trace,
+    /// The format it was read as.
+    pub format: Format,
+    /// Fields that were degraded.
+    pub warnings: Warnings,
 }
 
-pub(crate) fn parse_json(text: &str) -> Result<Value, ImportError> {
-    serde_json::from_str(text).map_err(|e| {
+/// Why a file could not be read: the format tried (None when it could not
+/// be told) and the error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused {
+    /// Format tried.
+    pub format: Option<Format>,
+    /// What failed, and where.
+    pub error: ImportError,
+}
+
+/// True when `bytes` start with the gzip magic number.
+pub fn is_gzip(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0x1f, 0x8b])
+}
+
+/// Gzip-decompresses (all members) into at most `limit` bytes.
+pub fn gunzip(bytes: &[u8], limit: usize) -> Result<Vec<u8>, ImportError> {
+    let mut out = Vec::new();
+    let reader = flate2::read::MultiGzDecoder::new(bytes);
+    reader
+        .take(limit as u64 + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| err("", format!("not valid gzip: {e}")))?;
+    if out.len() > limit {
+        return Err(err(
+            "",
+            format!(
+                "decompresses to more than {} MiB, the limit",
+                limit / (1024 * 1024)
+            ),
+        ));
+    }
+    Ok(out)
+}
+
+/// Reads a file: gunzips it when compressed, checks it is UTF-8 (a byte
+/// order mark is skipped), tells the format unless `format` is given, and
+/// imports it.
+pub fn read_file(bytes: &[u8], format: Option<Format>) -> Result<Imported, Refused> {
+    let refuse = |format, error| Refused { format, error };
+    let unzipped;
+    let bytes = if is_gzip(bytes) {
+        unzipped = gunzip(bytes, MAX_DECOMPRESSED_BYTES).map_err(|e| refuse(format, e))?;
+        &unzipped[..]
+    } else {
+        bytes
+    };
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| refuse(format, err("", "not UTF-8 text, so it cannot be JSON")))?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let format = match format.or_else(|| Format::detect(text)) {
+        Some(f) => f,
+        None => {
+            return Err(refuse(
+                None,
+                err(
+                    "",
+                    "could not tell the format: an OTLP JSON file has a top-level \"resourceSpans\" array, a Jaeger JSON file a top-level \"data\" array, and a Zipkin v2 file is an array of spans",
+                ),
+            ));
+        }
+    };
+    read_text(text, format, MAX_IMPORT_SPANS).map_err(|e| refuse(Some(format), e))
+}
+
+/// Imports a text in a known format, keeping at most `limit` spans.
+pub fn read_text(text: &str, format: Format, limit: usize) -> Result<Imported, ImportError> {
+    let c = match format {
+        Format::Otlp => otlp::collect(text, limit)?,
+        Format::Jaeger => jaeger::collect(text, limit)?,
+        Format::Zipkin => zipkin::collect(text, limit)?,
+    };
+    let (trace, warnings) = c.finish()?;
+    Ok(Imported {
+        trace,
+        format,
+        warnings,
+    })
+}
+
+/// Imports OTLP requests already parsed (e.g. kept by a page), as [`read_text`].
+pub fn read_otlp(
+    data: crate::sim::formats::wire::otlp::TracesData,
+) -> Result<Imported, ImportError> {
+    let c = otlp::collect_requests(vec![(1, data)], MAX_IMPORT_SPANS)?;
+    let (trace, warnings) = c.finish()?;
+    Ok(Imported {
+        trace,
+        format: Format::Otlp,
+        warnings,
+    })
+}
+
+/// Turns a serde error into an [`ImportError`] with its path; `prefix`
+/// names the line of a JSON Lines file.
+fn json_error(e: serde_path_to_error::Error<serde_json::Error>, prefix: &str) -> ImportError {
+    let path = e.path().to_string();
+    let inner = e.into_inner();
+    let message = if inner.is_syntax() || inner.is_eof() {
+        format!(
+            "not valid JSON (line {}, column {}): {inner}",
+            inner.line(),
+            inner.column()
+        )
+    } else {
+        // serde_json appends " at line L column C"; the path says where.
+        let text = inner.to_string();
+        match text.rfind(" at line ") {
+            Some(i) => text[..i].to_string(),
+            None => text,
+        }
+    };
+    let path = match (prefix.is_empty(), path.as_str()) {
+        (true, ".") => String::new(),
+        (true, _) => path,
+        (false, ".") => prefix.to_string(),
+        (false, _) => format!("{prefix} {path}"),
+    };
+    err(path, message)
+}
+
+/// Deserializes one JSON document with the path of any error.
+pub(crate) fn parse<T: DeserializeOwned>(text: &str) -> Result<T, ImportError> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let v: T = serde_path_to_error::deserialize(&mut de).map_err(|e| json_error(e, ""))?;
+    de.end().map_err(|e| {
         err(
             "",
             format!(
-                "not valid JSON (line {}, column {}): {e}",
+                "not valid JSON (line {}, column {}): text after the end of the document",
                 e.line(),
                 e.column()
             ),
         )
-    })
-}
-
-pub(crate) fn obj<'a>(v: &'a Value, path: &str) -> Result<&'a Map<String, Value>, ImportError> {
-    v.as_object().ok_or_else(|| err(path, "expected an object"))
-}
-
-/// A required array field.
-pub(crate) fn arr<'a>(
-    o: &'a Map<String, Value>,
-    field: &str,
-    prefix: &str,
-) -> Result<&'a [Value], ImportError> {
-    match o.get(field) {
-        Some(Value::Array(a)) => Ok(a),
-        Some(_) => Err(err(join(prefix, field), "expected an array")),
-        None => Err(err(join(prefix, field), "missing")),
-    }
-}
-
-/// An optional array field (missing or null: empty).
-pub(crate) fn opt_arr<'a>(
-    o: &'a Map<String, Value>,
-    field: &str,
-    prefix: &str,
-) -> Result<&'a [Value], ImportError> {
-    match o.get(field) {
-        None | Some(Value::Null) => Ok(&[]),
-        Some(Value::Array(a)) => Ok(a),
-        Some(_) => Err(err(join(prefix, field), "expected an array")),
-    }
-}
-
-pub(crate) fn str_field<'a>(
-    o: &'a Map<String, Value>,
-    field: &str,
-    prefix: &str,
-) -> Result<&'a str, ImportError> {
-    match o.get(field) {
-        Some(Value::String(s)) => Ok(s),
-        Some(_) => Err(err(join(prefix, field), "expected a string")),
-        None => Err(err(join(prefix, field), "missing")),
-    }
-}
-
-pub(crate) fn opt_str<'a>(
-    o: &'a Map<String, Value>,
-    field: &str,
-    prefix: &str,
-) -> Result<Option<&'a str>, ImportError> {
-    match o.get(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(err(join(prefix, field), "expected a string")),
-    }
-}
-
-/// An unsigned integer given as a JSON number or a decimal string.
-pub(crate) fn u64_field(
-    o: &Map<String, Value>,
-    field: &str,
-    prefix: &str,
-) -> Result<u64, ImportError> {
-    let bad = || {
-        err(
-            join(prefix, field),
-            "expected an unsigned integer (number or decimal string)",
-        )
-    };
-    match o.get(field) {
-        Some(Value::Number(n)) => n.as_u64().ok_or_else(bad),
-        Some(Value::String(s)) => s.parse::<u64>().map_err(|_| bad()),
-        Some(_) => Err(bad()),
-        None => Err(err(join(prefix, field), "missing")),
-    }
-}
-
-/// A hex id of `N` bytes, not all zero.
-pub(crate) fn id<const N: usize>(
-    s: &str,
-    path: impl Fn() -> String,
-) -> Result<[u8; N], ImportError> {
-    if s.len() != 2 * N {
-        return Err(err(
-            path(),
-            format!("expected {} hex characters, got {}", 2 * N, s.len()),
-        ));
-    }
-    let v = parse_hex::<N>(s).ok_or_else(|| err(path(), format!("{s:?} is not hex")))?;
-    if v == [0u8; N] {
-        return Err(err(path(), "all zeros is not a valid id"));
-    }
+    })?;
     Ok(v)
 }
 
-/// Where a span sat in the input (formatted only for error messages).
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum SpanRef {
-    /// `resourceSpans[r].scopeSpans[s].spans[i]`.
-    Otlp(usize, usize, usize),
-    /// `data[d].spans[i]`.
-    Jaeger(usize, usize),
-}
-
-impl fmt::Display for SpanRef {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SpanRef::Otlp(r, s, i) => write!(f, "resourceSpans[{r}].scopeSpans[{s}].spans[{i}]"),
-            SpanRef::Jaeger(d, i) => write!(f, "data[{d}].spans[{i}]"),
-        }
-    }
-}
-
-/// Collects services and spans while a format is being read.
-pub(crate) struct Collected {
-    pub services: Vec<ServiceInfo>,
-    pub spans: Vec<Span>,
-    /// Where each span was in the input, for error messages.
-    pub paths: Vec<SpanRef>,
-    /// Most spans accepted.
-    pub limit: usize,
-}
-
-impl Collected {
-    pub(crate) fn new(limit: usize) -> Collected {
-        Collected {
-            services: Vec::new(),
-            spans: Vec::new(),
-            paths: Vec::new(),
-            limit,
-        }
-    }
-
-    /// Index of a service, reusing an identical one.
-    pub(crate) fn service(&mut self, info: ServiceInfo) -> usize {
-        match self.services.iter().position(|s| *s == info) {
-            Some(i) => i,
-            None => {
-                self.services.push(info);
-                self.services.len() - 1
+/// Deserializes a sequence of JSON documents (JSON Lines, or documents
+/// separated by any whitespace), each with its line number (1-based).
+pub(crate) fn parse_stream<T: DeserializeOwned>(
+    text: &str,
+) -> Result<Vec<(usize, T)>, ImportError> {
+    let mut out = Vec::new();
+    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<T>();
+    let mut line = 1;
+    let mut counted = 0;
+    loop {
+        let start = stream.byte_offset();
+        // The next document starts after any whitespace.
+        let rest = &text[start..];
+        let skip = rest.len() - rest.trim_start().len();
+        line += text[counted..start + skip].matches('\n').count();
+        counted = start + skip;
+        match stream.next() {
+            None => break,
+            Some(Ok(v)) => out.push((line, v)),
+            Some(Err(_)) => {
+                // Read the failing document again for the path of the error.
+                let mut de = serde_json::Deserializer::from_str(&text[start..]);
+                // The line is named once the file has shown it has several.
+                let prefix = if out.is_empty() {
+                    String::new()
+                } else {
+                    format!("line {line}:")
+                };
+                return Err(match serde_path_to_error::deserialize::<_, T>(&mut de) {
+                    Err(e) => json_error(e, &prefix),
+                    Ok(_) => err(prefix, "not valid JSON"),
+                });
             }
         }
     }
-
-    pub(crate) fn push(&mut self, span: Span, path: SpanRef) -> Result<(), ImportError> {
-        if self.spans.len() >= self.limit {
-            return Err(err(
-                path.to_string(),
-                format!("more than {} spans, the import limit", self.limit),
-            ));
-        }
-        if span.end_ns < span.start_ns {
-            return Err(err(path.to_string(), "the span ends before it starts"));
-        }
-        self.spans.push(span);
-        self.paths.push(path);
-        Ok(())
-    }
-
-    /// Links parents, orders spans canonically and derives headers.
-    pub(crate) fn finish(self) -> Result<Trace, ImportError> {
-        let Collected {
-            services,
-            mut spans,
-            paths,
-            ..
-        } = self;
-        if spans.is_empty() {
-            return Err(err("", "the file contains no spans"));
-        }
-        let mut index: HashMap<([u8; 16], [u8; 8]), usize> = HashMap::with_capacity(spans.len());
-        for (i, s) in spans.iter().enumerate() {
-            if let Some(prev) = index.insert((s.trace_id, s.span_id), i) {
-                return Err(err(
-                    paths[i].to_string(),
-                    format!(
-                        "duplicate span id {} (also at {})",
-                        hex(&s.span_id),
-                        paths[prev]
-                    ),
-                ));
-            }
-        }
-        for (i, s) in spans.iter_mut().enumerate() {
-            s.parent = None;
-            if let Some(pid) = s.parent_span_id
-                && let Some(&p) = index.get(&(s.trace_id, pid))
-            {
-                if p == i {
-                    return Err(err(paths[i].to_string(), "the span is its own parent"));
-                }
-                s.parent = Some(p);
-            }
-        }
-        let order = canonical::order(&spans)
-            .map_err(|i| err(paths[i].to_string(), "parent references form a cycle"))?;
-        let mut spans = canonical::apply(spans, &order);
-        let olds = canonical::renumber_services(&mut spans, services.len());
-        let services = olds.iter().map(|&o| services[o].clone()).collect();
-        for s in &mut spans {
-            s.traceparent = match (s.kind, s.parent_span_id) {
-                (SpanKind::Server | SpanKind::Consumer, Some(p)) => {
-                    Some(format!("00-{}-{}-01", hex(&s.trace_id), hex(&p)))
-                }
-                _ => None,
-            };
-        }
-        Ok(Trace {
-            scenario: "import".to_string(),
-            seed: 0,
-            services,
-            spans,
-        })
-    }
-}
-
-/// Reads one span cheaply with an empty path; only when that fails is it
-/// read again with its real path, so error messages stay precise without
-/// building path strings for every valid span.
-pub(crate) fn with_path<T>(
-    at: SpanRef,
-    mut read: impl FnMut(&str) -> Result<T, ImportError>,
-) -> Result<T, ImportError> {
-    match read("") {
-        Ok(v) => Ok(v),
-        Err(first) => match read(&at.to_string()) {
-            Err(e) => Err(e),
-            Ok(_) => Err(first),
-        },
-    }
-}
-
-/// Interns attribute keys so repeated keys share one allocation.
-#[derive(Default)]
-pub(crate) struct Keys {
-    map: HashMap<String, Arc<str>>,
-}
-
-impl Keys {
-    pub(crate) fn get(&mut self, k: &str) -> Arc<str> {
-        if let Some(a) = self.map.get(k) {
-            return a.clone();
-        }
-        let a: Arc<str> = Arc::from(k);
-        self.map.insert(k.to_string(), a.clone());
-        a
-    }
-
-    pub(crate) fn value(&mut self, v: &str) -> AttrValue {
-        // Values repeat a lot too (routes, methods, service names).
-        AttrValue::Str(self.get(v))
-    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -188,10 +188,7 @@ impl SpanDetail {
             .take(MAX_LISTED)
             .map(|l| LinkRow {
                 target: model
-                    .trace
-                    .spans
-                    .iter()
-                    .position(|x| x.span_id == l.span_id && x.trace_id == l.trace_id)
+                    .find_in_trace(&l.trace_id, &l.span_id)
                     .map(|t| span_ref(model, t, mode)),
                 span_id: hex(&l.span_id),
                 trace_id: hex(&l.trace_id),

@@ -117,6 +117,8 @@ pub fn from_trace(trace: &Trace) -> Graph {
     let mut edges = Vec::new();
     let mut index = HashMap::new();
     let mut entries = Vec::new();
+    // Membership by flag, so many roots over many services stay linear.
+    let mut is_entry = vec![false; trace.services.len()];
     for (i, s) in trace.spans.iter().enumerate() {
         if let Some(c) = spans.get_mut(s.service) {
             *c += 1;
@@ -134,7 +136,10 @@ pub fn from_trace(trace: &Trace) -> Graph {
             }
             Some(_) => {}
             None => {
-                if !entries.contains(&s.service) {
+                if let Some(e) = is_entry.get_mut(s.service)
+                    && !*e
+                {
+                    *e = true;
                     entries.push(s.service);
                 }
             }

@@ -7,6 +7,8 @@ use crate::web::render::scale::{Axis, fmt_ns};
 
 /// A trace with its analysis, shared by every view of one page.
 pub struct TraceModel<'a> {
+    /// Span index by (trace id, span id), for links.
+    by_id: std::collections::HashMap<([u8; 16], [u8; 8]), usize>,
     /// The trace.
     pub trace: &'a Trace,
     /// Children of each span, in trace order.
@@ -60,15 +62,20 @@ impl<'a> TraceModel<'a> {
         }
         let roots = sim::roots(trace);
         let mut critical = vec![Vec::new(); n];
-        for &r in &roots {
-            for seg in sim::critical_path(trace, r) {
+        for path in sim::analysis::critical_paths(trace, &roots) {
+            for seg in path {
                 if let Some(c) = critical.get_mut(seg.span) {
                     c.push((seg.start_ns, seg.end_ns));
                 }
             }
         }
         let (t0, t1) = trace.time_range();
+        let mut by_id = std::collections::HashMap::with_capacity(n);
+        for (i, s) in trace.spans.iter().enumerate() {
+            by_id.entry((s.trace_id, s.span_id)).or_insert(i);
+        }
         TraceModel {
+            by_id,
             trace,
             children,
             depth,
@@ -152,6 +159,11 @@ impl<'a> TraceModel<'a> {
         self.critical
             .get(span)
             .map_or(0, |c| c.iter().map(|(a, b)| b - a).sum())
+    }
+
+    /// Index of the span with this trace id and span id (a link's target).
+    pub fn find_in_trace(&self, trace_id: &[u8; 16], span_id: &[u8; 8]) -> Option<usize> {
+        self.by_id.get(&(*trace_id, *span_id)).copied()
     }
 
     /// Index of the span with this id (the first, when a broken trace

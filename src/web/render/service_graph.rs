@@ -38,6 +38,12 @@ pub fn render(g: &Graph, id: &str, per_layer: usize) -> Drawing {
     let per_layer = per_layer.max(1);
     let layer = layers(g);
     let reached = reachable(g);
+    let mut entry = vec![false; n];
+    for &e in &g.entries {
+        if let Some(f) = entry.get_mut(e) {
+            *f = true;
+        }
+    }
     let layer_count = (0..n)
         .filter(|&v| reached[v])
         .map(|v| layer[v] + 1)
@@ -114,7 +120,7 @@ pub fn render(g: &Graph, id: &str, per_layer: usize) -> Drawing {
     let mut shown = 0;
     for (v, p) in xy.iter().enumerate() {
         if let Some((x, y)) = p {
-            node(&mut svg, g, v, *x, *y);
+            node(&mut svg, g, v, entry[v], *x, *y);
             shown += 1;
         }
     }
@@ -197,14 +203,14 @@ fn edge(out: &mut String, g: &Graph, e: &Edge, a: (f64, f64), b: (f64, f64), dow
     out.push_str("</g>");
 }
 
-fn node(out: &mut String, g: &Graph, v: usize, x: f64, y: f64) {
+fn node(out: &mut String, g: &Graph, v: usize, is_entry: bool, x: f64, y: f64) {
     let n = &g.nodes[v];
     let _ = write!(
         out,
         r#"<g class="n c{}{}{}"><title>"#,
         n.colour,
         if n.error { " err" } else { "" },
-        if g.entries.contains(&v) { " entry" } else { "" }
+        if is_entry { " entry" } else { "" }
     );
     push_esc(out, &truncate(&n.name, 200));
     out.push_str(" — ");

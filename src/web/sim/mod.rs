@@ -1,5 +1,5 @@
 //! The simulator's pages: the gallery ([`gallery`]), one generated trace and
-//! its downloads ([`viewer`], drawn by [`page`]), uploads ([`upload`]), the
+//! its downloads ([`viewer`], drawn by [`page`]), uploads ([`upload`], [`upload_list`], [`upload_state`]), the
 //! sampling lab ([`lab`], [`lab_chart`]) and the header tools ([`tools`]).
 
 use axum::Router;
@@ -12,6 +12,8 @@ pub mod lab_chart;
 pub mod page;
 pub mod tools;
 pub mod upload;
+pub mod upload_list;
+pub mod upload_state;
 pub mod viewer;
 
 /// The simulator area's routes, except the upload: it has its own body

@@ -63,6 +63,8 @@ pub struct Generated {
     pub otlp_href: String,
     /// Jaeger JSON download.
     pub jaeger_href: String,
+    /// Zipkin v2 JSON download.
+    pub zipkin_href: String,
     /// Links that keep the current view (all spans / critical path only / reset).
     pub all_href: String,
     /// Critical path only.
@@ -73,8 +75,22 @@ pub struct Generated {
 pub struct Uploaded {
     /// File name as sent (escaped by the template).
     pub file_name: String,
-    /// Format read.
-    pub format: &'static str,
+    /// Format read, e.g. `Jaeger JSON`.
+    pub format: String,
+    /// Fields degraded while reading the file (`path: what was done`).
+    pub warnings: Vec<String>,
+    /// All warnings, including those not listed.
+    pub warnings_total: usize,
+    /// Set when the file holds several traces: the way back to their list.
+    pub back: Option<Back>,
+}
+
+/// The form that goes back to an upload's list of traces.
+pub struct Back {
+    /// Traces in the file.
+    pub count: usize,
+    /// The kept file (empty when too large to keep).
+    pub state: String,
 }
 
 /// Where the errors start.

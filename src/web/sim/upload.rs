@@ -1,6 +1,8 @@
-//! `/sim/upload`: load an OTLP JSON or Jaeger JSON file into the viewer, or
-//! convert it to the other format. Nothing is stored: the trace is rendered
-//! (or converted) in the response.
+//! `/sim/upload`: load an OTLP JSON (or JSON Lines), Jaeger JSON or Zipkin v2
+//! JSON file, optionally gzip-compressed, into the viewer, or convert it to
+//! another format. A file with several trace ids shows a list of its traces
+//! ([`crate::web::sim::upload_list`]); each opens on its own. Nothing is
+//! stored: the parsed file travels in the page ([`crate::web::sim::upload_state`]).
 //!
 //! Files up to [`MAX_UPLOAD_BYTES`]: the route has its own body limit
 //! ([`router`]) instead of the default 1 MiB.
@@ -15,10 +17,14 @@ use axum::routing::get;
 use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::budget::Kind;
-use crate::sim::{from_jaeger_json, from_otlp_json, to_jaeger_json, to_otlp_json};
+use crate::sim::formats::split;
+use crate::sim::trace::parse_hex;
+use crate::sim::{Format, Imported, read_file, to_jaeger_json, to_otlp_json, to_zipkin_json};
 use crate::web::guards::budget::Client;
 use crate::web::layout::{Ctx, render};
-use crate::web::sim::page::{self, MAX_DEPTH, Uploaded, View};
+use crate::web::sim::page::{self, Back, MAX_DEPTH, Uploaded, View};
+use crate::web::sim::upload_list::{self, Listed};
+use crate::web::sim::upload_state::{self, MAX_STATE_BYTES};
 use crate::web::{AppError, AppState};
 
 /// The upload's path.
@@ -59,34 +65,6 @@ async fn form(ctx: Ctx) -> Result<Html<String>, AppError> {
     render(&page(ctx, None))
 }
 
-/// The two formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Format {
-    Otlp,
-    Jaeger,
-}
-
-impl Format {
-    fn label(self) -> &'static str {
-        match self {
-            Format::Otlp => "OTLP JSON",
-            Format::Jaeger => "Jaeger JSON",
-        }
-    }
-}
-
-/// Guesses the format from the first top-level key that names one.
-fn sniff(text: &str) -> Option<Format> {
-    let otlp = text.find("\"resourceSpans\"");
-    let jaeger = text.find("\"data\"");
-    match (otlp, jaeger) {
-        (Some(a), Some(b)) => Some(if a < b { Format::Otlp } else { Format::Jaeger }),
-        (Some(_), None) => Some(Format::Otlp),
-        (None, Some(_)) => Some(Format::Jaeger),
-        (None, None) => None,
-    }
-}
-
 /// What the form sent.
 #[derive(Default)]
 struct Sent {
@@ -94,6 +72,10 @@ struct Sent {
     format: String,
     output: String,
     depth: String,
+    /// The kept file of a list page (see `upload_state`).
+    state: String,
+    /// Trace id to open.
+    trace: String,
 }
 
 fn multipart_error(e: MultipartError) -> AppError {
@@ -108,23 +90,33 @@ async fn read_form(mut multipart: Multipart) -> Result<Sent, AppError> {
     let mut sent = Sent::default();
     while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
         let name = field.name().unwrap_or("").to_string();
-        if name == "file" {
+        if name == "file" || name == "state" {
             let file_name =
                 crate::web::render::truncate(field.file_name().unwrap_or(""), 120).into_owned();
+            let limit = if name == "file" {
+                MAX_UPLOAD_BYTES
+            } else {
+                MAX_STATE_BYTES
+            };
             let mut bytes = Vec::new();
             while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
-                if bytes.len() + chunk.len() > MAX_UPLOAD_BYTES {
+                if bytes.len() + chunk.len() > limit {
                     return Err(AppError::PayloadTooLarge);
                 }
                 bytes.extend_from_slice(&chunk);
             }
-            sent.file = Some((file_name, bytes));
-        } else if matches!(name.as_str(), "format" | "output" | "depth") {
+            if name == "file" {
+                sent.file = Some((file_name, bytes));
+            } else {
+                sent.state = String::from_utf8(bytes).unwrap_or_default();
+            }
+        } else if matches!(name.as_str(), "format" | "output" | "depth" | "trace") {
             let mut value = field.text().await.map_err(multipart_error)?;
             value.truncate(64);
             match name.as_str() {
                 "format" => sent.format = value,
                 "output" => sent.output = value,
+                "trace" => sent.trace = value,
                 _ => sent.depth = value,
             }
         }
@@ -141,7 +133,10 @@ fn refuse(ctx: Ctx, message: String) -> Result<Response, AppError> {
 /// A file name safe for `Content-Disposition`.
 fn download_name(file_name: &str, suffix: &str) -> String {
     let stem = file_name.rsplit(['/', '\\']).next().unwrap_or("");
-    let stem = stem.strip_suffix(".json").unwrap_or(stem);
+    let stem = [".json.gz", ".jsonl.gz", ".json", ".jsonl", ".gz"]
+        .iter()
+        .find_map(|x| stem.strip_suffix(x))
+        .unwrap_or(stem);
     let clean: String = stem
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
@@ -153,6 +148,119 @@ fn download_name(file_name: &str, suffix: &str) -> String {
         clean
     };
     format!("{clean}.{suffix}.json")
+}
+
+/// A converted file as a download.
+fn attachment(body: String, name: &str) -> Response {
+    let mut r = body.into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    r
+}
+
+/// What one request asked for, once the file (or the kept state) is read.
+enum Outcome {
+    Refused(String),
+    Download(String, String),
+    Html(String),
+}
+
+/// The blocking part: read, split, convert or render.
+fn work(ctx: Ctx, sent: Sent, depth: Option<usize>) -> Result<Outcome, AppError> {
+    let chosen = match sent.format.as_str() {
+        "otlp" => Some(Format::Otlp),
+        "jaeger" => Some(Format::Jaeger),
+        "zipkin" => Some(Format::Zipkin),
+        _ => None,
+    };
+    let (file_name, label, imported): (String, String, Imported) = match sent.file {
+        Some((name, bytes)) if !bytes.is_empty() => match read_file(&bytes, chosen) {
+            Ok(im) => (name, im.format.label().to_string(), im),
+            Err(r) => {
+                let shown = if name.is_empty() { "The file" } else { &name };
+                return Ok(Outcome::Refused(match r.format {
+                    Some(f) => format!("{shown} is not a valid {} trace: {}", f.label(), r.error),
+                    None => format!("Could not read {shown}: {}", r.error),
+                }));
+            }
+        },
+        _ if !sent.state.is_empty() => match upload_state::decode(&sent.state) {
+            Ok(k) => (k.file_name, k.format, k.imported),
+            Err(m) => return Ok(Outcome::Refused(m)),
+        },
+        _ => {
+            return Ok(Outcome::Refused(
+                "Choose a file to upload: none was sent, or it was empty.".into(),
+            ));
+        }
+    };
+    let file_name = if file_name.is_empty() {
+        "trace.json".to_string()
+    } else {
+        file_name
+    };
+    let output = sent.output.as_str();
+    if matches!(output, "otlp" | "jaeger" | "zipkin") {
+        let body = match output {
+            "jaeger" => to_jaeger_json(&imported.trace),
+            "zipkin" => to_zipkin_json(&imported.trace),
+            _ => to_otlp_json(&imported.trace),
+        };
+        return Ok(Outcome::Download(body, download_name(&file_name, output)));
+    }
+    let summaries = split::summaries(&imported.trace);
+    let wanted = match sent.trace.trim() {
+        "" if summaries.len() == 1 => summaries.first().map(|s| s.trace_id),
+        "" => None,
+        id => match parse_hex::<16>(id) {
+            Some(t) if summaries.iter().any(|s| s.trace_id == t) => Some(t),
+            _ => {
+                return Ok(Outcome::Refused(format!(
+                    "{file_name} has no trace with id {id:?}."
+                )));
+            }
+        },
+    };
+    let state = (summaries.len() > 1)
+        .then(|| upload_state::encode(&file_name, &imported))
+        .flatten();
+    let Some(trace_id) = wanted else {
+        let listed = Listed {
+            file_name,
+            format: label,
+            warnings: imported.warnings,
+            summaries,
+            state,
+            depth: depth.map(|d| d.to_string()).unwrap_or_default(),
+        };
+        return Ok(Outcome::Html(upload_list::render_list(ctx, listed)?));
+    };
+    let count = summaries.len();
+    let Some(trace) = split::extract(imported.trace, &trace_id) else {
+        return Ok(Outcome::Refused(format!("{file_name} has no such trace.")));
+    };
+    let view = View {
+        depth,
+        ..View::default()
+    };
+    let uploaded = Uploaded {
+        back: (count > 1).then(|| Back {
+            count,
+            state: state.unwrap_or_default(),
+        }),
+        file_name,
+        format: label,
+        warnings: imported.warnings.list,
+        warnings_total: imported.warnings.total,
+    };
+    let html = page::build(ctx, &trace, &view, None, Some(uploaded), None).render()?;
+    Ok(Outcome::Html(html))
 }
 
 async fn upload(
@@ -168,12 +276,6 @@ async fn upload(
         ))
     })?;
     let sent = read_form(multipart).await?;
-    let Some((file_name, bytes)) = sent.file.filter(|(_, b)| !b.is_empty()) else {
-        return refuse(
-            ctx,
-            "Choose a file to upload: none was sent, or it was empty.".into(),
-        );
-    };
     let depth = match sent.depth.trim() {
         "" => None,
         d => match d
@@ -190,88 +292,18 @@ async fn upload(
             }
         },
     };
-    let Ok(text) = String::from_utf8(bytes) else {
-        return refuse(
-            ctx,
-            format!("{file_name} is not UTF-8 text, so it cannot be JSON."),
-        );
-    };
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_string();
-    let format = match sent.format.as_str() {
-        "otlp" => Format::Otlp,
-        "jaeger" => Format::Jaeger,
-        _ => match sniff(&text) {
-            Some(f) => f,
-            None => {
-                return refuse(
-                    ctx,
-                    format!(
-                        "Could not tell the format of {file_name}: an OTLP JSON file has a top-level \"resourceSpans\" array, a Jaeger JSON file a top-level \"data\" array."
-                    ),
-                );
-            }
-        },
-    };
-    let output = sent.output.clone();
-    let budget = &state.budget;
-    let parsed = budget.run(Kind::Upload, &client.0, None, move || match format {
-        Format::Otlp => from_otlp_json(&text),
-        Format::Jaeger => from_jaeger_json(&text),
-    });
-    let trace = match parsed.await? {
-        Ok(t) => t,
-        Err(reason) => {
-            return refuse(
-                ctx,
-                format!(
-                    "{file_name} is not a valid {} trace: {reason}",
-                    format.label()
-                ),
-            );
-        }
-    };
-    if output == "otlp" || output == "jaeger" {
-        let jaeger = output == "jaeger";
-        let body = budget
-            .run(Kind::Download, &client.0, None, move || {
-                if jaeger {
-                    to_jaeger_json(&trace)
-                } else {
-                    to_otlp_json(&trace)
-                }
-            })
-            .await?;
-        let name = download_name(&file_name, if jaeger { "jaeger" } else { "otlp" });
-        let mut r = body.into_response();
-        let h = r.headers_mut();
-        h.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
-        if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-            h.insert(header::CONTENT_DISPOSITION, v);
-        }
-        return Ok(r);
-    }
-    let view = View {
-        depth,
-        ..View::default()
-    };
-    let label = format.label();
-    let html = budget
+    let page_ctx = ctx.clone();
+    let outcome = state
+        .budget
         .run(Kind::Upload, &client.0, None, move || {
-            let uploaded = Uploaded {
-                file_name: if file_name.is_empty() {
-                    "trace.json".into()
-                } else {
-                    file_name
-                },
-                format: label,
-            };
-            page::build(ctx, &trace, &view, None, Some(uploaded), None).render()
+            work(page_ctx, sent, depth)
         })
         .await??;
-    Ok(Html(html).into_response())
+    match outcome {
+        Outcome::Refused(m) => refuse(ctx, m),
+        Outcome::Download(body, name) => Ok(attachment(body, &name)),
+        Outcome::Html(html) => Ok(Html(html).into_response()),
+    }
 }
 
 #[cfg(test)]
@@ -279,15 +311,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sniffs_and_names() {
-        assert_eq!(sniff(r#"{"resourceSpans":[]}"#), Some(Format::Otlp));
-        assert_eq!(sniff(r#"{"data":[{"spans":[]}]}"#), Some(Format::Jaeger));
-        assert_eq!(sniff(r#"{"x":1}"#), None);
+    fn names_downloads() {
         assert_eq!(
             download_name("../a b/ok trace.json", "otlp"),
             "oktrace.otlp.json"
         );
         assert_eq!(download_name("\"; evil", "jaeger"), "evil.jaeger.json");
         assert_eq!(download_name("", "otlp"), "trace.otlp.json");
+        assert_eq!(download_name("x.jsonl.gz", "zipkin"), "x.zipkin.json");
     }
 }

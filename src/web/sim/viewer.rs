@@ -1,5 +1,5 @@
 //! The simulator's routes: one generated trace (`/sim/{scenario}/{seed}`),
-//! its downloads (`…/otlp.json`, `…/jaeger.json`), and the parsing and
+//! its downloads (`…/otlp.json`, `…/jaeger.json`, `…/zipkin.json`), and the parsing and
 //! bounds of their parameters. The gallery (`/sim`) and a scenario's page
 //! (`/sim/{scenario}`) live in [`gallery`](crate::web::sim::gallery), the upload in
 //! [`upload`](crate::web::sim::upload).
@@ -20,7 +20,9 @@ use axum::routing::get;
 use crate::budget::Kind;
 use crate::content::markdown::render_inline;
 use crate::sim::trace::parse_hex;
-use crate::sim::{GenerateOptions, Scenario, Trace, generate_with, to_jaeger_json, to_otlp_json};
+use crate::sim::{
+    GenerateOptions, Scenario, Trace, generate_with, to_jaeger_json, to_otlp_json, to_zipkin_json,
+};
 use crate::web::guards::budget::Client;
 use crate::web::layout::Ctx;
 use crate::web::render::PageLinks;
@@ -41,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .route("/sim/{scenario}/{seed}", get(trace_page))
         .route("/sim/{scenario}/{seed}/otlp.json", get(download_otlp))
         .route("/sim/{scenario}/{seed}/jaeger.json", get(download_jaeger))
+        .route("/sim/{scenario}/{seed}/zipkin.json", get(download_zipkin))
 }
 
 /// The query of a trace page.
@@ -252,6 +255,7 @@ pub fn render_generated(
         random_href: format!("/sim/{}/{}{spans_q}", scenario.name, random_seed()),
         otlp_href: format!("{path}/otlp.json{spans_q}"),
         jaeger_href: format!("{path}/jaeger.json{spans_q}"),
+        zipkin_href: format!("{path}/zipkin.json{spans_q}"),
         all_href: view_links(false),
         critical_href: view_links(true),
         path,
@@ -286,7 +290,7 @@ async fn download(
     name: String,
     seed: String,
     raw: Option<String>,
-    jaeger: bool,
+    suffix: &'static str,
 ) -> Result<Response, AppError> {
     let sc = scenario(&state, &name)?;
     let seed = parse_seed(&seed)?;
@@ -295,14 +299,13 @@ async fn download(
         .budget
         .run(Kind::Download, &client.0, None, move || {
             let t = trace_for(&sc, seed, q.spans);
-            if jaeger {
-                to_jaeger_json(&t)
-            } else {
-                to_otlp_json(&t)
+            match suffix {
+                "jaeger" => to_jaeger_json(&t),
+                "zipkin" => to_zipkin_json(&t),
+                _ => to_otlp_json(&t),
             }
         })
         .await?;
-    let suffix = if jaeger { "jaeger" } else { "otlp" };
     let disposition = format!("attachment; filename=\"spandojo-{name}-{seed}.{suffix}.json\"");
     let mut r = body.into_response();
     let h = r.headers_mut();
@@ -322,7 +325,7 @@ async fn download_otlp(
     Path((name, seed)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
-    download(state, client, name, seed, raw, false).await
+    download(state, client, name, seed, raw, "otlp").await
 }
 
 async fn download_jaeger(
@@ -331,7 +334,16 @@ async fn download_jaeger(
     Path((name, seed)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
-    download(state, client, name, seed, raw, true).await
+    download(state, client, name, seed, raw, "jaeger").await
+}
+
+async fn download_zipkin(
+    client: Client,
+    State(state): State<AppState>,
+    Path((name, seed)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
+    download(state, client, name, seed, raw, "zipkin").await
 }
 
 #[cfg(test)]

@@ -1,193 +1,152 @@
-//! Jaeger JSON export (the format the Jaeger UI uploads: `data[]` with
-//! `spans`, `processes`, `references`, times in microseconds).
+//! Jaeger JSON export through the [`crate::sim::formats::wire::jaeger`]
+//! definition (the format the Jaeger UI uploads: `data[]` with `spans`,
+//! `processes`, `references`, times in microseconds).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::sim::formats::jsonw::{float, int, key, string, uint};
-use crate::sim::trace::{AttrValue, Span, Status, Trace, push_hex};
+use crate::sim::formats::wire::jaeger::{
+    File, KeyValue, Log, Process, Reference, Span as WSpan, TagValue, Trace as WTrace,
+};
+use crate::sim::formats::wire::{Ordered, U64};
+use crate::sim::trace::{AttrValue, Span, Status, Trace, hex};
 
-fn hex_string(out: &mut String, bytes: &[u8]) {
-    out.push('"');
-    push_hex(out, bytes);
-    out.push('"');
-}
-
-fn tag(out: &mut String, k: &str, v: &AttrValue) {
-    out.push('{');
-    key(out, "key");
-    string(out, k);
-    out.push(',');
-    key(out, "type");
-    match v {
-        AttrValue::Str(s) => {
-            out.push_str("\"string\",\"value\":");
-            string(out, s);
-        }
-        AttrValue::Int(i) => {
-            out.push_str("\"int64\",\"value\":");
-            int(out, *i);
-        }
-        AttrValue::Float(f) => {
-            out.push_str("\"float64\",\"value\":");
-            float(out, *f);
-        }
-        AttrValue::Bool(b) => {
-            out.push_str("\"bool\",\"value\":");
-            out.push_str(if *b { "true" } else { "false" });
-        }
-    }
-    out.push('}');
-}
-
-fn tags(out: &mut String, attrs: &[(Arc<str>, AttrValue)], first: bool) {
-    for (i, (k, v)) in attrs.iter().enumerate() {
-        if i > 0 || !first {
-            out.push(',');
-        }
-        tag(out, k, v);
+fn tag(k: &str, v: &AttrValue) -> KeyValue {
+    let (ty, value) = match v {
+        AttrValue::Str(s) => ("string", TagValue::Str(s.to_string())),
+        AttrValue::Int(i) => ("int64", TagValue::Int(*i)),
+        AttrValue::Float(x) => ("float64", TagValue::Float(*x)),
+        AttrValue::Bool(b) => ("bool", TagValue::Bool(*b)),
+    };
+    KeyValue {
+        key: k.to_string(),
+        value_type: ty.to_string(),
+        value,
     }
 }
 
-fn span(out: &mut String, s: &Span, process: usize) {
-    out.push('{');
-    key(out, "traceID");
-    hex_string(out, &s.trace_id);
-    out.push(',');
-    key(out, "spanID");
-    hex_string(out, &s.span_id);
-    out.push(',');
-    key(out, "operationName");
-    string(out, &s.name);
-    out.push(',');
-    key(out, "references");
-    out.push('[');
-    let mut n = 0;
+fn str_tag(k: &str, v: &str) -> KeyValue {
+    KeyValue {
+        key: k.to_string(),
+        value_type: "string".into(),
+        value: TagValue::Str(v.to_string()),
+    }
+}
+
+fn tags(attrs: &[(Arc<str>, AttrValue)]) -> impl Iterator<Item = KeyValue> + '_ {
+    attrs.iter().map(|(k, v)| tag(k, v))
+}
+
+fn span(s: &Span, process: usize) -> WSpan {
+    let tid = hex(&s.trace_id);
+    let mut references = Vec::with_capacity(s.links.len() + 1);
     if let Some(p) = &s.parent_span_id {
-        out.push_str("{\"refType\":\"CHILD_OF\",\"traceID\":");
-        hex_string(out, &s.trace_id);
-        out.push_str(",\"spanID\":");
-        hex_string(out, p);
-        out.push('}');
-        n += 1;
+        references.push(Reference {
+            ref_type: "CHILD_OF".into(),
+            trace_id: tid.clone(),
+            span_id: hex(p),
+        });
     }
-    for l in &s.links {
-        if n > 0 {
-            out.push(',');
-        }
-        out.push_str("{\"refType\":\"FOLLOWS_FROM\",\"traceID\":");
-        hex_string(out, &l.trace_id);
-        out.push_str(",\"spanID\":");
-        hex_string(out, &l.span_id);
-        out.push('}');
-        n += 1;
-    }
-    out.push_str("],");
-    key(out, "startTime");
-    let start_us = s.start_ns / 1000;
-    uint(out, start_us);
-    out.push(',');
-    key(out, "duration");
-    uint(out, s.end_ns.saturating_sub(s.start_ns) / 1000);
-    out.push(',');
-    key(out, "tags");
-    out.push('[');
-    tag(
-        out,
-        "span.kind",
-        &AttrValue::Str(Arc::from(s.kind.as_str())),
-    );
-    tags(out, &s.attributes, false);
+    references.extend(s.links.iter().map(|l| Reference {
+        ref_type: "FOLLOWS_FROM".into(),
+        trace_id: hex(&l.trace_id),
+        span_id: hex(&l.span_id),
+    }));
+    let mut t = Vec::with_capacity(s.attributes.len() + 4);
+    t.push(str_tag("span.kind", s.kind.as_str()));
+    t.extend(tags(&s.attributes));
     match &s.status {
         Status::Unset => {}
-        Status::Ok => {
-            out.push(',');
-            tag(out, "otel.status_code", &AttrValue::Str(Arc::from("OK")));
-        }
+        Status::Ok => t.push(str_tag("otel.status_code", "OK")),
         Status::Error { message } => {
-            out.push(',');
-            tag(out, "otel.status_code", &AttrValue::Str(Arc::from("ERROR")));
+            t.push(str_tag("otel.status_code", "ERROR"));
             if !message.is_empty() {
-                out.push(',');
-                tag(
-                    out,
-                    "otel.status_description",
-                    &AttrValue::Str(Arc::from(message.as_str())),
-                );
+                t.push(str_tag("otel.status_description", message));
             }
-            out.push(',');
-            tag(out, "error", &AttrValue::Bool(true));
+            t.push(tag("error", &AttrValue::Bool(true)));
         }
     }
-    out.push_str("],");
-    key(out, "logs");
-    out.push('[');
-    for (i, e) in s.events.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push('{');
-        key(out, "timestamp");
-        uint(out, e.time_ns / 1000);
-        out.push(',');
-        key(out, "fields");
-        out.push('[');
-        tag(out, "event", &AttrValue::Str(e.name.clone()));
-        tags(out, &e.attributes, false);
-        out.push_str("]}");
+    let logs = s
+        .events
+        .iter()
+        .map(|e| {
+            let mut fields = vec![str_tag("event", &e.name)];
+            fields.extend(tags(&e.attributes));
+            Log {
+                timestamp: U64(e.time_ns / 1000),
+                fields,
+            }
+        })
+        .collect();
+    WSpan {
+        trace_id: tid,
+        span_id: hex(&s.span_id),
+        flags: s.flags,
+        operation_name: s.name.to_string(),
+        references,
+        start_time: U64(s.start_ns / 1000),
+        duration: U64(s.duration_ns() / 1000),
+        tags: t,
+        logs,
+        process_id: Some(format!("p{}", process + 1)),
+        process: None,
+        warnings: (!s.warnings.is_empty()).then(|| s.warnings.clone()),
     }
-    out.push_str("],");
-    key(out, "processID");
-    out.push_str("\"p");
-    uint(out, process as u64 + 1);
-    out.push_str("\",\"warnings\":null}");
 }
 
-/// Jaeger JSON: one `data[]` entry per trace id (in order of first
+/// The wire form: one `data[]` entry per trace id (in order of first
 /// appearance); processes `p1`, `p2`, … numbered per entry by first use.
-pub fn to_jaeger_json(trace: &Trace) -> String {
-    let mut out = String::with_capacity(256 + trace.spans.len() * 700);
-    out.push_str("{\"data\":[");
-    for (ti, tid) in trace.trace_ids().iter().enumerate() {
-        if ti > 0 {
-            out.push(',');
+pub fn to_jaeger(trace: &Trace) -> File {
+    let ids = trace.trace_ids();
+    let slot: HashMap<[u8; 16], usize> = ids.iter().enumerate().map(|(i, t)| (*t, i)).collect();
+    let mut by_trace: Vec<Vec<usize>> = vec![Vec::new(); ids.len()];
+    for (i, s) in trace.spans.iter().enumerate() {
+        if let Some(&k) = slot.get(&s.trace_id) {
+            by_trace[k].push(i);
         }
-        out.push('{');
-        key(&mut out, "traceID");
-        hex_string(&mut out, tid);
-        out.push_str(",\"spans\":[");
-        let mut process_of = vec![usize::MAX; trace.services.len()];
-        let mut processes: Vec<usize> = Vec::new();
-        let mut first = true;
-        for s in trace.spans.iter().filter(|s| &s.trace_id == tid) {
-            let Some(slot) = process_of.get_mut(s.service) else {
-                continue;
-            };
-            if *slot == usize::MAX {
-                *slot = processes.len();
-                processes.push(s.service);
-            }
-            if !first {
-                out.push(',');
-            }
-            first = false;
-            span(&mut out, s, *slot);
-        }
-        out.push_str("],\"processes\":{");
-        for (pi, &si) in processes.iter().enumerate() {
-            if pi > 0 {
-                out.push(',');
-            }
-            out.push_str("\"p");
-            uint(&mut out, pi as u64 + 1);
-            out.push_str("\":{\"serviceName\":");
-            let svc = &trace.services[si];
-            string(&mut out, &svc.name);
-            out.push_str(",\"tags\":[");
-            tags(&mut out, &svc.attributes, true);
-            out.push_str("]}");
-        }
-        out.push_str("},\"warnings\":null}");
     }
-    out.push_str("]}");
-    out
+    let data = ids
+        .iter()
+        .zip(by_trace)
+        .map(|(tid, members)| {
+            let mut process_of: HashMap<usize, usize> = HashMap::new();
+            let mut processes: Vec<usize> = Vec::new();
+            let mut spans = Vec::with_capacity(members.len());
+            for i in members {
+                let s = &trace.spans[i];
+                if s.service >= trace.services.len() {
+                    continue;
+                }
+                let p = *process_of.entry(s.service).or_insert_with(|| {
+                    processes.push(s.service);
+                    processes.len() - 1
+                });
+                spans.push(span(s, p));
+            }
+            let processes = processes
+                .iter()
+                .enumerate()
+                .map(|(pi, &si)| {
+                    let svc = &trace.services[si];
+                    let process = Process {
+                        service_name: svc.name.to_string(),
+                        tags: tags(&svc.attributes).collect(),
+                    };
+                    (format!("p{}", pi + 1), process)
+                })
+                .collect();
+            WTrace {
+                trace_id: hex(tid),
+                spans,
+                processes: Ordered(processes),
+                warnings: None,
+            }
+        })
+        .collect();
+    File { data }
+}
+
+/// Jaeger JSON of [`to_jaeger`], compact.
+pub fn to_jaeger_json(trace: &Trace) -> String {
+    serde_json::to_string(&to_jaeger(trace)).unwrap_or_default()
 }

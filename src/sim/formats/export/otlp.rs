@@ -1,192 +1,113 @@
-//! OTLP JSON export.
+//! OTLP JSON export through the [`crate::sim::formats::wire::otlp`] definition.
 
-use crate::sim::formats::export::{SCOPE_NAME, SCOPE_VERSION};
-use crate::sim::formats::jsonw::{float, int, key, string, uint};
-use crate::sim::trace::{AttrValue, Span, Status, Trace, push_hex};
 use std::sync::Arc;
 
-fn hex_string(out: &mut String, bytes: &[u8]) {
-    out.push('"');
-    push_hex(out, bytes);
-    out.push('"');
-}
+use crate::sim::formats::export::{SCOPE_NAME, SCOPE_VERSION};
+use crate::sim::formats::wire::otlp::{
+    AnyValue, Event, KeyValue, Link, Resource, ResourceSpans, Scope, ScopeSpans, Span as WSpan,
+    Status as WStatus, TracesData,
+};
+use crate::sim::formats::wire::{Enum, F64, I64Str, U64Str};
+use crate::sim::trace::{AttrValue, Span, Status, Trace, hex};
 
-fn nanos(out: &mut String, n: u64) {
-    out.push('"');
-    uint(out, n);
-    out.push('"');
-}
-
-fn any_value(out: &mut String, v: &AttrValue) {
-    out.push('{');
+fn any_value(v: &AttrValue) -> AnyValue {
+    let mut out = AnyValue::default();
     match v {
-        AttrValue::Str(s) => {
-            key(out, "stringValue");
-            string(out, s);
-        }
-        AttrValue::Int(i) => {
-            key(out, "intValue");
-            out.push('"');
-            int(out, *i);
-            out.push('"');
-        }
-        AttrValue::Float(f) => {
-            key(out, "doubleValue");
-            float(out, *f);
-        }
-        AttrValue::Bool(b) => {
-            key(out, "boolValue");
-            out.push_str(if *b { "true" } else { "false" });
-        }
+        AttrValue::Str(s) => out.string_value = Some(s.to_string()),
+        AttrValue::Int(i) => out.int_value = Some(I64Str(*i)),
+        AttrValue::Float(x) => out.double_value = Some(F64(*x)),
+        AttrValue::Bool(b) => out.bool_value = Some(*b),
     }
-    out.push('}');
+    out
 }
 
-fn kv(out: &mut String, k: &str, v: &AttrValue) {
-    out.push('{');
-    key(out, "key");
-    string(out, k);
-    out.push(',');
-    key(out, "value");
-    any_value(out, v);
-    out.push('}');
+pub(super) fn attributes(attrs: &[(Arc<str>, AttrValue)]) -> Vec<KeyValue> {
+    attrs
+        .iter()
+        .map(|(k, v)| KeyValue {
+            key: k.to_string(),
+            value: any_value(v),
+        })
+        .collect()
 }
 
-fn attributes(out: &mut String, attrs: &[(Arc<str>, AttrValue)]) {
-    out.push('[');
-    for (i, (k, v)) in attrs.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        kv(out, k, v);
+fn span(s: &Span) -> WSpan {
+    let (code, message) = match &s.status {
+        Status::Unset => (0, String::new()),
+        Status::Ok => (1, String::new()),
+        Status::Error { message } => (2, message.clone()),
+    };
+    WSpan {
+        trace_id: hex(&s.trace_id),
+        span_id: hex(&s.span_id),
+        parent_span_id: s.parent_span_id.map(|p| hex(&p)).unwrap_or_default(),
+        flags: s.flags,
+        name: s.name.to_string(),
+        kind: Enum::Num(i64::from(s.kind.otlp_code())),
+        start_time_unix_nano: U64Str(s.start_ns),
+        end_time_unix_nano: U64Str(s.end_ns),
+        attributes: attributes(&s.attributes),
+        events: s
+            .events
+            .iter()
+            .map(|e| Event {
+                time_unix_nano: U64Str(e.time_ns),
+                name: e.name.to_string(),
+                attributes: attributes(&e.attributes),
+            })
+            .collect(),
+        links: s
+            .links
+            .iter()
+            .map(|l| Link {
+                trace_id: hex(&l.trace_id),
+                span_id: hex(&l.span_id),
+            })
+            .collect(),
+        status: WStatus {
+            code: Enum::Num(code),
+            message,
+        },
     }
-    out.push(']');
 }
 
-fn span(out: &mut String, s: &Span) {
-    out.push('{');
-    key(out, "traceId");
-    hex_string(out, &s.trace_id);
-    out.push(',');
-    key(out, "spanId");
-    hex_string(out, &s.span_id);
-    if let Some(p) = &s.parent_span_id {
-        out.push(',');
-        key(out, "parentSpanId");
-        hex_string(out, p);
-    }
-    out.push(',');
-    key(out, "name");
-    string(out, &s.name);
-    out.push(',');
-    key(out, "kind");
-    uint(out, u64::from(s.kind.otlp_code()));
-    out.push(',');
-    key(out, "startTimeUnixNano");
-    nanos(out, s.start_ns);
-    out.push(',');
-    key(out, "endTimeUnixNano");
-    nanos(out, s.end_ns);
-    if !s.attributes.is_empty() {
-        out.push(',');
-        key(out, "attributes");
-        attributes(out, &s.attributes);
-    }
-    if !s.events.is_empty() {
-        out.push(',');
-        key(out, "events");
-        out.push('[');
-        for (i, e) in s.events.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            out.push('{');
-            key(out, "timeUnixNano");
-            nanos(out, e.time_ns);
-            out.push(',');
-            key(out, "name");
-            string(out, &e.name);
-            if !e.attributes.is_empty() {
-                out.push(',');
-                key(out, "attributes");
-                attributes(out, &e.attributes);
-            }
-            out.push('}');
-        }
-        out.push(']');
-    }
-    if !s.links.is_empty() {
-        out.push(',');
-        key(out, "links");
-        out.push('[');
-        for (i, l) in s.links.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            out.push('{');
-            key(out, "traceId");
-            hex_string(out, &l.trace_id);
-            out.push(',');
-            key(out, "spanId");
-            hex_string(out, &l.span_id);
-            out.push('}');
-        }
-        out.push(']');
-    }
-    out.push(',');
-    key(out, "status");
-    match &s.status {
-        Status::Unset => out.push_str("{\"code\":0}"),
-        Status::Ok => out.push_str("{\"code\":1}"),
-        Status::Error { message } if message.is_empty() => out.push_str("{\"code\":2}"),
-        Status::Error { message } => {
-            out.push_str("{\"code\":2,\"message\":");
-            string(out, message);
-            out.push('}');
-        }
-    }
-    out.push('}');
-}
-
-/// OTLP JSON `ExportTraceServiceRequest`: one `resourceSpans` entry per
-/// service (in service order), one scope, spans in trace order.
-pub fn to_otlp_json(trace: &Trace) -> String {
+/// The wire form of a trace: one `resourceSpans` entry per service (in
+/// service order, services without spans left out), one scope, spans in
+/// trace order.
+pub fn to_otlp(trace: &Trace) -> TracesData {
     let mut by_service: Vec<Vec<usize>> = vec![Vec::new(); trace.services.len()];
     for (i, s) in trace.spans.iter().enumerate() {
         if let Some(v) = by_service.get_mut(s.service) {
             v.push(i);
         }
     }
-    let mut out = String::with_capacity(256 + trace.spans.len() * 600);
-    out.push_str("{\"resourceSpans\":[");
-    let mut first = true;
-    for (si, svc) in trace.services.iter().enumerate() {
-        if by_service[si].is_empty() {
-            continue;
-        }
-        if !first {
-            out.push(',');
-        }
-        first = false;
-        out.push_str("{\"resource\":{\"attributes\":[");
-        kv(&mut out, "service.name", &AttrValue::Str(svc.name.clone()));
-        for (k, v) in &svc.attributes {
-            out.push(',');
-            kv(&mut out, k, v);
-        }
-        out.push_str("]},\"scopeSpans\":[{\"scope\":{\"name\":");
-        string(&mut out, SCOPE_NAME);
-        out.push_str(",\"version\":");
-        string(&mut out, SCOPE_VERSION);
-        out.push_str("},\"spans\":[");
-        for (n, &i) in by_service[si].iter().enumerate() {
-            if n > 0 {
-                out.push(',');
+    let resource_spans = trace
+        .services
+        .iter()
+        .zip(&by_service)
+        .filter(|(_, spans)| !spans.is_empty())
+        .map(|(svc, spans)| {
+            let mut attrs = vec![KeyValue {
+                key: "service.name".into(),
+                value: any_value(&AttrValue::Str(svc.name.clone())),
+            }];
+            attrs.extend(attributes(&svc.attributes));
+            ResourceSpans {
+                resource: Resource { attributes: attrs },
+                scope_spans: vec![ScopeSpans {
+                    scope: Scope {
+                        name: SCOPE_NAME.into(),
+                        version: SCOPE_VERSION.into(),
+                    },
+                    spans: spans.iter().map(|&i| span(&trace.spans[i])).collect(),
+                }],
             }
-            span(&mut out, &trace.spans[i]);
-        }
-        out.push_str("]}]}");
-    }
-    out.push_str("]}");
-    out
+        })
+        .collect();
+    TracesData { resource_spans }
+}
+
+/// OTLP JSON `ExportTraceServiceRequest` of [`to_otlp`], compact.
+pub fn to_otlp_json(trace: &Trace) -> String {
+    serde_json::to_string(&to_otlp(trace)).unwrap_or_default()
 }

@@ -1,123 +1,107 @@
-//! Jaeger JSON import (the Jaeger UI's `data[]` format).
+//! Jaeger JSON import (the Jaeger UI's `data[]` format), read as Jaeger's
+//! own model reads it: ids of up to 32/16 hex digits left-padded, a span's
+//! parent is its first `CHILD_OF` reference in the same trace, else its
+//! first `FOLLOWS_FROM` one (`model.Span.ParentSpanID`), tag types and the
+//! values of `span.kind`, `otel.status_code` and `error` in any case.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use serde_json::{Map, Value};
-
 use crate::sim::formats::import::{
-    Collected, ImportError, Keys, SpanRef, arr, err, id, obj, opt_arr, parse_json, str_field,
-    u64_field, with_path,
+    Collected, ImportError, Keys, MAX_IMPORT_SPANS, SpanRef, Warnings, err, jaeger_span_id,
+    jaeger_trace_id, parse,
 };
+use crate::sim::formats::wire::jaeger::{File, KeyValue, Process, TagValue};
 use crate::sim::trace::{AttrValue, Event, Link, ServiceInfo, Span, SpanKind, Status, Trace};
 
-fn tag_value(
-    o: &Map<String, Value>,
-    path: &str,
-    keys: &mut Keys,
-) -> Result<AttrValue, ImportError> {
-    let v = o.get("value").unwrap_or(&Value::Null);
-    let ty = o.get("type").and_then(Value::as_str);
-    let bad = || {
-        err(
-            format!("{path}.value"),
-            format!("does not match type {}", ty.unwrap_or("?")),
-        )
-    };
-    Ok(match (ty, v) {
-        (Some("string" | "binary"), Value::String(s)) => keys.value(s),
-        (Some("int64"), Value::Number(n)) => AttrValue::Int(n.as_i64().ok_or_else(bad)?),
-        (Some("int64"), Value::String(s)) => AttrValue::Int(s.parse().map_err(|_| bad())?),
-        (Some("float64"), Value::Number(n)) => AttrValue::Float(n.as_f64().ok_or_else(bad)?),
-        (Some("float64"), Value::String(s)) => AttrValue::Float(s.parse().map_err(|_| bad())?),
-        (Some("bool"), Value::Bool(b)) => AttrValue::Bool(*b),
-        (Some("bool"), Value::String(s)) => AttrValue::Bool(s == "true"),
-        (Some("string" | "binary" | "int64" | "float64" | "bool"), _) => return Err(bad()),
-        (Some(t), _) => {
-            return Err(err(
-                format!("{path}.type"),
-                format!("unknown tag type {t:?}"),
-            ));
+/// A tag's value by its declared type (any case); a value that does not
+/// fit its type is kept as it is, with a warning.
+fn tag_value(t: KeyValue, at: &dyn Fn() -> String, keys: &mut Keys, w: &mut Warnings) -> AttrValue {
+    let ty = t.value_type.to_ascii_lowercase();
+    let v = match (ty.as_str(), t.value) {
+        ("string" | "binary" | "", TagValue::Str(s)) => return keys.value(&s),
+        ("int64", TagValue::Int(i)) | ("", TagValue::Int(i)) => return AttrValue::Int(i),
+        ("float64", TagValue::Float(x)) | ("", TagValue::Float(x)) => return AttrValue::Float(x),
+        ("float64", TagValue::Int(i)) => return AttrValue::Float(i as f64),
+        ("bool", TagValue::Bool(b)) | ("", TagValue::Bool(b)) => return AttrValue::Bool(b),
+        ("int64", TagValue::Str(s)) if s.trim().parse::<i64>().is_ok() => {
+            return AttrValue::Int(s.trim().parse().unwrap_or(0));
         }
-        (None, Value::String(s)) => keys.value(s),
-        (None, Value::Bool(b)) => AttrValue::Bool(*b),
-        (None, Value::Number(n)) => match n.as_i64() {
-            Some(i) => AttrValue::Int(i),
-            None => AttrValue::Float(n.as_f64().unwrap_or(0.0)),
-        },
-        (None, _) => return Err(bad()),
-    })
-}
-
-/// Tags without building error paths; None when anything is off.
-fn tags_fast(list: &[Value], keys: &mut Keys) -> Option<Vec<(Arc<str>, AttrValue)>> {
-    let mut out = Vec::with_capacity(list.len());
-    for t in list {
-        let o = t.as_object()?;
-        let k = o.get("key")?.as_str()?;
-        let value = match (o.get("type")?.as_str()?, o.get("value")?) {
-            ("string", Value::String(s)) => keys.value(s),
-            ("int64", Value::Number(n)) => AttrValue::Int(n.as_i64()?),
-            ("float64", Value::Number(n)) => AttrValue::Float(n.as_f64()?),
-            ("bool", Value::Bool(b)) => AttrValue::Bool(*b),
-            _ => return None,
-        };
-        out.push((keys.get(k), value));
+        ("float64", TagValue::Str(s)) if s.trim().parse::<f64>().is_ok() => {
+            return AttrValue::Float(s.trim().parse().unwrap_or(0.0));
+        }
+        ("bool", TagValue::Str(s)) if s.eq_ignore_ascii_case("true") => {
+            return AttrValue::Bool(true);
+        }
+        ("bool", TagValue::Str(s)) if s.eq_ignore_ascii_case("false") => {
+            return AttrValue::Bool(false);
+        }
+        (_, v) => v,
+    };
+    w.add(
+        format_args!("{}.value", at()),
+        format_args!(
+            "{v:?} does not match type {:?}; kept as it is",
+            t.value_type
+        ),
+    );
+    match v {
+        TagValue::Null => AttrValue::Str(Arc::from("")),
+        TagValue::Str(s) => keys.value(&s),
+        TagValue::Bool(b) => AttrValue::Bool(b),
+        TagValue::Int(i) => AttrValue::Int(i),
+        TagValue::Float(x) => AttrValue::Float(x),
     }
-    Some(out)
 }
 
 fn tags(
-    list: &[Value],
-    parent: &str,
+    list: Vec<KeyValue>,
+    at: &dyn Fn() -> String,
     field: &str,
     keys: &mut Keys,
-) -> Result<Vec<(Arc<str>, AttrValue)>, ImportError> {
-    if let Some(v) = tags_fast(list, keys) {
-        return Ok(v);
-    }
-    let prefix = format!("{parent}.{field}");
+    w: &mut Warnings,
+) -> Vec<(Arc<str>, AttrValue)> {
     let mut out = Vec::with_capacity(list.len());
-    for (i, t) in list.iter().enumerate() {
-        let path = format!("{prefix}[{i}]");
-        let o = obj(t, &path)?;
-        let k = str_field(o, "key", &path)?;
-        out.push((keys.get(k), tag_value(o, &path, keys)?));
+    for (i, t) in list.into_iter().enumerate() {
+        let k = keys.get(&t.key);
+        let here = || format!("{}.{field}[{i}]", at());
+        out.push((k, tag_value(t, &here, keys, w)));
     }
-    Ok(out)
+    out
 }
 
-fn process(v: &Value, path: &str, keys: &mut Keys) -> Result<ServiceInfo, ImportError> {
-    let o = obj(v, path)?;
-    let name = str_field(o, "serviceName", path)?;
-    let mut attributes = tags(opt_arr(o, "tags", path)?, path, "tags", keys)?;
+fn process(p: Process, at: &dyn Fn() -> String, keys: &mut Keys, w: &mut Warnings) -> ServiceInfo {
+    let mut attributes = tags(p.tags, at, "tags", keys, w);
     attributes.retain(|(k, _)| &**k != "service.name");
-    Ok(ServiceInfo {
-        name: keys.get(name),
+    ServiceInfo {
+        name: keys.get(&p.service_name),
         attributes,
-    })
+    }
 }
 
 /// Splits the OpenTelemetry bookkeeping tags back out of a tag list.
 fn kind_and_status(
     tags: &mut Vec<(Arc<str>, AttrValue)>,
-    path: &str,
-) -> Result<(SpanKind, Status), ImportError> {
+    at: &dyn Fn() -> String,
+    w: &mut Warnings,
+) -> (SpanKind, Status) {
     let mut kind = SpanKind::Internal;
     let mut code: Option<String> = None;
     let mut description = String::new();
     let mut error = false;
-    let mut bad = None;
     tags.retain(|(k, v)| match (&**k, v) {
         ("span.kind", AttrValue::Str(s)) => {
-            match SpanKind::from_name(s) {
+            match SpanKind::from_name(&s.to_ascii_lowercase()) {
                 Some(x) => kind = x,
-                None => bad = Some(format!("unknown span.kind {s:?}")),
+                None => w.add(
+                    format_args!("{}.tags", at()),
+                    format_args!("unknown span.kind {s:?}; read as unspecified"),
+                ),
             }
             false
         }
         ("otel.status_code", AttrValue::Str(s)) => {
-            code = Some(s.to_string());
+            code = Some(s.to_ascii_uppercase());
             false
         }
         ("otel.status_description", AttrValue::Str(s)) => {
@@ -128,11 +112,12 @@ fn kind_and_status(
             error |= *b;
             false
         }
+        ("error", AttrValue::Str(s)) if s.eq_ignore_ascii_case("true") => {
+            error = true;
+            false
+        }
         _ => true,
     });
-    if let Some(m) = bad {
-        return Err(err(format!("{path}.tags"), m));
-    }
     let status = match code.as_deref() {
         Some("ERROR") => Status::Error {
             message: description,
@@ -141,76 +126,75 @@ fn kind_and_status(
             message: description,
         },
         Some("OK") => Status::Ok,
-        _ => Status::Unset,
+        Some("UNSET") | None => Status::Unset,
+        Some(other) => {
+            w.add(
+                format_args!("{}.tags", at()),
+                format_args!("unknown otel.status_code {other:?}; read as unset"),
+            );
+            Status::Unset
+        }
     };
-    Ok((kind, status))
+    (kind, status)
 }
 
 fn span(
-    v: &Value,
-    path: &str,
+    s: crate::sim::formats::wire::jaeger::Span,
+    at: SpanRef,
     processes: &HashMap<String, usize>,
     c: &mut Collected,
     keys: &mut Keys,
 ) -> Result<Span, ImportError> {
-    let o = obj(v, path)?;
-    let tid_text = str_field(o, "traceID", path)?;
-    // Jaeger may write 64-bit trace ids as 16 hex digits.
-    let padded;
-    let tid_text = if tid_text.len() == 16 {
-        padded = format!("{:0>32}", tid_text);
-        padded.as_str()
-    } else {
-        tid_text
-    };
-    let trace_id = id::<16>(tid_text, || format!("{path}.traceID"))?;
-    let span_id = id::<8>(str_field(o, "spanID", path)?, || format!("{path}.spanID"))?;
-    let mut parent_span_id = None;
-    let mut links = Vec::new();
-    for (i, r) in opt_arr(o, "references", path)?.iter().enumerate() {
-        let rp = format!("{path}.references[{i}]");
-        let ro = obj(r, &rp)?;
-        let rt = str_field(ro, "refType", &rp)?;
-        let rtid = str_field(ro, "traceID", &rp)?;
-        let rtid = if rtid.len() == 16 {
-            format!("{:0>32}", rtid)
-        } else {
-            rtid.to_string()
-        };
-        let ltid = id::<16>(&rtid, || format!("{rp}.traceID"))?;
-        let lsid = id::<8>(str_field(ro, "spanID", &rp)?, || format!("{rp}.spanID"))?;
-        match rt {
-            "CHILD_OF" if parent_span_id.is_none() && ltid == trace_id => {
-                parent_span_id = Some(lsid)
-            }
-            "CHILD_OF" | "FOLLOWS_FROM" => links.push(Link {
-                trace_id: ltid,
-                span_id: lsid,
-            }),
+    let here = || at.to_string();
+    let trace_id = jaeger_trace_id(&s.trace_id, || format!("{at}.traceID"))?;
+    let span_id = jaeger_span_id(&s.span_id, || format!("{at}.spanID"))?;
+    let w = &mut c.warnings;
+    let mut refs = Vec::with_capacity(s.references.len());
+    for (i, r) in s.references.into_iter().enumerate() {
+        let rp = || format!("{at}.references[{i}]");
+        let tid = jaeger_trace_id(&r.trace_id, || format!("{}.traceID", rp()))?;
+        let sid = jaeger_span_id(&r.span_id, || format!("{}.spanID", rp()))?;
+        let child_of = match r.ref_type.to_ascii_uppercase().as_str() {
+            "CHILD_OF" => true,
+            "FOLLOWS_FROM" => false,
             other => {
-                return Err(err(
-                    format!("{rp}.refType"),
-                    format!("expected CHILD_OF or FOLLOWS_FROM, got {other:?}"),
-                ));
+                w.add(
+                    format_args!("{}.refType", rp()),
+                    format_args!("unknown reference type {other:?}; read as FOLLOWS_FROM"),
+                );
+                false
             }
-        }
+        };
+        refs.push((child_of, tid, sid));
     }
-    let start_us = u64_field(o, "startTime", path)?;
-    let dur_us = u64_field(o, "duration", path)?;
-    let start_ns = start_us
+    let chosen = refs
+        .iter()
+        .position(|r| r.0 && r.1 == trace_id)
+        .or_else(|| refs.iter().position(|r| !r.0 && r.1 == trace_id));
+    let parent = chosen.map(|n| refs[n].2);
+    let links = refs
+        .iter()
+        .enumerate()
+        .filter(|&(n, _)| Some(n) != chosen)
+        .map(|(_, &(_, trace_id, span_id))| Link { trace_id, span_id })
+        .collect();
+    let start_ns = s
+        .start_time
+        .0
         .checked_mul(1000)
-        .ok_or_else(|| err(format!("{path}.startTime"), "out of range"))?;
-    let end_ns = dur_us
+        .ok_or_else(|| err(format!("{at}.startTime"), "out of range"))?;
+    let end_ns = s
+        .duration
+        .0
         .checked_mul(1000)
         .and_then(|d| start_ns.checked_add(d))
-        .ok_or_else(|| err(format!("{path}.duration"), "out of range"))?;
-    let mut attributes = tags(opt_arr(o, "tags", path)?, path, "tags", keys)?;
-    let (kind, status) = kind_and_status(&mut attributes, path)?;
-    let mut events = Vec::new();
-    for (i, l) in opt_arr(o, "logs", path)?.iter().enumerate() {
-        let lp = format!("{path}.logs[{i}]");
-        let lo = obj(l, &lp)?;
-        let mut fields = tags(arr(lo, "fields", &lp)?, &lp, "fields", keys)?;
+        .ok_or_else(|| err(format!("{at}.duration"), "out of range"))?;
+    let mut attributes = tags(s.tags, &here, "tags", keys, w);
+    let (kind, status) = kind_and_status(&mut attributes, &here, w);
+    let mut events = Vec::with_capacity(s.logs.len());
+    for (i, l) in s.logs.into_iter().enumerate() {
+        let lp = || format!("{at}.logs[{i}]");
+        let mut fields = tags(l.fields, &lp, "fields", keys, w);
         let name = match fields.iter().position(|(k, _)| &**k == "event") {
             Some(i) => match fields.remove(i).1 {
                 AttrValue::Str(s) => s,
@@ -218,38 +202,34 @@ fn span(
             },
             None => keys.get("log"),
         };
-        let ts = u64_field(lo, "timestamp", &lp)?;
-        let time_ns = ts
-            .checked_mul(1000)
-            .ok_or_else(|| err(format!("{lp}.timestamp"), "out of range"))?;
+        let time_ns = l.timestamp.0.saturating_mul(1000);
         events.push(Event {
             time_ns,
             name,
             attributes: fields,
         });
     }
-    let service = match o.get("processID").and_then(Value::as_str) {
-        Some(pid) => *processes.get(pid).ok_or_else(|| {
-            err(
-                format!("{path}.processID"),
+    let service = match (s.process_id, s.process) {
+        (Some(pid), _) if processes.contains_key(&pid) => processes[&pid],
+        (_, Some(p)) => {
+            let info = process(p, &|| format!("{at}.process"), keys, w);
+            c.service(info)
+        }
+        (Some(pid), None) => {
+            return Err(err(
+                format!("{at}.processID"),
                 format!("no process {pid:?} in processes"),
-            )
-        })?,
-        None => match o.get("process") {
-            Some(p) => {
-                let info = process(p, &format!("{path}.process"), keys)?;
-                c.service(info)
-            }
-            None => return Err(err(format!("{path}.processID"), "missing")),
-        },
+            ));
+        }
+        (None, None) => return Err(err(format!("{at}.processID"), "missing")),
     };
     Ok(Span {
         trace_id,
         span_id,
         parent: None,
-        parent_span_id,
+        parent_span_id: parent,
         service,
-        name: keys.get(str_field(o, "operationName", path)?),
+        name: keys.get(&s.operation_name),
         kind,
         start_ns,
         end_ns,
@@ -258,35 +238,38 @@ fn span(
         events,
         links,
         traceparent: None,
+        flags: s.flags,
+        warnings: s.warnings.unwrap_or_default(),
     })
 }
 
 /// Reads Jaeger JSON (`{"data": [{"traceID", "spans", "processes"}]}`).
 pub fn from_jaeger_json(text: &str) -> Result<Trace, ImportError> {
-    read(text, crate::sim::formats::import::MAX_IMPORT_SPANS)
+    collect(text, MAX_IMPORT_SPANS)?.finish().map(|(t, _)| t)
 }
 
-pub(crate) fn read(text: &str, limit: usize) -> Result<Trace, ImportError> {
-    let root = parse_json(text)?;
-    let ro = obj(&root, "")?;
+pub(crate) fn collect(text: &str, limit: usize) -> Result<Collected, ImportError> {
+    let file: File = parse(text)?;
     let mut keys = Keys::default();
     let mut c = Collected::new(limit);
-    for (di, d) in arr(ro, "data", "")?.iter().enumerate() {
-        let dp = format!("data[{di}]");
-        let dobj = obj(d, &dp)?;
-        let mut processes = HashMap::new();
-        if let Some(p) = dobj.get("processes").filter(|p| !p.is_null()) {
-            let pp = format!("{dp}.processes");
-            for (k, v) in obj(p, &pp)? {
-                let info = process(v, &format!("{pp}.{k}"), &mut keys)?;
-                processes.insert(k.clone(), c.service(info));
-            }
+    for (di, d) in file.data.into_iter().enumerate() {
+        let mut processes = HashMap::with_capacity(d.processes.0.len());
+        for (k, p) in d.processes.0 {
+            let at = || format!("data[{di}].processes.{k}");
+            let info = process(p, &at, &mut keys, &mut c.warnings);
+            processes.insert(k, c.service(info));
         }
-        for (i, s) in arr(dobj, "spans", &dp)?.iter().enumerate() {
+        for w in d.warnings.unwrap_or_default() {
+            c.warnings.add(
+                format_args!("data[{di}]"),
+                format_args!("Jaeger warns: {w}"),
+            );
+        }
+        for (i, s) in d.spans.into_iter().enumerate() {
             let at = SpanRef::Jaeger(di, i);
-            let span = with_path(at, |path| span(s, path, &processes, &mut c, &mut keys))?;
+            let span = span(s, at, &processes, &mut c, &mut keys)?;
             c.push(span, at)?;
         }
     }
-    c.finish()
+    Ok(c)
 }
