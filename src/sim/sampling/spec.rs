@@ -16,12 +16,13 @@
 //! `num_traces=…`. A spec may start with `head:` or `tail:`; without it the
 //! kind is recognised from the first word.
 
+pub mod model;
 pub mod tail;
-mod terms;
+pub(crate) mod terms;
 
 use std::fmt;
 
-pub use tail::{Policy, StatusCode, TailSpec};
+pub use model::{ErrorMode, Named, Policy, StatusCode, TailSpec};
 
 /// A strategy: its text, and what it means.
 #[derive(Debug, Clone, PartialEq)]
