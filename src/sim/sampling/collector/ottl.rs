@@ -334,3 +334,6 @@ fn parse(text: &str, event: bool) -> Result<Expr, String> {
 }
 
 mod parser;
+
+#[cfg(test)]
+mod tests;

@@ -190,3 +190,53 @@ impl Predicates {
         m
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::Matcher;
+    use crate::sim::sampling::spec::tail;
+    use crate::sim::trace::AttrValue;
+
+    fn matcher(spec: &str) -> Matcher {
+        let t = tail::parse(spec).unwrap_or_else(|e| panic!("{e}"));
+        Matcher::new(&t.policies[0].policy)
+    }
+
+    #[test]
+    fn numeric_bounds_are_inclusive_and_other_types_read_as_zero() {
+        let m = matcher("attr:http.response.status_code=[500,599]");
+        let int = |i| AttrValue::Int(i);
+        assert!(!m.value_matches(&int(499), true));
+        assert!(m.value_matches(&int(500), true));
+        assert!(m.value_matches(&int(599), true));
+        assert!(!m.value_matches(&int(600), true));
+        let zero = matcher("attr:x=[0,0]");
+        assert!(zero.value_matches(&AttrValue::Str(Arc::from("abc")), true), "Int() of a string is 0");
+    }
+
+    #[test]
+    fn strings_exact_regex_and_empty_values() {
+        let s = |v: &str| AttrValue::Str(Arc::from(v));
+        let m = matcher("attr:http.route=/cart");
+        assert!(m.value_matches(&s("/cart"), true));
+        assert!(!m.value_matches(&s("/cart/"), true), "exact");
+        let r = matcher("attr:http.route~=/v1/name/.+");
+        assert!(r.value_matches(&s("/v1/name/7"), true));
+        assert!(!r.value_matches(&s("/v1/name/"), true));
+        assert!(r.value_matches(&s("x/v1/name/7"), true), "unanchored, as Go's MatchString");
+        let any = matcher("attr:k~=.*");
+        assert!(!any.value_matches(&s(""), true), "an empty span value never matches");
+        assert!(any.value_matches(&s(""), false), "a resource value is matched as is");
+    }
+
+    #[test]
+    fn booleans_read_other_types_as_false() {
+        let t = matcher("bool:flag=true");
+        assert!(t.value_matches(&AttrValue::Bool(true), true));
+        assert!(!t.value_matches(&AttrValue::Bool(false), true));
+        let f = matcher("bool:flag=false");
+        assert!(f.value_matches(&AttrValue::Int(1), true), "Bool() of an int is false");
+    }
+}
