@@ -202,7 +202,10 @@ pub fn lab(args: LabArgs) -> anyhow::Result<ExitCode> {
         for s in &strategies {
             match spandojo::sim::sampling::collector::strategy_yaml(s) {
                 Some(y) => println!("# {}\n{y}", s.name),
-                None => println!("# {}: a head (SDK) sampler, no Collector processor\n", s.name),
+                None => println!(
+                    "# {}: a head (SDK) sampler, no Collector processor\n",
+                    s.name
+                ),
             }
         }
         return Ok(ExitCode::SUCCESS);

@@ -149,7 +149,11 @@ fn a_collector_config_file_becomes_strategies() {
         readme,
         "--json",
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value =
         serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(v["strategies"][0]["name"], "tail_sampling");
@@ -157,10 +161,24 @@ fn a_collector_config_file_becomes_strategies() {
     let bad = dir.path().join("bad.yaml");
     std::fs::write(&bad, "policies:\n  - name: a\n    type: sometimes\n")
         .unwrap_or_else(|e| panic!("{e}"));
-    let out = lab(&["--scenario", "study-sheet", "--collector-config", bad.to_str().unwrap_or("")]);
+    let out = lab(&[
+        "--scenario",
+        "study-sheet",
+        "--collector-config",
+        bad.to_str().unwrap_or(""),
+    ]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("line 3: unsupported policy type `sometimes`"), "{err}");
-    let out = lab(&["--scenario", "study-sheet", "--print-collector-config", "--tail", "latency>=50ms"]);
+    assert!(
+        err.contains("line 3: unsupported policy type `sometimes`"),
+        "{err}"
+    );
+    let out = lab(&[
+        "--scenario",
+        "study-sheet",
+        "--print-collector-config",
+        "--tail",
+        "latency>=50ms",
+    ]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("threshold_ms: 49"));
 }

@@ -16,6 +16,7 @@
 //! [`model`] for the processor's configuration they stand for). A spec may start with `head:` or `tail:`; without it the
 //! kind is recognised from the first word.
 
+mod duration;
 pub mod model;
 pub mod tail;
 pub(crate) mod terms;

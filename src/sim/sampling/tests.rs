@@ -1,7 +1,7 @@
 //! Statistical and behavioural tests of the lab with fixed seeds.
 
-mod head;
 mod boundaries;
+mod head;
 mod late;
 mod tail;
 

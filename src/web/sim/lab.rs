@@ -279,8 +279,9 @@ fn validate(
         }
     }
     if !form.collector.trim().is_empty() {
-        let from_yaml = crate::sim::sampling::collector::parse(&form.collector, form.disable_invert)
-            .map_err(|e| format!("Collector configuration, {e}."))?;
+        let from_yaml =
+            crate::sim::sampling::collector::parse(&form.collector, form.disable_invert)
+                .map_err(|e| Invalid(format!("Collector configuration, {e}.")))?;
         strategies.extend(from_yaml);
     }
     if form.disable_invert {
@@ -294,10 +295,10 @@ fn validate(
         return Err(Invalid("Give at least one strategy.".to_string()));
     }
     if strategies.len() > crate::sim::sampling::MAX_STRATEGIES {
-        return Err(format!(
+        return Err(Invalid(format!(
             "At most {} strategies at once, counting each tail_sampling processor of the configuration.",
             crate::sim::sampling::MAX_STRATEGIES
-        ));
+        )));
     }
     Ok((sc, cfg, strategies))
 }

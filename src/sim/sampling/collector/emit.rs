@@ -19,8 +19,14 @@ fn list(items: &[String]) -> String {
 
 /// A duration in the largest Go unit that holds it whole (`30s`, `1500ms`).
 pub fn go_duration(ns: u64) -> String {
-    for (unit, size) in [("h", 3_600_000_000_000u64), ("m", 60_000_000_000), ("s", 1_000_000_000), ("ms", 1_000_000), ("us", 1_000)] {
-        if ns >= size && ns % size == 0 {
+    for (unit, size) in [
+        ("h", 3_600_000_000_000u64),
+        ("m", 60_000_000_000),
+        ("s", 1_000_000_000),
+        ("ms", 1_000_000),
+        ("us", 1_000),
+    ] {
+        if ns >= size && ns.is_multiple_of(size) {
             return format!("{}{unit}", ns / size);
         }
     }
@@ -37,10 +43,18 @@ pub fn to_yaml(id: &str, spec: &TailSpec) -> String {
         );
     }
     let _ = writeln!(o, "processors:\n  {id}:");
-    let _ = writeln!(o, "    decision_wait: {}", go_duration(spec.decision_wait_ns));
+    let _ = writeln!(
+        o,
+        "    decision_wait: {}",
+        go_duration(spec.decision_wait_ns)
+    );
     let _ = writeln!(o, "    num_traces: {}", spec.num_traces);
     if spec.expected_new_traces_per_sec > 0 {
-        let _ = writeln!(o, "    expected_new_traces_per_sec: {}", spec.expected_new_traces_per_sec);
+        let _ = writeln!(
+            o,
+            "    expected_new_traces_per_sec: {}",
+            spec.expected_new_traces_per_sec
+        );
     }
     if spec.sample_on_first_match {
         o.push_str("    sample_on_first_match: true\n");
@@ -70,13 +84,21 @@ fn policy(o: &mut String, p: &Named, indent: usize) {
     let mut f = |k: &str, v: String| fields.push(format!("{k}: {v}"));
     match &p.policy {
         Policy::AlwaysSample | Policy::TraceFlags => return,
-        Policy::Latency { threshold_ms, upper_threshold_ms } => {
+        Policy::Latency {
+            threshold_ms,
+            upper_threshold_ms,
+        } => {
             f("threshold_ms", threshold_ms.to_string());
             if *upper_threshold_ms > 0 {
                 f("upper_threshold_ms", upper_threshold_ms.to_string());
             }
         }
-        Policy::NumericAttribute { key, min_value, max_value, invert_match } => {
+        Policy::NumericAttribute {
+            key,
+            min_value,
+            max_value,
+            invert_match,
+        } => {
             f("key", q(key));
             if let Some(v) = min_value {
                 f("min_value", v.to_string());
@@ -88,7 +110,10 @@ fn policy(o: &mut String, p: &Named, indent: usize) {
                 f("invert_match", "true".into());
             }
         }
-        Policy::Probabilistic { hash_salt, sampling_percentage } => {
+        Policy::Probabilistic {
+            hash_salt,
+            sampling_percentage,
+        } => {
             if !hash_salt.is_empty() {
                 f("hash_salt", q(hash_salt));
             }
@@ -98,7 +123,13 @@ fn policy(o: &mut String, p: &Named, indent: usize) {
             let c: Vec<&str> = codes.iter().map(|c| c.as_str()).collect();
             f("status_codes", format!("[{}]", c.join(", ")));
         }
-        Policy::StringAttribute { key, values, enabled_regex_matching, cache_max_size, invert_match } => {
+        Policy::StringAttribute {
+            key,
+            values,
+            enabled_regex_matching,
+            cache_max_size,
+            invert_match,
+        } => {
             f("key", q(key));
             f("values", list(values));
             if *enabled_regex_matching {
@@ -111,14 +142,22 @@ fn policy(o: &mut String, p: &Named, indent: usize) {
                 f("invert_match", "true".into());
             }
         }
-        Policy::RateLimiting { spans_per_second } => f("spans_per_second", spans_per_second.to_string()),
-        Policy::BytesLimiting { bytes_per_second, burst_capacity } => {
+        Policy::RateLimiting { spans_per_second } => {
+            f("spans_per_second", spans_per_second.to_string())
+        }
+        Policy::BytesLimiting {
+            bytes_per_second,
+            burst_capacity,
+        } => {
             f("bytes_per_second", bytes_per_second.to_string());
             if *burst_capacity > 0 {
                 f("burst_capacity", burst_capacity.to_string());
             }
         }
-        Policy::SpanCount { min_spans, max_spans } => {
+        Policy::SpanCount {
+            min_spans,
+            max_spans,
+        } => {
             f("min_spans", min_spans.to_string());
             if *max_spans > 0 {
                 f("max_spans", max_spans.to_string());
@@ -128,14 +167,22 @@ fn policy(o: &mut String, p: &Named, indent: usize) {
             f("key", q(key));
             f("values", list(values));
         }
-        Policy::BooleanAttribute { key, value, invert_match } => {
+        Policy::BooleanAttribute {
+            key,
+            value,
+            invert_match,
+        } => {
             f("key", q(key));
             f("value", value.to_string());
             if *invert_match {
                 f("invert_match", "true".into());
             }
         }
-        Policy::OttlCondition { error_mode, span, spanevent } => {
+        Policy::OttlCondition {
+            error_mode,
+            span,
+            spanevent,
+        } => {
             f("error_mode", error_mode.as_str().into());
             if !span.is_empty() {
                 f("span", list(span));
@@ -145,14 +192,23 @@ fn policy(o: &mut String, p: &Named, indent: usize) {
             }
         }
         Policy::And(subs) | Policy::Drop(subs) => {
-            let key = if ty == "and" { "and_sub_policy" } else { "drop_sub_policy" };
+            let key = if ty == "and" {
+                "and_sub_policy"
+            } else {
+                "drop_sub_policy"
+            };
             let _ = writeln!(o, "{pad}  {ty}:\n{pad}    {key}:");
             for s in subs {
                 policy(o, s, indent + 6);
             }
             return;
         }
-        Policy::Composite { max_total_spans_per_second, policy_order, subs, rate_allocation } => {
+        Policy::Composite {
+            max_total_spans_per_second,
+            policy_order,
+            subs,
+            rate_allocation,
+        } => {
             let _ = writeln!(
                 o,
                 "{pad}  composite:\n{pad}    max_total_spans_per_second: {max_total_spans_per_second}"
@@ -167,7 +223,11 @@ fn policy(o: &mut String, p: &Named, indent: usize) {
             if !rate_allocation.is_empty() {
                 let _ = writeln!(o, "{pad}    rate_allocation:");
                 for (name, pct) in rate_allocation {
-                    let _ = writeln!(o, "{pad}      - policy: {}\n{pad}        percent: {pct}", q(name));
+                    let _ = writeln!(
+                        o,
+                        "{pad}      - policy: {}\n{pad}        percent: {pct}",
+                        q(name)
+                    );
                 }
             }
             return;

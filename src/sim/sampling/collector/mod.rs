@@ -67,7 +67,9 @@ pub fn parse(text: &str, disable_invert_decisions: bool) -> Result<Vec<Strategy>
         if count_span_predicates(&spec.policies) > MAX_ATTR_POLICIES {
             return Err(yaml::err(
                 list,
-                format!("at most {MAX_ATTR_POLICIES} attribute, boolean and OTTL policies per processor"),
+                format!(
+                    "at most {MAX_ATTR_POLICIES} attribute, boolean and OTTL policies per processor"
+                ),
             ));
         }
         out.push(Strategy {

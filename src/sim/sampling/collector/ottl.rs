@@ -120,7 +120,9 @@ impl Program {
         if self.event.is_empty() {
             return false;
         }
-        s.events().iter().any(|ev| self.event.iter().any(|e| e.eval(s, Some(ev))))
+        s.events()
+            .iter()
+            .any(|ev| self.event.iter().any(|e| e.eval(s, Some(ev))))
     }
 
     /// True when the outcome depends only on the span's name, kind and
@@ -155,9 +157,12 @@ impl Term {
             },
             Term::Attr(k) => to_val(s.attr(k)),
             Term::ResAttr(k) => to_val(s.resource_attr(k)),
-            Term::EventAttr(k) => to_val(
-                ev.and_then(|e| e.attrs.iter().find(|(ek, _)| ek == k).map(|(_, v)| v.clone())),
-            ),
+            Term::EventAttr(k) => to_val(ev.and_then(|e| {
+                e.attrs
+                    .iter()
+                    .find(|(ek, _)| ek == k)
+                    .map(|(_, v)| v.clone())
+            })),
             Term::IsMatch(t, re) => Val::Bool(match t.eval(s, ev) {
                 Val::Str(x) => re.is_match(&x),
                 Val::Int(i) => re.is_match(&i.to_string()),
@@ -325,7 +330,11 @@ struct P {
 }
 
 fn parse(text: &str, event: bool) -> Result<Expr, String> {
-    let mut p = P { toks: lex(text)?, at: 0, event };
+    let mut p = P {
+        toks: lex(text)?,
+        at: 0,
+        event,
+    };
     let e = p.or()?;
     match p.toks.get(p.at) {
         None => Ok(e),

@@ -59,7 +59,10 @@ pub fn policy(n: &Node, level: Level) -> Result<Named, ConfigError> {
         _ => true,
     };
     if !allowed {
-        return Err(err(ty_node, format!("a `{ty}` policy cannot be nested here")));
+        return Err(err(
+            ty_node,
+            format!("a `{ty}` policy cannot be nested here"),
+        ));
     }
     let mut block = None;
     for (key, k, v) in &fields {
@@ -85,14 +88,20 @@ fn pick<'a>(
     block: &[(String, &'a Node, &'a Node)],
     known: &[&str],
 ) -> Result<impl Fn(&str) -> Option<&'a Node> + use<'a>, ConfigError> {
-    if let Some((key, k, _)) = block.iter().find(|(key, ..)| !known.contains(&key.as_str())) {
+    if let Some((key, k, _)) = block
+        .iter()
+        .find(|(key, ..)| !known.contains(&key.as_str()))
+    {
         return Err(unsupported(key, k));
     }
     let found: Vec<(String, &'a Node)> = block.iter().map(|(k, _, v)| (k.clone(), *v)).collect();
     Ok(move |key: &str| found.iter().find(|(k, _)| k == key).map(|(_, v)| *v))
 }
 
-fn opt<T>(v: Option<&Node>, f: impl Fn(&Node) -> Result<T, ConfigError>) -> Result<Option<T>, ConfigError> {
+fn opt<T>(
+    v: Option<&Node>,
+    f: impl Fn(&Node) -> Result<T, ConfigError>,
+) -> Result<Option<T>, ConfigError> {
     v.map(f).transpose()
 }
 
@@ -102,7 +111,11 @@ fn settings(ty: &str, block: &[(String, &Node, &Node)], at: &Node) -> Result<Pol
     Ok(match ty {
         "always_sample" | "trace_flags" => {
             let _ = pick(block, &[])?;
-            if ty == "trace_flags" { Policy::TraceFlags } else { Policy::AlwaysSample }
+            if ty == "trace_flags" {
+                Policy::TraceFlags
+            } else {
+                Policy::AlwaysSample
+            }
         }
         "latency" => {
             let g = pick(block, &["threshold_ms", "upper_threshold_ms"])?;
@@ -133,14 +146,20 @@ fn settings(ty: &str, block: &[(String, &Node, &Node)], at: &Node) -> Result<Pol
         }
         "status_code" => {
             let g = pick(block, &["status_codes"])?;
-            let list = g("status_codes").ok_or_else(|| err(at, "status_code needs `status_codes`"))?;
+            let list =
+                g("status_codes").ok_or_else(|| err(at, "status_code needs `status_codes`"))?;
             let mut codes = Vec::new();
             for c in items(list)? {
                 codes.push(match text(c)?.as_str() {
                     "ERROR" => StatusCode::Error,
                     "OK" => StatusCode::Ok,
                     "UNSET" => StatusCode::Unset,
-                    other => return Err(err(c, format!("unknown status code `{other}`; use OK, ERROR or UNSET"))),
+                    other => {
+                        return Err(err(
+                            c,
+                            format!("unknown status code `{other}`; use OK, ERROR or UNSET"),
+                        ));
+                    }
                 });
             }
             if codes.is_empty() {
@@ -151,7 +170,13 @@ fn settings(ty: &str, block: &[(String, &Node, &Node)], at: &Node) -> Result<Pol
         "string_attribute" => {
             let g = pick(
                 block,
-                &["key", "values", "enabled_regex_matching", "cache_max_size", "invert_match"],
+                &[
+                    "key",
+                    "values",
+                    "enabled_regex_matching",
+                    "cache_max_size",
+                    "invert_match",
+                ],
             )?;
             let regex = flag(g("enabled_regex_matching"))?;
             let values = opt(g("values"), texts)?.unwrap_or_default();
@@ -172,7 +197,9 @@ fn settings(ty: &str, block: &[(String, &Node, &Node)], at: &Node) -> Result<Pol
         }
         "rate_limiting" => {
             let g = pick(block, &["spans_per_second"])?;
-            Policy::RateLimiting { spans_per_second: u(g("spans_per_second"), 1 << 40)? }
+            Policy::RateLimiting {
+                spans_per_second: u(g("spans_per_second"), 1 << 40)?,
+            }
         }
         "bytes_limiting" => {
             let g = pick(block, &["bytes_per_second", "burst_capacity"])?;
@@ -205,7 +232,11 @@ fn settings(ty: &str, block: &[(String, &Node, &Node)], at: &Node) -> Result<Pol
         }
         "ottl_condition" => ottl(block, at)?,
         "and" | "drop" => {
-            let list_key = if ty == "and" { "and_sub_policy" } else { "drop_sub_policy" };
+            let list_key = if ty == "and" {
+                "and_sub_policy"
+            } else {
+                "drop_sub_policy"
+            };
             let g = pick(block, &[list_key])?;
             let list = g(list_key).ok_or_else(|| err(at, format!("`{ty}` needs `{list_key}`")))?;
             let subs = items(list)?
@@ -215,7 +246,11 @@ fn settings(ty: &str, block: &[(String, &Node, &Node)], at: &Node) -> Result<Pol
             if subs.is_empty() {
                 return Err(err(list, format!("`{list_key}` is empty")));
             }
-            if ty == "and" { Policy::And(subs) } else { Policy::Drop(subs) }
+            if ty == "and" {
+                Policy::And(subs)
+            } else {
+                Policy::Drop(subs)
+            }
         }
         _ => composite(block, at)?,
     })
@@ -229,7 +264,10 @@ fn ottl(block: &[(String, &Node, &Node)], at: &Node) -> Result<Policy, ConfigErr
         Some("silent") => ErrorMode::Silent,
         Some(other) => {
             let n = g("error_mode").unwrap_or(at);
-            return Err(err(n, format!("unknown error_mode `{other}`; use ignore, silent or propagate")));
+            return Err(err(
+                n,
+                format!("unknown error_mode `{other}`; use ignore, silent or propagate"),
+            ));
         }
     };
     let mut lists = [Vec::new(), Vec::new()];
@@ -249,18 +287,31 @@ fn ottl(block: &[(String, &Node, &Node)], at: &Node) -> Result<Policy, ConfigErr
     }
     let [span, spanevent] = lists;
     if span.is_empty() && spanevent.is_empty() {
-        return Err(err(at, "ottl_condition needs `span` or `spanevent` conditions"));
+        return Err(err(
+            at,
+            "ottl_condition needs `span` or `spanevent` conditions",
+        ));
     }
-    Ok(Policy::OttlCondition { error_mode, span, spanevent })
+    Ok(Policy::OttlCondition {
+        error_mode,
+        span,
+        spanevent,
+    })
 }
 
 fn composite(block: &[(String, &Node, &Node)], at: &Node) -> Result<Policy, ConfigError> {
     let g = pick(
         block,
-        &["max_total_spans_per_second", "policy_order", "composite_sub_policy", "rate_allocation"],
+        &[
+            "max_total_spans_per_second",
+            "policy_order",
+            "composite_sub_policy",
+            "rate_allocation",
+        ],
     )?;
     let max = opt(g("max_total_spans_per_second"), |n| uint(n, 1 << 40))?.unwrap_or(0);
-    let list = g("composite_sub_policy").ok_or_else(|| err(at, "`composite` needs `composite_sub_policy`"))?;
+    let list = g("composite_sub_policy")
+        .ok_or_else(|| err(at, "`composite` needs `composite_sub_policy`"))?;
     let subs = items(list)?
         .iter()
         .map(|p| policy(p, Level::Composite))
@@ -276,7 +327,8 @@ fn composite(block: &[(String, &Node, &Node)], at: &Node) -> Result<Policy, Conf
     for a in allocations {
         let fields = entries(a)?;
         let ag = pick(&fields, &["policy", "percent"])?;
-        let name = opt(ag("policy"), text)?.ok_or_else(|| err(a, "a rate allocation needs `policy`"))?;
+        let name =
+            opt(ag("policy"), text)?.ok_or_else(|| err(a, "a rate allocation needs `policy`"))?;
         alloc.push((name, opt(ag("percent"), int)?.unwrap_or(0)));
     }
     Ok(Policy::Composite {

@@ -26,32 +26,61 @@ fn the_readme_example_parses_with_every_setting() {
     let t = tail(README);
     assert_eq!(t.decision_wait_ns, 10_000_000_000);
     assert_eq!((t.num_traces, t.expected_new_traces_per_sec), (100, 10));
-    assert_eq!((t.sampled_cache_size, t.non_sampled_cache_size), (100_000, 100_000));
+    assert_eq!(
+        (t.sampled_cache_size, t.non_sampled_cache_size),
+        (100_000, 100_000)
+    );
     let types: Vec<&str> = t.policies.iter().map(|p| p.policy.type_name()).collect();
     assert_eq!(
         types,
         [
-            "always_sample", "latency", "numeric_attribute", "probabilistic", "status_code",
-            "string_attribute", "string_attribute", "rate_limiting", "bytes_limiting",
-            "span_count", "trace_state", "boolean_attribute", "ottl_condition", "and", "drop",
+            "always_sample",
+            "latency",
+            "numeric_attribute",
+            "probabilistic",
+            "status_code",
+            "string_attribute",
+            "string_attribute",
+            "rate_limiting",
+            "bytes_limiting",
+            "span_count",
+            "trace_state",
+            "boolean_attribute",
+            "ottl_condition",
+            "and",
+            "drop",
             "composite"
         ]
     );
     assert_eq!(
         t.policies[1].policy,
-        Policy::Latency { threshold_ms: 5000, upper_threshold_ms: 10000 }
+        Policy::Latency {
+            threshold_ms: 5000,
+            upper_threshold_ms: 10000
+        }
     );
     match &t.policies[12].policy {
-        Policy::OttlCondition { error_mode, span, spanevent } => {
+        Policy::OttlCondition {
+            error_mode,
+            span,
+            spanevent,
+        } => {
             assert_eq!(*error_mode, ErrorMode::Ignore);
-            assert_eq!(span[0], r#"attributes["test_attr_key_1"] == "test_attr_val_1""#);
+            assert_eq!(
+                span[0],
+                r#"attributes["test_attr_key_1"] == "test_attr_val_1""#
+            );
             assert_eq!(spanevent.len(), 2);
         }
         p => panic!("{p:?}"),
     }
     match &t.policies[14].policy {
         Policy::Drop(subs) => match &subs[0].policy {
-            Policy::StringAttribute { values, enabled_regex_matching, .. } => {
+            Policy::StringAttribute {
+                values,
+                enabled_regex_matching,
+                ..
+            } => {
                 assert_eq!(values, &[r"\/health".to_string(), r"\/metrics".to_string()]);
                 assert!(enabled_regex_matching);
             }
@@ -77,7 +106,10 @@ fn the_readme_example_simulates() {
     assert_eq!(s.name, "tail_sampling");
     // num_traces 100 against a 10 s wait: most traces leave the buffer
     // before their decision, and their later spans start new entries.
-    assert!(s.lost_traces > 0 && s.evicted_entries >= s.lost_traces, "{s:?}");
+    assert!(
+        s.lost_traces > 0 && s.evicted_entries >= s.lost_traces,
+        "{s:?}"
+    );
     // always_sample keeps whatever reaches a decision (no span has url.path
     // /health or /metrics for the drop policy).
     assert!(s.traces_kept > 0);
@@ -103,8 +135,14 @@ fn export_then_import_gives_the_same_strategy() {
     }
     let readme = parse(README, false).unwrap_or_else(|e| panic!("{e}"));
     let yaml = strategy_yaml(&readme[0]).unwrap_or_default();
-    assert_eq!(parse(&yaml, false).map(|s| s[0].kind.clone()), Ok(readme[0].kind.clone()), "{yaml}");
-    assert!(strategy_yaml(&parse_strategy("ratio=0.1").unwrap_or_else(|e| panic!("{e}"))).is_none());
+    assert_eq!(
+        parse(&yaml, false).map(|s| s[0].kind.clone()),
+        Ok(readme[0].kind.clone()),
+        "{yaml}"
+    );
+    assert!(
+        strategy_yaml(&parse_strategy("ratio=0.1").unwrap_or_else(|e| panic!("{e}"))).is_none()
+    );
 }
 
 #[test]
@@ -122,9 +160,21 @@ fn whole_files_processors_and_bodies() {
 #[test]
 fn refusals_name_the_key_and_its_line() {
     let cases = [
-        ("policies:\n  - name: a\n    type: always_sample\n    colour: red\n", 4, "unsupported key `colour`"),
-        ("policies:\n  - name: a\n    type: sometimes\n", 3, "unsupported policy type `sometimes`"),
-        ("decision_wait: 1s\nnum_trace: 5\npolicies: []\n", 2, "unsupported key `num_trace`"),
+        (
+            "policies:\n  - name: a\n    type: always_sample\n    colour: red\n",
+            4,
+            "unsupported key `colour`",
+        ),
+        (
+            "policies:\n  - name: a\n    type: sometimes\n",
+            3,
+            "unsupported policy type `sometimes`",
+        ),
+        (
+            "decision_wait: 1s\nnum_trace: 5\npolicies: []\n",
+            2,
+            "unsupported key `num_trace`",
+        ),
         (
             "policies:\n  - name: a\n    type: latency\n    latency: {threshold_ms: 5, lower: 1}\n",
             4,
@@ -140,10 +190,26 @@ fn refusals_name_the_key_and_its_line() {
             6,
             "unsupported OTTL function `Foo`",
         ),
-        ("policies:\n  - name: a\n    type: status_code\n    status_code: {status_codes: [error]}\n", 4, "unknown status code `error`"),
-        ("decision_wait: 10\npolicies: [{name: a, type: always_sample}]\n", 1, "bare number counts nanoseconds"),
-        ("policies: [{name: a, type: and, and: {and_sub_policy: [{name: b, type: drop}]}}]\n", 1, "cannot be nested"),
-        ("processors:\n  batch: {}\n", 1, "no tail_sampling processor"),
+        (
+            "policies:\n  - name: a\n    type: status_code\n    status_code: {status_codes: [error]}\n",
+            4,
+            "unknown status code `error`",
+        ),
+        (
+            "decision_wait: 10\npolicies: [{name: a, type: always_sample}]\n",
+            1,
+            "bare number counts nanoseconds",
+        ),
+        (
+            "policies: [{name: a, type: and, and: {and_sub_policy: [{name: b, type: drop}]}}]\n",
+            1,
+            "cannot be nested",
+        ),
+        (
+            "processors:\n  batch: {}\n",
+            1,
+            "no tail_sampling processor",
+        ),
         ("policies: [\n", 2, "not valid YAML"),
     ];
     for (text, line, msg) in cases {

@@ -37,10 +37,7 @@ fn inner(n: &Node) -> &Node {
 /// A mapping's entries as (key, key node, value node); null is empty.
 pub fn entries(n: &Node) -> Result<Vec<(String, &Node, &Node)>, ConfigError> {
     match &inner(n).data {
-        YamlDataOwned::Mapping(m) => m
-            .iter()
-            .map(|(k, v)| Ok((text(k)?, k, v)))
-            .collect(),
+        YamlDataOwned::Mapping(m) => m.iter().map(|(k, v)| Ok((text(k)?, k, v))).collect(),
         YamlDataOwned::Value(ScalarOwned::Null) => Ok(Vec::new()),
         _ => Err(err(n, "expected a mapping of keys to values")),
     }
@@ -78,9 +75,14 @@ pub fn int(n: &Node) -> Result<i64, ConfigError> {
     match &inner(n).data {
         YamlDataOwned::Value(ScalarOwned::Integer(i)) => Ok(*i),
         YamlDataOwned::Value(ScalarOwned::String(s))
-            if !s.is_empty() && s.trim_start_matches('-').chars().all(|c| c.is_ascii_digit() || c == '_') =>
+            if !s.is_empty()
+                && s.trim_start_matches('-')
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c == '_') =>
         {
-            s.replace('_', "").parse().map_err(|_| err(n, format!("`{s}` is out of range")))
+            s.replace('_', "")
+                .parse()
+                .map_err(|_| err(n, format!("`{s}` is out of range")))
         }
         _ => Err(err(n, "expected a whole number")),
     }
@@ -99,7 +101,9 @@ pub fn uint(n: &Node, max: u64) -> Result<u64, ConfigError> {
 pub fn float(n: &Node) -> Result<f64, ConfigError> {
     match &inner(n).data {
         YamlDataOwned::Value(ScalarOwned::FloatingPoint(f)) if f.0.is_finite() => Ok(f.0),
-        _ => int(n).map(|i| i as f64).map_err(|_| err(n, "expected a number")),
+        _ => int(n)
+            .map(|i| i as f64)
+            .map_err(|_| err(n, "expected a number")),
     }
 }
 
@@ -129,10 +133,19 @@ pub fn load(text: &str) -> Result<Node, ConfigError> {
 }
 
 /// The Collector sections a whole file may have besides `processors`.
-const SECTIONS: [&str; 5] = ["receivers", "exporters", "extensions", "connectors", "service"];
+const SECTIONS: [&str; 5] = [
+    "receivers",
+    "exporters",
+    "extensions",
+    "connectors",
+    "service",
+];
 
 fn is_processor(key: &str) -> bool {
-    key == "tail_sampling" || key.strip_prefix("tail_sampling/").is_some_and(|n| !n.is_empty())
+    key == "tail_sampling"
+        || key
+            .strip_prefix("tail_sampling/")
+            .is_some_and(|n| !n.is_empty())
 }
 
 /// The `tail_sampling` processors of a document: (component id, body).
@@ -178,7 +191,9 @@ pub fn settings<'a>(body: &'a Node, spec: &mut TailSpec) -> Result<&'a Node, Con
         match key.as_str() {
             "decision_wait" => {
                 let ns = match int(v) {
-                    Ok(i) => u64::try_from(i).map_err(|_| err(v, "a duration cannot be negative"))?,
+                    Ok(i) => {
+                        u64::try_from(i).map_err(|_| err(v, "a duration cannot be negative"))?
+                    }
                     Err(_) => parse_duration(&text(v)?, 1).map_err(|m| err(v, m))?,
                 };
                 if !(1_000_000..=MAX_DECISION_WAIT_NS).contains(&ns) {
@@ -199,7 +214,9 @@ pub fn settings<'a>(body: &'a Node, spec: &mut TailSpec) -> Result<&'a Node, Con
                 }
                 spec.num_traces = n as usize;
             }
-            "expected_new_traces_per_sec" => spec.expected_new_traces_per_sec = uint(v, u64::MAX >> 1)?,
+            "expected_new_traces_per_sec" => {
+                spec.expected_new_traces_per_sec = uint(v, u64::MAX >> 1)?
+            }
             "sample_on_first_match" => spec.sample_on_first_match = boolean(v)?,
             "drop_pending_traces_on_shutdown" => spec.drop_pending_traces_on_shutdown = boolean(v)?,
             "decision_cache" => {

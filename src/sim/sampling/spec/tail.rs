@@ -65,7 +65,7 @@ fn setting(spec: &mut TailSpec, token: &str) -> Result<bool, SpecError> {
     match (word, value) {
         ("decision_wait", Some(v)) => {
             let ns = duration_ns(token, v)?;
-            if ns < 1_000_000 || ns > MAX_DECISION_WAIT_NS {
+            if !(1_000_000..=MAX_DECISION_WAIT_NS).contains(&ns) {
                 return Err(SpecError::new(
                     token,
                     "decision_wait must be between 1ms and 10m",
@@ -131,7 +131,11 @@ fn policy(token: &str, path: &str, depth: u8) -> Result<Policy, SpecError> {
         if depth > 0 {
             return Err(nested("drop"));
         }
-        return Ok(Policy::Drop(vec![named(rest.trim(), &format!("{path}-1"), 1)?]));
+        return Ok(Policy::Drop(vec![named(
+            rest.trim(),
+            &format!("{path}-1"),
+            1,
+        )?]));
     }
     if let Some(inner) = call(token, "composite") {
         if depth > 0 {
@@ -202,7 +206,11 @@ fn policy(token: &str, path: &str, depth: u8) -> Result<Policy, SpecError> {
             sampling_percentage: percentage(token, value)?,
         }),
         "rate_limit" | "rate_limiting" => Ok(Policy::RateLimiting {
-            spans_per_second: whole(token, value.strip_suffix("sps").unwrap_or(value), "spans per second")?,
+            spans_per_second: whole(
+                token,
+                value.strip_suffix("sps").unwrap_or(value),
+                "spans per second",
+            )?,
         }),
         "bytes_limit" | "bytes_limiting" => {
             let (rate, burst) = match value.split_once('/') {
@@ -236,12 +244,20 @@ fn boolean(token: &str, rest: &str) -> Result<Policy, SpecError> {
     } else if let Some((k, v)) = rest.split_once('=') {
         (k, false, v)
     } else {
-        return Err(SpecError::new(token, "write bool:KEY=true or bool:KEY=false"));
+        return Err(SpecError::new(
+            token,
+            "write bool:KEY=true or bool:KEY=false",
+        ));
     };
     let value = match value.trim() {
         "true" => true,
         "false" => false,
-        _ => return Err(SpecError::new(token, "a boolean attribute is true or false")),
+        _ => {
+            return Err(SpecError::new(
+                token,
+                "a boolean attribute is true or false",
+            ));
+        }
     };
     Ok(Policy::BooleanAttribute {
         key: key.trim().to_string(),

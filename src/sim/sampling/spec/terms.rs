@@ -4,6 +4,7 @@
 //! `threshold_ms`, a fraction of a span per second) is refused, never rounded.
 
 use crate::sim::sampling::spec::SpecError;
+pub(crate) use crate::sim::sampling::spec::duration::{duration_ns, parse_duration};
 use crate::sim::sampling::spec::tail::{MAX_LATENCY_MS, Named, Policy, named};
 
 /// Attribute keys treated as numbers by `attr:KEY=N`.
@@ -189,7 +190,10 @@ pub(super) fn latency(token: &str, rest: &str) -> Result<Policy, SpecError> {
         ));
     }
     let Some(v) = rest.strip_prefix('=') else {
-        return Err(SpecError::new(token, "write latency>800ms or latency=(800ms,5s]"));
+        return Err(SpecError::new(
+            token,
+            "write latency>800ms or latency=(800ms,5s]",
+        ));
     };
     if v.contains("..") {
         return Err(SpecError::new(
@@ -200,7 +204,11 @@ pub(super) fn latency(token: &str, rest: &str) -> Result<Policy, SpecError> {
     let (lo_open, a, b, hi_closed) = interval(token, v)?;
     let lo = whole_ms(token, a)?;
     let hi = whole_ms(token, b)?;
-    let threshold = if lo_open { lo } else { at_least_one(lo, "a closed lower bound of")? };
+    let threshold = if lo_open {
+        lo
+    } else {
+        at_least_one(lo, "a closed lower bound of")?
+    };
     let upper = if hi_closed { hi } else { hi.saturating_sub(1) };
     if upper <= threshold {
         return Err(SpecError::new(
@@ -217,7 +225,12 @@ pub(super) fn latency(token: &str, rest: &str) -> Result<Policy, SpecError> {
 /// `(a,b]`-style interval: (lower open, a, b, upper closed).
 fn interval<'a>(token: &str, v: &'a str) -> Result<(bool, &'a str, &'a str, bool), SpecError> {
     let v = v.trim();
-    let bad = || SpecError::new(token, "write an interval such as [2,20], (800ms,5s] or [500,599]");
+    let bad = || {
+        SpecError::new(
+            token,
+            "write an interval such as [2,20], (800ms,5s] or [500,599]",
+        )
+    };
     let lo_open = match v.chars().next() {
         Some('(') => true,
         Some('[') => false,
@@ -230,67 +243,6 @@ fn interval<'a>(token: &str, v: &'a str) -> Result<(bool, &'a str, &'a str, bool
     };
     let (a, b) = v[1..v.len() - 1].split_once(',').ok_or_else(bad)?;
     Ok((lo_open, a.trim(), b.trim(), hi_closed))
-}
-
-/// An exact duration in nanoseconds: `800ms`, `1.5s`, `250us`, `1m30s`
-/// (units ns, us, µs, ms, s, m, h), or a bare number of milliseconds.
-/// A value that is not a whole number of nanoseconds is refused.
-pub(crate) fn duration_ns(token: &str, v: &str) -> Result<u64, SpecError> {
-    parse_duration(v, 1_000_000).map_err(|m| SpecError::new(token, m))
-}
-
-/// As [`duration_ns`], a bare number counting `bare_unit_ns`; the error is
-/// a message.
-pub(crate) fn parse_duration(v: &str, bare_unit_ns: u128) -> Result<u64, String> {
-    let v = v.trim();
-    let not = || format!("`{v}` is not a duration (e.g. 800ms or 2s)");
-    if v.starts_with('-') {
-        return Err("a duration cannot be negative".to_string());
-    }
-    let mut rest = v;
-    let mut total: u128 = 0;
-    if rest.is_empty() {
-        return Err(not());
-    }
-    while !rest.is_empty() {
-        let num_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '_'))
-            .unwrap_or(rest.len());
-        let (num, after) = rest.split_at(num_len);
-        let unit_len = after
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(after.len());
-        let (unit, next) = after.split_at(unit_len);
-        let unit_ns: u128 = match unit {
-            "ns" => 1,
-            "us" | "µs" => 1_000,
-            "ms" => 1_000_000,
-            "s" => 1_000_000_000,
-            "m" => 60_000_000_000,
-            "h" => 3_600_000_000_000,
-            "" if v.len() == num_len => bare_unit_ns,
-            _ => return Err(not()),
-        };
-        let num = num.replace('_', "");
-        let (int, frac) = num.split_once('.').unwrap_or((&num, ""));
-        if int.is_empty() && frac.is_empty() || frac.len() > 18 {
-            return Err(not());
-        }
-        let digits: u128 = format!("{int}{frac}").parse().map_err(|_| not())?;
-        let scale = 10u128.pow(frac.len() as u32);
-        let ns = digits.checked_mul(unit_ns).ok_or_else(not)?;
-        if ns % scale != 0 {
-            return Err(format!(
-                "`{v}` is not a whole number of nanoseconds; the processor holds durations in ns"
-            ));
-        }
-        total = total.checked_add(ns / scale).ok_or_else(not)?;
-        rest = next;
-    }
-    if total > 3_600_000_000_000_000 {
-        return Err("the duration is absurdly long".to_string());
-    }
-    Ok(total as u64)
 }
 
 /// `>=N`, `>N`, `<=N`, `<N`, `=N` or `=[N,M]` (any brackets) as optional
@@ -344,7 +296,10 @@ pub(super) fn int_bounds(
             (Some(n), Some(n))
         }
     } else {
-        return Err(SpecError::new(token, "write >=N, >N, <=N, <N, =N or =[N,M]"));
+        return Err(SpecError::new(
+            token,
+            "write >=N, >N, <=N, <N, =N or =[N,M]",
+        ));
     };
     if let (Some(a), Some(b)) = bounds
         && a > b
@@ -392,7 +347,10 @@ pub(super) fn attribute(token: &str, rest: &str) -> Result<Policy, SpecError> {
             || value.is_some_and(|v| v.trim_start().starts_with(['[', '('])));
     if numeric {
         if invert && !tail.starts_with('=') {
-            return Err(SpecError::new(token, "write attr:KEY!=[N,M] to invert a range"));
+            return Err(SpecError::new(
+                token,
+                "write attr:KEY!=[N,M] to invert a range",
+            ));
         }
         let (min, max) = int_bounds(token, tail, i64::MAX)?;
         return Ok(Policy::NumericAttribute {

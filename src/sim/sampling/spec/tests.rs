@@ -194,10 +194,25 @@ fn operators_and_units_mean_what_they_say() {
     assert_eq!(num("attr:retry.attempt>2"), (Some(3), None));
     assert_eq!(num("attr:retry.attempt<2"), (None, Some(1)));
     assert!(err("rate_limit=2.5sps").message.contains("whole number"));
-    assert!(err("composite(max=10,always_sample@12.5%)").message.contains("whole percent"));
-    assert!(err("composite(max=10,always_sample)").message.contains("0 spans per second"));
-    assert!(err("always_sample,decision_wait=1.0000000001s").message.contains("nanoseconds"));
-    assert_eq!(tail_of("always_sample,decision_wait=1m30s").decision_wait_ns, 90_000_000_000);
+    assert!(
+        err("composite(max=10,always_sample@12.5%)")
+            .message
+            .contains("whole percent")
+    );
+    assert!(
+        err("composite(max=10,always_sample)")
+            .message
+            .contains("0 spans per second")
+    );
+    assert!(
+        err("always_sample,decision_wait=1.0000000001s")
+            .message
+            .contains("nanoseconds")
+    );
+    assert_eq!(
+        tail_of("always_sample,decision_wait=1m30s").decision_wait_ns,
+        90_000_000_000
+    );
 }
 
 #[test]

@@ -10,7 +10,8 @@ use crate::sim::sampling::tail::policy::{Compiled, Decision, TraceCtx};
 /// The processor's decision, and the adjusted count of a sampled trace:
 /// 1 / P(sampled), from the policies' inclusion probabilities.
 pub fn decide_all(policies: &mut [Compiled], first_match: bool, t: &TraceCtx) -> (bool, f64) {
-    let (mut sampled, mut not, mut dropped, mut inv_s, mut inv_n) = (false, false, false, false, false);
+    let (mut sampled, mut not, mut dropped, mut inv_s, mut inv_n) =
+        (false, false, false, false, false);
     for p in policies.iter_mut() {
         match p.decide(t) {
             Decision::Dropped => {

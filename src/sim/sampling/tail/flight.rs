@@ -15,7 +15,6 @@ use crate::sim::sampling::tail::processor::{NO_ENTRY, Processor};
 use crate::sim::sampling::tail::records::Records;
 use crate::sim::scenario::topology::Scenario;
 
-
 #[derive(Debug, Default)]
 struct Group {
     record: u32,
@@ -143,7 +142,18 @@ impl<'a> Flight<'a> {
             g.next += 1;
             for (j, p) in procs.iter_mut().enumerate() {
                 let e = &mut entries[slot * k + j];
-                p.arrive(sc, tm, &s, e, g.first, (g.h, &g.id), g.record, t, records, j);
+                p.arrive(
+                    sc,
+                    tm,
+                    &s,
+                    e,
+                    g.first,
+                    (g.h, &g.id),
+                    g.record,
+                    t,
+                    records,
+                    j,
+                );
             }
             match g.spans.get(g.next) {
                 Some(n) => *top = Reverse((n.end_ns, slot as u32)),

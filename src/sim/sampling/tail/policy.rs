@@ -7,8 +7,8 @@
 //! spans per second. [`crate::sim::sampling::tail::decide`] combines the
 //! top-level decisions.
 
-use crate::sim::sampling::spec::{Policy, StatusCode, TailSpec};
 use crate::sim::sampling::spec::model::composite_allocations;
+use crate::sim::sampling::spec::{Policy, StatusCode, TailSpec};
 
 /// What the processor knows about a buffered trace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,15 +88,41 @@ pub struct TraceCtx<'a> {
 pub enum Compiled {
     Always,
     Never,
-    Latency { threshold: u64, upper: u64 },
-    Status { error: bool, unset: bool },
-    Probabilistic { threshold: u64, salt: Option<Vec<u8>> },
-    Pred { bit: u32, invert: bool, plain: bool },
-    SpanCount { min: u32, max: u32 },
-    Bucket { rate: f64, burst: f64, tokens: f64, last_ns: Option<u64>, per_span: f64 },
+    Latency {
+        threshold: u64,
+        upper: u64,
+    },
+    Status {
+        error: bool,
+        unset: bool,
+    },
+    Probabilistic {
+        threshold: u64,
+        salt: Option<Vec<u8>>,
+    },
+    Pred {
+        bit: u32,
+        invert: bool,
+        plain: bool,
+    },
+    SpanCount {
+        min: u32,
+        max: u32,
+    },
+    Bucket {
+        rate: f64,
+        burst: f64,
+        tokens: f64,
+        last_ns: Option<u64>,
+        per_span: f64,
+    },
     And(Vec<Compiled>),
     Drop(Vec<Compiled>),
-    Composite { max: i64, second: u64, subs: Vec<Sub> },
+    Composite {
+        max: i64,
+        second: u64,
+        subs: Vec<Sub>,
+    },
 }
 
 /// A composite sub-policy with its allocation and use in the current second.
@@ -145,17 +171,30 @@ pub fn probabilistic_threshold(ratio: f64) -> u64 {
         let q = p >> sh;
         let rem = p & ((1u128 << sh) - 1);
         let half = 1u128 << (sh - 1);
-        let q = if rem > half || (rem == half && q & 1 == 1) { q + 1 } else { q };
+        let q = if rem > half || (rem == half && q & 1 == 1) {
+            q + 1
+        } else {
+            q
+        };
         p = q << sh;
     }
     let shift = (-e) as u32;
-    if shift >= 128 { 0 } else { (p >> shift).min(u128::from(u64::MAX)) as u64 }
+    if shift >= 128 {
+        0
+    } else {
+        (p >> shift).min(u128::from(u64::MAX)) as u64
+    }
 }
 
 /// Compiles a policy. Span predicates get bits in order of appearance and
 /// are appended to `preds`; `bytes_per_span` sizes traces for
 /// `bytes_limiting`; `spec` gives the invert feature gate.
-pub fn compile(p: &Policy, spec: &TailSpec, bytes_per_span: u64, preds: &mut Vec<Policy>) -> Compiled {
+pub fn compile(
+    p: &Policy,
+    spec: &TailSpec,
+    bytes_per_span: u64,
+    preds: &mut Vec<Policy>,
+) -> Compiled {
     let plain = spec.disable_invert_decisions;
     let c = |q: &crate::sim::sampling::spec::Named, preds: &mut Vec<Policy>| {
         compile(&q.policy, spec, bytes_per_span, preds)
@@ -163,7 +202,10 @@ pub fn compile(p: &Policy, spec: &TailSpec, bytes_per_span: u64, preds: &mut Vec
     match p {
         Policy::AlwaysSample | Policy::TraceFlags => Compiled::Always,
         Policy::TraceState { .. } => Compiled::Never,
-        Policy::Latency { threshold_ms, upper_threshold_ms } => Compiled::Latency {
+        Policy::Latency {
+            threshold_ms,
+            upper_threshold_ms,
+        } => Compiled::Latency {
             threshold: *threshold_ms,
             upper: *upper_threshold_ms,
         },
@@ -171,7 +213,10 @@ pub fn compile(p: &Policy, spec: &TailSpec, bytes_per_span: u64, preds: &mut Vec
             error: codes.contains(&StatusCode::Error),
             unset: codes.contains(&StatusCode::Unset),
         },
-        Policy::Probabilistic { hash_salt, sampling_percentage } => Compiled::Probabilistic {
+        Policy::Probabilistic {
+            hash_salt,
+            sampling_percentage,
+        } => Compiled::Probabilistic {
             threshold: probabilistic_threshold(sampling_percentage / 100.0),
             salt: (!hash_salt.is_empty() && hash_salt != DEFAULT_HASH_SALT)
                 .then(|| hash_salt.as_bytes().to_vec()),
@@ -180,25 +225,44 @@ pub fn compile(p: &Policy, spec: &TailSpec, bytes_per_span: u64, preds: &mut Vec
         | Policy::NumericAttribute { invert_match, .. }
         | Policy::BooleanAttribute { invert_match, .. } => {
             preds.push(p.clone());
-            Compiled::Pred { bit: preds.len() as u32 - 1, invert: *invert_match, plain }
+            Compiled::Pred {
+                bit: preds.len() as u32 - 1,
+                invert: *invert_match,
+                plain,
+            }
         }
         Policy::OttlCondition { .. } => {
             preds.push(p.clone());
-            Compiled::Pred { bit: preds.len() as u32 - 1, invert: false, plain }
+            Compiled::Pred {
+                bit: preds.len() as u32 - 1,
+                invert: false,
+                plain,
+            }
         }
-        Policy::SpanCount { min_spans, max_spans } => Compiled::SpanCount {
+        Policy::SpanCount {
+            min_spans,
+            max_spans,
+        } => Compiled::SpanCount {
             min: *min_spans,
             max: *max_spans,
         },
         Policy::RateLimiting { spans_per_second } => bucket(*spans_per_second as f64, 0.0, 1.0),
-        Policy::BytesLimiting { bytes_per_second, burst_capacity } => bucket(
+        Policy::BytesLimiting {
+            bytes_per_second,
+            burst_capacity,
+        } => bucket(
             *bytes_per_second as f64,
             *burst_capacity as f64,
             bytes_per_span as f64,
         ),
         Policy::And(s) => Compiled::And(s.iter().map(|q| c(q, preds)).collect()),
         Policy::Drop(s) => Compiled::Drop(s.iter().map(|q| c(q, preds)).collect()),
-        Policy::Composite { max_total_spans_per_second, subs, rate_allocation, .. } => {
+        Policy::Composite {
+            max_total_spans_per_second,
+            subs,
+            rate_allocation,
+            ..
+        } => {
             let alloc = composite_allocations(*max_total_spans_per_second, subs, rate_allocation);
             Compiled::Composite {
                 max: *max_total_spans_per_second as i64,
@@ -206,7 +270,11 @@ pub fn compile(p: &Policy, spec: &TailSpec, bytes_per_span: u64, preds: &mut Vec
                 subs: subs
                     .iter()
                     .zip(alloc)
-                    .map(|(q, allocated)| Sub { policy: c(q, preds), allocated, used: 0 })
+                    .map(|(q, allocated)| Sub {
+                        policy: c(q, preds),
+                        allocated,
+                        used: 0,
+                    })
                     .collect(),
             }
         }
@@ -216,7 +284,13 @@ pub fn compile(p: &Policy, spec: &TailSpec, bytes_per_span: u64, preds: &mut Vec
 /// A full token bucket (`golang.org/x/time/rate`); burst 0 means 2 × rate.
 fn bucket(rate: f64, burst: f64, per_span: f64) -> Compiled {
     let burst = if burst > 0.0 { burst } else { 2.0 * rate };
-    Compiled::Bucket { rate, burst, tokens: burst, last_ns: None, per_span }
+    Compiled::Bucket {
+        rate,
+        burst,
+        tokens: burst,
+        last_ns: None,
+        per_span,
+    }
 }
 
 impl Compiled {
@@ -243,16 +317,19 @@ impl Compiled {
                 h <= *threshold
             }
             Compiled::Pred { bit, .. } => a.mask & (1u64 << bit) != 0,
-            Compiled::SpanCount { min, max } => {
-                a.spans >= *min && (*max == 0 || a.spans <= *max)
-            }
+            Compiled::SpanCount { min, max } => a.spans >= *min && (*max == 0 || a.spans <= *max),
             _ => return None,
         })
     }
 
     /// The policy's decision, updating rate state.
     pub fn decide(&mut self, t: &TraceCtx) -> Decision {
-        if let Compiled::Pred { invert: true, plain, .. } = *self {
+        if let Compiled::Pred {
+            invert: true,
+            plain,
+            ..
+        } = *self
+        {
             let matched = self.holds(t).unwrap_or(false);
             return match (matched, plain) {
                 (true, false) => Decision::InvertNotSampled,
@@ -262,11 +339,21 @@ impl Compiled {
             };
         }
         if let Some(b) = self.holds(t) {
-            return if b { Decision::Sampled } else { Decision::NotSampled };
+            return if b {
+                Decision::Sampled
+            } else {
+                Decision::NotSampled
+            };
         }
         let n = t.agg.spans;
         match self {
-            Compiled::Bucket { rate, burst, tokens, last_ns, per_span } => {
+            Compiled::Bucket {
+                rate,
+                burst,
+                tokens,
+                last_ns,
+                per_span,
+            } => {
                 if let Some(last) = *last_ns {
                     let dt = t.now_ns.saturating_sub(last) as f64 / 1e9;
                     *tokens = (*tokens + dt * *rate).min(*burst);
@@ -282,7 +369,10 @@ impl Compiled {
             }
             Compiled::And(subs) | Compiled::Drop(subs) => {
                 let all = subs.iter_mut().all(|s| {
-                    !matches!(s.decide(t), Decision::NotSampled | Decision::InvertNotSampled)
+                    !matches!(
+                        s.decide(t),
+                        Decision::NotSampled | Decision::InvertNotSampled
+                    )
                 });
                 match (all, matches!(self, Compiled::Drop(_))) {
                     (false, _) => Decision::NotSampled,
@@ -297,7 +387,10 @@ impl Compiled {
                     subs.iter_mut().for_each(|s| s.used = 0);
                 }
                 for s in subs.iter_mut() {
-                    if matches!(s.policy.decide(t), Decision::Sampled | Decision::InvertSampled) {
+                    if matches!(
+                        s.policy.decide(t),
+                        Decision::Sampled | Decision::InvertSampled
+                    ) {
                         let after = s.used + i64::from(n);
                         if after <= s.allocated && after <= *max {
                             s.used = after;
@@ -318,7 +411,9 @@ impl Compiled {
     /// Rate and byte limits count as 1 (they record no probability).
     pub fn inclusion(&self, t: &TraceCtx) -> f64 {
         match self {
-            Compiled::Probabilistic { threshold, .. } => *threshold as f64 / 18_446_744_073_709_551_616.0,
+            Compiled::Probabilistic { threshold, .. } => {
+                *threshold as f64 / 18_446_744_073_709_551_616.0
+            }
             Compiled::Bucket { .. } => 1.0,
             Compiled::And(s) | Compiled::Drop(s) => {
                 s.iter().map(|p| p.inclusion(t)).fold(1.0, f64::min)
@@ -328,10 +423,18 @@ impl Compiled {
                 .map(|s| s.policy.inclusion(t))
                 .fold(0.0, f64::max),
             Compiled::Pred { invert: true, .. } => {
-                if self.holds(t).unwrap_or(false) { 0.0 } else { 1.0 }
+                if self.holds(t).unwrap_or(false) {
+                    0.0
+                } else {
+                    1.0
+                }
             }
             other => {
-                if other.holds(t).unwrap_or(false) { 1.0 } else { 0.0 }
+                if other.holds(t).unwrap_or(false) {
+                    1.0
+                } else {
+                    0.0
+                }
             }
         }
     }

@@ -22,9 +22,20 @@ use crate::sim::trace::AttrValue;
 
 #[derive(Debug, Clone)]
 enum Matcher {
-    Str { key: String, exact: Vec<String>, regex: Vec<Regex> },
-    Num { key: String, min: i64, max: i64 },
-    Bool { key: String, value: bool },
+    Str {
+        key: String,
+        exact: Vec<String>,
+        regex: Vec<Regex>,
+    },
+    Num {
+        key: String,
+        min: i64,
+        max: i64,
+    },
+    Bool {
+        key: String,
+        value: bool,
+    },
     Ottl(Box<Program>),
     Never,
 }
@@ -39,7 +50,12 @@ fn text(v: &AttrValue) -> &str {
 impl Matcher {
     fn new(p: &Policy) -> Matcher {
         match p {
-            Policy::StringAttribute { key, values, enabled_regex_matching, .. } => Matcher::Str {
+            Policy::StringAttribute {
+                key,
+                values,
+                enabled_regex_matching,
+                ..
+            } => Matcher::Str {
                 key: key.clone(),
                 exact: if *enabled_regex_matching {
                     Vec::new()
@@ -52,7 +68,12 @@ impl Matcher {
                     Vec::new()
                 },
             },
-            Policy::NumericAttribute { key, min_value, max_value, .. } => Matcher::Num {
+            Policy::NumericAttribute {
+                key,
+                min_value,
+                max_value,
+                ..
+            } => Matcher::Num {
                 key: key.clone(),
                 min: min_value.unwrap_or(i64::MIN),
                 max: max_value.unwrap_or(i64::MAX),
@@ -61,8 +82,11 @@ impl Matcher {
                 key: key.clone(),
                 value: *value,
             },
-            Policy::OttlCondition { span, spanevent, .. } => Program::new(span, spanevent)
-                .map_or(Matcher::Never, |p| Matcher::Ottl(Box::new(p))),
+            Policy::OttlCondition {
+                span, spanevent, ..
+            } => {
+                Program::new(span, spanevent).map_or(Matcher::Never, |p| Matcher::Ottl(Box::new(p)))
+            }
             _ => Matcher::Never,
         }
     }
@@ -80,8 +104,10 @@ impl Matcher {
                 let i = if let AttrValue::Int(i) = v { *i } else { 0 };
                 *min <= i && i <= *max
             }
-            Matcher::Bool { value, .. } => matches!(v, AttrValue::Bool(b) if b == value)
-                || (!*value && !matches!(v, AttrValue::Bool(_))),
+            Matcher::Bool { value, .. } => {
+                matches!(v, AttrValue::Bool(b) if b == value)
+                    || (!*value && !matches!(v, AttrValue::Bool(_)))
+            }
             _ => false,
         }
     }
@@ -101,7 +127,8 @@ impl Matcher {
             Matcher::Never => false,
             m => {
                 let key = m.key().unwrap_or("");
-                s.resource_attr(key).is_some_and(|v| m.value_matches(&v, false))
+                s.resource_attr(key)
+                    .is_some_and(|v| m.value_matches(&v, false))
                     || s.attr(key).is_some_and(|v| m.value_matches(&v, true))
             }
         }
@@ -153,7 +180,12 @@ impl Predicates {
                         flags: 0,
                         attempt: 0,
                     };
-                    let view = View { sc, tm, facts: &facts[t], span: &probe };
+                    let view = View {
+                        sc,
+                        tm,
+                        facts: &facts[t],
+                        span: &probe,
+                    };
                     if m.matches(&view) {
                         *mask |= 1 << bit;
                     }
@@ -163,7 +195,12 @@ impl Predicates {
                 dynamic.push((bit as u32, m));
             }
         }
-        Predicates { template_mask, dynamic, facts, deep }
+        Predicates {
+            template_mask,
+            dynamic,
+            facts,
+            deep,
+        }
     }
 
     /// The predicates a span matches.
@@ -180,7 +217,12 @@ impl Predicates {
         let Some(facts) = self.facts.get(s.template as usize) else {
             return m;
         };
-        let view = View { sc, tm, facts, span: s };
+        let view = View {
+            sc,
+            tm,
+            facts,
+            span: s,
+        };
         let mut m = m;
         for (bit, matcher) in &self.dynamic {
             if matcher.matches(&view) {
@@ -213,7 +255,10 @@ mod tests {
         assert!(m.value_matches(&int(599), true));
         assert!(!m.value_matches(&int(600), true));
         let zero = matcher("attr:x=[0,0]");
-        assert!(zero.value_matches(&AttrValue::Str(Arc::from("abc")), true), "Int() of a string is 0");
+        assert!(
+            zero.value_matches(&AttrValue::Str(Arc::from("abc")), true),
+            "Int() of a string is 0"
+        );
     }
 
     #[test]
@@ -225,10 +270,19 @@ mod tests {
         let r = matcher("attr:http.route~=/v1/name/.+");
         assert!(r.value_matches(&s("/v1/name/7"), true));
         assert!(!r.value_matches(&s("/v1/name/"), true));
-        assert!(r.value_matches(&s("x/v1/name/7"), true), "unanchored, as Go's MatchString");
+        assert!(
+            r.value_matches(&s("x/v1/name/7"), true),
+            "unanchored, as Go's MatchString"
+        );
         let any = matcher("attr:k~=.*");
-        assert!(!any.value_matches(&s(""), true), "an empty span value never matches");
-        assert!(any.value_matches(&s(""), false), "a resource value is matched as is");
+        assert!(
+            !any.value_matches(&s(""), true),
+            "an empty span value never matches"
+        );
+        assert!(
+            any.value_matches(&s(""), false),
+            "a resource value is matched as is"
+        );
     }
 
     #[test]
@@ -237,6 +291,9 @@ mod tests {
         assert!(t.value_matches(&AttrValue::Bool(true), true));
         assert!(!t.value_matches(&AttrValue::Bool(false), true));
         let f = matcher("bool:flag=false");
-        assert!(f.value_matches(&AttrValue::Int(1), true), "Bool() of an int is false");
+        assert!(
+            f.value_matches(&AttrValue::Int(1), true),
+            "Bool() of an int is false"
+        );
     }
 }

@@ -47,7 +47,12 @@ pub fn template_facts(sc: &Scenario, tm: &Templates) -> Vec<TemplateFacts> {
                 SpanKind::Producer => 4,
                 SpanKind::Consumer => 5,
             };
-            TemplateFacts { name, kind, attrs, resource }
+            TemplateFacts {
+                name,
+                kind,
+                attrs,
+                resource,
+            }
         })
         .collect()
 }
@@ -65,7 +70,9 @@ pub struct View<'a> {
 }
 
 fn find(list: &[(Arc<str>, AttrValue)], key: &str) -> Option<AttrValue> {
-    list.iter().find(|(k, _)| &**k == key).map(|(_, v)| v.clone())
+    list.iter()
+        .find(|(k, _)| &**k == key)
+        .map(|(_, v)| v.clone())
 }
 
 impl SpanData for View<'_> {
@@ -103,7 +110,10 @@ impl SpanData for View<'_> {
         let (ty, message) = if s.flags & flags::TIMEOUT != 0 {
             let ms = (s.end_ns - s.start_ns) as f64 / 1e6;
             let label = self.sc.op_label(tp.op as usize);
-            ("timeout".to_string(), format!("deadline of {ms} ms exceeded calling {label}"))
+            (
+                "timeout".to_string(),
+                format!("deadline of {ms} ms exceeded calling {label}"),
+            )
         } else if tp.role == Role::Op && s.is_error() && s.flags & flags::OWN != 0 {
             let ty = match self.attr(DYNAMIC_KEYS[2]) {
                 Some(AttrValue::Str(t)) => t.to_string(),
@@ -121,8 +131,14 @@ impl SpanData for View<'_> {
             name: "exception".to_string(),
             time_ns: s.end_ns,
             attrs: vec![
-                ("exception.type".to_string(), AttrValue::Str(Arc::from(ty.as_str()))),
-                ("exception.message".to_string(), AttrValue::Str(Arc::from(message.as_str()))),
+                (
+                    "exception.type".to_string(),
+                    AttrValue::Str(Arc::from(ty.as_str())),
+                ),
+                (
+                    "exception.message".to_string(),
+                    AttrValue::Str(Arc::from(message.as_str())),
+                ),
             ],
         }]
     }

@@ -20,9 +20,18 @@ fn keeps(spec: &str, spans: u32, errors: u32, ns: u64, mask: u64) -> bool {
 fn keeps_with(spec: &str, errors: u32, mask: u64) -> bool {
     let t = tail::parse(spec).unwrap_or_else(|e| panic!("{spec}: {e}"));
     let mut preds = Vec::new();
-    let mut p: Vec<_> = t.policies.iter().map(|q| compile(&q.policy, &t, 500, &mut preds)).collect();
+    let mut p: Vec<_> = t
+        .policies
+        .iter()
+        .map(|q| compile(&q.policy, &t, 500, &mut preds))
+        .collect();
     let a = agg(10, errors, 5, mask);
-    let ctx = TraceCtx { agg: &a, h: u64::MAX, id: &[0; 16], now_ns: 0 };
+    let ctx = TraceCtx {
+        agg: &a,
+        h: u64::MAX,
+        id: &[0; 16],
+        now_ns: 0,
+    };
     decide_all(&mut p, t.sample_on_first_match, &ctx).0
 }
 
@@ -30,7 +39,10 @@ fn keeps_with(spec: &str, errors: u32, mask: u64) -> bool {
 fn latency_is_exclusive_over_whole_milliseconds() {
     let s = "latency>20ms";
     assert!(!keeps(s, 3, 0, 20 * MS, 0), "equal");
-    assert!(!keeps(s, 3, 0, 21 * MS - 1, 0), "20.999999 ms is 20 whole ms");
+    assert!(
+        !keeps(s, 3, 0, 21 * MS - 1, 0),
+        "20.999999 ms is 20 whole ms"
+    );
     assert!(keeps(s, 3, 0, 21 * MS, 0), "just above");
     assert!(!keeps(s, 3, 0, 19 * MS, 0), "below");
     assert!(keeps("latency>=21ms", 3, 0, 21 * MS, 0));
@@ -38,7 +50,10 @@ fn latency_is_exclusive_over_whole_milliseconds() {
     let band = "latency=(20ms,30ms]";
     assert!(!keeps(band, 3, 0, 20 * MS + MS / 2, 0));
     assert!(keeps(band, 3, 0, 21 * MS, 0));
-    assert!(keeps(band, 3, 0, 31 * MS - 1, 0), "30.999999 ms is 30 whole ms");
+    assert!(
+        keeps(band, 3, 0, 31 * MS - 1, 0),
+        "30.999999 ms is 30 whole ms"
+    );
     assert!(!keeps(band, 3, 0, 31 * MS, 0));
 }
 
@@ -57,9 +72,15 @@ fn span_count_bounds_are_inclusive() {
 fn status_codes() {
     assert!(!keeps("status_code=error", 5, 0, MS, 0));
     assert!(keeps("status_code=error", 5, 1, MS, 0));
-    assert!(!keeps("status_code=unset", 5, 5, MS, 0), "every span failed");
+    assert!(
+        !keeps("status_code=unset", 5, 5, MS, 0),
+        "every span failed"
+    );
     assert!(keeps("status_code=unset", 5, 4, MS, 0));
-    assert!(!keeps("status_code=ok", 5, 0, MS, 0), "the generator never sets OK");
+    assert!(
+        !keeps("status_code=ok", 5, 0, MS, 0),
+        "the generator never sets OK"
+    );
 }
 
 #[test]
@@ -80,7 +101,10 @@ fn rate_and_byte_buckets_at_their_capacity() {
     let (mut p, _) = compiled("rate_limit=20sps");
     assert!(dec(&mut p, &agg(40, 0, 5, 0), 0, 0).0, "the full burst");
     assert!(!dec(&mut p, &agg(1, 0, 5, 0), 0, 0).0, "one more");
-    assert!(dec(&mut p, &agg(1, 0, 5, 0), 0, 50_000_000).0, "one token in 50 ms");
+    assert!(
+        dec(&mut p, &agg(1, 0, 5, 0), 0, 50_000_000).0,
+        "one token in 50 ms"
+    );
     let (mut p, _) = compiled("rate_limit=20sps");
     assert!(!dec(&mut p, &agg(41, 0, 5, 0), 0, 0).0, "above the burst");
     // 1000 B/s, burst 2000 B, 500 B per span: four spans fit.
@@ -88,7 +112,10 @@ fn rate_and_byte_buckets_at_their_capacity() {
     assert!(dec(&mut p, &agg(4, 0, 5, 0), 0, 0).0);
     assert!(!dec(&mut p, &agg(1, 0, 5, 0), 0, 0).0);
     let (mut p, _) = compiled("bytes_limit=1000/1500");
-    assert!(!dec(&mut p, &agg(4, 0, 5, 0), 0, 0).0, "above the given burst");
+    assert!(
+        !dec(&mut p, &agg(4, 0, 5, 0), 0, 0).0,
+        "above the given burst"
+    );
     assert!(dec(&mut p, &agg(3, 0, 5, 0), 0, 0).0);
 }
 
@@ -96,11 +123,20 @@ fn rate_and_byte_buckets_at_their_capacity() {
 fn composite_allocations_at_their_edge() {
     let (mut p, _) = compiled("composite(max=100sps,status_code=error@20%,always_sample@0%)");
     let s = 3_000_000_000;
-    assert!(dec(&mut p, &agg(20, 1, 5, 0), 0, s).0, "exactly the allocation");
+    assert!(
+        dec(&mut p, &agg(20, 1, 5, 0), 0, s).0,
+        "exactly the allocation"
+    );
     assert!(!dec(&mut p, &agg(1, 1, 5, 0), 0, s).0, "one span over");
-    assert!(dec(&mut p, &agg(50, 0, 5, 0), 0, s).0, "@0% gets max/n = 50");
+    assert!(
+        dec(&mut p, &agg(50, 0, 5, 0), 0, s).0,
+        "@0% gets max/n = 50"
+    );
     assert!(!dec(&mut p, &agg(1, 0, 5, 0), 0, s).0);
-    assert!(dec(&mut p, &agg(1, 1, 5, 0), 0, s + 1_000_000_000).0, "next second");
+    assert!(
+        dec(&mut p, &agg(1, 1, 5, 0), 0, s + 1_000_000_000).0,
+        "next second"
+    );
 }
 
 #[test]
@@ -115,20 +151,42 @@ fn attribute_predicates_and_the_inverted_decisions() {
     assert!(!keeps_with("attr:k!=v,status_code=error", 0, 0));
     assert!(keeps_with("attr:k!=v,status_code=error", 1, 0));
     // With the feature gate the inversion is a plain decision.
-    assert!(keeps_with("attr:k!=v,status_code=error,disable_invert_decisions", 0, 0));
-    assert!(keeps_with("attr:k!=v,always_sample,disable_invert_decisions", 0, 1));
+    assert!(keeps_with(
+        "attr:k!=v,status_code=error,disable_invert_decisions",
+        0,
+        0
+    ));
+    assert!(keeps_with(
+        "attr:k!=v,always_sample,disable_invert_decisions",
+        0,
+        1
+    ));
     // Inside and, an inverted "sampled" counts as sampled.
     assert!(keeps_with("and(attr:k!=v,always_sample)", 0, 0));
     assert!(!keeps_with("and(attr:k!=v,always_sample)", 0, 1));
     assert!(keeps_with("bool:flag=true", 0, 1));
-    assert!(!keeps_with("trace_state:k=v", 0, 1), "generated spans carry no tracestate");
-    assert!(keeps_with("trace_flags", 0, 0), "every generated span is sampled");
+    assert!(
+        !keeps_with("trace_state:k=v", 0, 1),
+        "generated spans carry no tracestate"
+    );
+    assert!(
+        keeps_with("trace_flags", 0, 0),
+        "every generated span is sampled"
+    );
 }
 
 #[test]
 fn drop_wins_unless_the_first_match_stops_first() {
     assert!(!keeps_with("always_sample,drop:status_code=error", 1, 0));
     assert!(keeps_with("always_sample,drop:status_code=error", 0, 0));
-    assert!(keeps_with("always_sample,drop:status_code=error,sample_on_first_match", 1, 0));
-    assert!(!keeps_with("drop:status_code=error,always_sample,sample_on_first_match", 1, 0));
+    assert!(keeps_with(
+        "always_sample,drop:status_code=error,sample_on_first_match",
+        1,
+        0
+    ));
+    assert!(!keeps_with(
+        "drop:status_code=error,always_sample,sample_on_first_match",
+        1,
+        0
+    ));
 }

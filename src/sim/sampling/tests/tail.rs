@@ -84,10 +84,7 @@ fn combining_rules_match_the_processor() {
     // Any drop wins over any sample; drop needs all its sub-policies.
     let (mut p, _) = compiled("always_sample,drop(status_code=error,latency>=800ms)");
     assert!(dec(&mut p, &err, 0, 0).0, "drop needs both");
-    assert!(
-        !dec(&mut p, &agg(10, 1, 900, 0), 0, 0).0,
-        "drop wins"
-    );
+    assert!(!dec(&mut p, &agg(10, 1, 900, 0), 0, 0).0, "drop wins");
     // and: every sub-policy must sample.
     let (mut p, n) = compiled("and(attr:http.route=/x,status_code=error)");
     assert_eq!(n, 1);

@@ -34,7 +34,11 @@ impl P {
             self.at += 1;
             v.push(self.and()?);
         }
-        Ok(if v.len() == 1 { v.remove(0) } else { Expr::Or(v) })
+        Ok(if v.len() == 1 {
+            v.remove(0)
+        } else {
+            Expr::Or(v)
+        })
     }
 
     fn and(&mut self) -> Result<Expr, String> {
@@ -43,7 +47,11 @@ impl P {
             self.at += 1;
             v.push(self.not()?);
         }
-        Ok(if v.len() == 1 { v.remove(0) } else { Expr::And(v) })
+        Ok(if v.len() == 1 {
+            v.remove(0)
+        } else {
+            Expr::And(v)
+        })
     }
 
     fn not(&mut self) -> Result<Expr, String> {
@@ -134,7 +142,9 @@ impl P {
         }
         if self.op("(") {
             if w != "IsMatch" {
-                return Err(format!("unsupported OTTL function `{w}`; the lab supports IsMatch"));
+                return Err(format!(
+                    "unsupported OTTL function `{w}`; the lab supports IsMatch"
+                ));
             }
             self.at += 1;
             let target = self.math()?;
@@ -182,7 +192,9 @@ fn arith(a: Term, op: char, b: Term) -> Result<Term, String> {
     let ok = |t: &Term| {
         matches!(
             t,
-            Term::Lit(Val::Int(_)) | Term::Field(Field::Start | Field::End | Field::EventTime) | Term::Arith(..)
+            Term::Lit(Val::Int(_))
+                | Term::Field(Field::Start | Field::End | Field::EventTime)
+                | Term::Arith(..)
         )
     };
     if !(ok(&a) && ok(&b)) {
