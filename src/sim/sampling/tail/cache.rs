@@ -37,7 +37,7 @@ impl Lru {
 
     /// True when `key` is cached; it becomes the most recently used.
     pub fn get(&mut self, key: u64) -> bool {
-        if !self.live.contains_key(&key) {
+        if self.cap == 0 || !self.live.contains_key(&key) {
             return false;
         }
         self.touch(key);
