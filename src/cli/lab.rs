@@ -25,20 +25,33 @@ Head strategies (--head SPEC, decided at the root and carried in the sampled fla
 
 Tail strategies (--tail SPEC, one tail sampling processor; comma-separated policies):
   status_code=error        also ok, unset, or several: error|unset
-  latency>=800ms           trace duration >= 800 ms (latency>800ms is the same);
-                           latency=800ms..5s: 800 < duration <= 5000 ms
-  probabilistic=5%         hash of the trace id (or 0.05)
-  span_count>=50           also span_count<=20, span_count=2..20
-  attr:KEY=V1|V2           string attribute on a span or its resource, e.g. attr:http.route=/checkout
-  attr:KEY>=N              numeric attribute: >=N, <=N, =N..M, e.g. attr:http.response.status_code>=500
-  rate_limit=1000sps       token bucket of spans per second (burst 2x)
+  latency>800ms            whole-ms duration > 800 (threshold_ms: 800, exclusive)
+  latency>=800ms           whole-ms duration >= 800 (threshold_ms: 799); units finer
+                           than 1 ms (20999us) are refused, not truncated
+  latency=(800ms,5s]       800 < whole-ms duration <= 5000 (upper_threshold_ms)
+  probabilistic=5%         FNV-1a of salt + trace id (or 0.05)
+  span_count>=50           also >49, <=20, <21, =[2,20] (bounds inclusive)
+  attr:KEY=V1|V2           string attribute on a span or its resource; KEY!=V inverts
+                           (invert_match), KEY~=REGEX matches unanchored RE2
+  attr:KEY>=N              numeric attribute: >=N, >N, <=N, <N, =[N,M], !=[N,M]
+  bool:KEY=true            boolean_attribute (bool:KEY!=true inverts)
+  trace_state:K=V|W, trace_flags
+  rate_limit=1000sps       token bucket of spans per second (burst 2x), whole numbers
+  bytes_limit=1000000      token bucket of bytes per second (/2000000: burst)
   and(P,P,...)             every sub-policy samples
   drop:P | drop(P,P,...)   drop the trace when every sub-policy samples
-  composite(max=1000sps,P@50%,P@25%,P)
-                           the first sampling sub-policy decides within its share
+  composite(max=1000sps,P@50%,P@25%,P@0%)
+                           the first sampling sub-policy decides within its whole-percent
+                           allocation (@0%: max/n; the processor gives 0 to an unlisted one)
   decision_wait=10s        wait after a trace's first span (default 30s)
   num_traces=50000         traces the processor keeps in memory (default 50000)
+  sample_on_first_match, sampled_cache=N, non_sampled_cache=N, disable_invert_decisions
   A trace is kept when no policy drops it and at least one samples it.
+
+Collector YAML (--collector-config FILE): a whole Collector file (every tail_sampling
+or tail_sampling/NAME processor becomes a strategy), one processor, or its body; every
+policy type of the processor, ottl_condition included. Unknown keys are refused with
+their line. --print-collector-config writes each tail strategy back as YAML.
 
 Without --head/--tail/--preset the lab runs
   --head parent_based=ratio:0.1 --tail status_code=error,latency>=<SLO>ms,probabilistic=10%
@@ -81,6 +94,17 @@ pub struct LabArgs {
     /// broken-propagation, rate-limited, cost-budget); flags override it.
     #[arg(long)]
     preset: Option<String>,
+    /// An OpenTelemetry Collector YAML file: each `tail_sampling` processor
+    /// in it becomes a tail strategy.
+    #[arg(long = "collector-config", value_name = "FILE")]
+    collector_config: Option<PathBuf>,
+    /// Collector feature gates, comma-separated; the lab knows
+    /// `processor.tailsamplingprocessor.disableinvertdecisions`.
+    #[arg(long = "feature-gates", value_name = "GATES")]
+    feature_gates: Option<String>,
+    /// Print the Collector YAML of every tail strategy, and do not run.
+    #[arg(long)]
+    print_collector_config: bool,
     /// Read scenarios from this content directory instead of the built-in copy.
     #[arg(long = "content", env = "SPANDOJO_CONTENT")]
     content_dir: Option<PathBuf>,
@@ -135,6 +159,31 @@ pub fn lab(args: LabArgs) -> anyhow::Result<ExitCode> {
     for t in &args.tail {
         strategies.push(parse_tail(t).map_err(|e| anyhow::anyhow!("--tail {e}"))?);
     }
+    let mut disable_invert = false;
+    for gate in args.feature_gates.iter().flat_map(|g| g.split(',')) {
+        match gate.trim().trim_start_matches('+') {
+            "processor.tailsamplingprocessor.disableinvertdecisions" => disable_invert = true,
+            "" => {}
+            other => bail!(
+                "unknown feature gate `{other}`; the lab knows \
+                 processor.tailsamplingprocessor.disableinvertdecisions"
+            ),
+        }
+    }
+    if let Some(path) = &args.collector_config {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let from_yaml = spandojo::sim::sampling::collector::parse(&text, disable_invert)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        strategies.extend(from_yaml);
+    }
+    if disable_invert {
+        for s in &mut strategies {
+            if let spandojo::sim::sampling::StrategyKind::Tail(t) = &mut s.kind {
+                t.disable_invert_decisions = true;
+            }
+        }
+    }
     if strategies.is_empty() {
         let defaults: Vec<String> = match preset {
             Some(p) => p.strategies.iter().map(|s| s.to_string()).collect(),
@@ -148,6 +197,18 @@ pub fn lab(args: LabArgs) -> anyhow::Result<ExitCode> {
                 spandojo::sim::sampling::parse_strategy(&s).map_err(|e| anyhow::anyhow!("{e}"))?,
             );
         }
+    }
+    if args.print_collector_config {
+        for s in &strategies {
+            match spandojo::sim::sampling::collector::strategy_yaml(s) {
+                Some(y) => println!("# {}\n{y}", s.name),
+                None => println!(
+                    "# {}: a head (SDK) sampler, no Collector processor\n",
+                    s.name
+                ),
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
     }
     let cfg = LabConfig {
         traces: args.traces.or(preset.map(|p| p.traces)).unwrap_or(100_000),
@@ -243,6 +304,9 @@ fn print_table(r: &LabReport, specs: &[Strategy], seconds: f64, sps: f64) {
                 "  late spans {}, traces lost before a decision {}, peak buffer {t} traces / {sp} spans",
                 s.late_spans, s.lost_traces
             );
+            if s.cache_hits > 0 {
+                println!("  spans answered by a decision cache {}", s.cache_hits);
+            }
         }
         if let Some(ts) = &s.tracestate {
             println!("  tracestate {ts}");

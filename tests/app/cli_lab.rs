@@ -133,3 +133,52 @@ fn bad_input_exits_1_with_the_reason() {
         assert!(out.stdout.is_empty(), "{args:?}");
     }
 }
+
+#[test]
+fn a_collector_config_file_becomes_strategies() {
+    let readme = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/src/sim/sampling/collector/testdata/readme_example.yaml"
+    );
+    let out = lab(&[
+        "--scenario",
+        "study-sheet",
+        "--traces",
+        "500",
+        "--collector-config",
+        readme,
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(v["strategies"][0]["name"], "tail_sampling");
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(&bad, "policies:\n  - name: a\n    type: sometimes\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let out = lab(&[
+        "--scenario",
+        "study-sheet",
+        "--collector-config",
+        bad.to_str().unwrap_or(""),
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("line 3: unsupported policy type `sometimes`"),
+        "{err}"
+    );
+    let out = lab(&[
+        "--scenario",
+        "study-sheet",
+        "--print-collector-config",
+        "--tail",
+        "latency>=50ms",
+    ]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("threshold_ms: 49"));
+}

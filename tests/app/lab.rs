@@ -206,3 +206,70 @@ async fn private_mode_requires_a_login() {
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert!(r.location().starts_with("/login"));
 }
+
+fn enc(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+#[tokio::test]
+async fn a_pasted_collector_config_runs_and_every_tail_strategy_shows_its_yaml() {
+    let app = TestApp::new();
+    let yaml = "processors:\n  tail_sampling/errors:\n    decision_wait: 5s\n    policies:\n      - name: errors\n        type: status_code\n        status_code: {status_codes: [ERROR]}\n";
+    let url = format!(
+        "/sim/lab?scenario=study-sheet&traces=500&s={}&s={}&collector={}",
+        enc("ratio=0.1"),
+        enc("latency>=50ms"),
+        enc(yaml)
+    );
+    let r = app.get(&url).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("tail_sampling/errors"));
+    assert_eq!(
+        r.body
+            .matches("<summary>Collector config</summary>")
+            .count(),
+        2
+    );
+    assert!(
+        r.body.contains("threshold_ms: 49"),
+        "latency>=50ms is threshold_ms 49"
+    );
+    assert!(r.body.contains("Inverted decisions are in force"));
+    let gated = app.get(&format!("{url}&gate=disableinvertdecisions")).await;
+    assert!(gated.body.contains("Plain decisions are in force"));
+    assert!(
+        gated
+            .body
+            .contains("--feature-gates=processor.tailsamplingprocessor.disableinvertdecisions")
+    );
+}
+
+#[tokio::test]
+async fn a_bad_collector_config_is_a_400_naming_key_and_line() {
+    let app = TestApp::new();
+    let yaml = "policies:\n  - name: a\n    type: always_sample\n    colour: red\n";
+    let r = app
+        .get(&format!(
+            "/sim/lab?scenario=study-sheet&traces=100&collector={}",
+            enc(yaml)
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.body.contains("line 4: unsupported key `colour`"),
+        "{}",
+        r.body
+    );
+    let r = app
+        .get(&format!(
+            "/sim/lab?scenario=study-sheet&traces=100&s={}",
+            enc("latency>=20999us")
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.body.contains("whole number of milliseconds"),
+        "{}",
+        r.body
+    );
+}

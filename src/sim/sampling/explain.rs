@@ -2,7 +2,7 @@
 //! numbers teach, and one sentence per strategy.
 
 use crate::sim::sampling::report::{LabReport, StrategyReport};
-use crate::sim::sampling::spec::{HeadSpec, Policy, Strategy, StrategyKind};
+use crate::sim::sampling::spec::{HeadSpec, Named, Policy, Strategy, StrategyKind};
 
 fn share(part: u64, whole: u64) -> String {
     if whole == 0 {
@@ -20,18 +20,20 @@ fn off_pct(est: f64, truth: f64) -> f64 {
     }
 }
 
-fn uses_rate(ps: &[Policy]) -> bool {
-    ps.iter().any(|p| match p {
-        Policy::RateLimiting { .. } | Policy::Composite { .. } => true,
+fn uses_rate(ps: &[Named]) -> bool {
+    ps.iter().any(|p| match &p.policy {
+        Policy::RateLimiting { .. } | Policy::BytesLimiting { .. } | Policy::Composite { .. } => {
+            true
+        }
         Policy::And(s) | Policy::Drop(s) => uses_rate(s),
         _ => false,
     })
 }
 
 fn has_probabilistic(s: &Strategy) -> bool {
-    fn any(ps: &[Policy]) -> bool {
-        ps.iter().any(|p| match p {
-            Policy::Probabilistic(_) => true,
+    fn any(ps: &[Named]) -> bool {
+        ps.iter().any(|p| match &p.policy {
+            Policy::Probabilistic { .. } => true,
             Policy::And(s) | Policy::Drop(s) => any(s),
             _ => false,
         })

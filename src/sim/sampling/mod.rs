@@ -9,6 +9,7 @@
 //! - [`run()`]: evaluates strategies side by side into a [`LabReport`].
 
 pub mod attrs;
+pub mod collector;
 pub mod consistent;
 pub mod explain;
 pub mod head;

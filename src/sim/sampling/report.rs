@@ -76,6 +76,8 @@ pub struct StrategyReport {
     pub lost_spans: u64,
     /// Buffer entries evicted before a decision (tail).
     pub evicted_entries: u64,
+    /// Spans of decided traces answered by a decision cache (tail only).
+    pub cache_hits: u64,
     /// Median duration of kept traces (as the backend sees them).
     pub p50_ms: Option<f64>,
     /// 95th percentile of kept traces.
@@ -167,6 +169,7 @@ pub(crate) fn strategy_report(
         lost_traces: t.lost,
         lost_spans: tail.map_or(0, |c| c.0.lost_spans),
         evicted_entries: tail.map_or(0, |c| c.0.evicted),
+        cache_hits: tail.map_or(0, |c| c.0.cache_hits),
         p50_ms: q_ms(&t.raw, 0.5),
         p95_ms: q_ms(&t.raw, 0.95),
         p99_ms: q_ms(&t.raw, 0.99),

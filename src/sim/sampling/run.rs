@@ -108,7 +108,8 @@ pub fn run(sc: &Scenario, cfg: &LabConfig, strategies: &[Strategy]) -> Result<La
         }
     }
     let tail_specs: Vec<&TailSpec> = tails.iter().map(|(_, t)| *t).collect();
-    let mut flight = (!tails.is_empty()).then(|| Flight::new(sc, &tm, &tail_specs));
+    let mut flight =
+        (!tails.is_empty()).then(|| Flight::new(sc, &tm, &tail_specs, cfg.bytes_per_span));
     let slo_ns = (cfg.slo_ms * 1e6) as u64;
     let mut truth = Histogram::new();
     let (mut spans, mut errors, mut slow, mut split) = (0u64, 0u64, 0u64, 0u64);

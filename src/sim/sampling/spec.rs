@@ -11,17 +11,19 @@
 //! | `consistent=0.1` | consistent probability sampler at the root, children follow; writes `ot=th:…` |
 //! | `alone=0.1` | every span decides alone with probability P (no parent-based): broken traces |
 //!
-//! Tail specs are comma-separated policies of one tail sampling processor
-//! (see [`tail`](self::tail) for the list) plus `decision_wait=…` and
-//! `num_traces=…`. A spec may start with `head:` or `tail:`; without it the
+//! Tail specs are comma-separated policies and settings of one tail
+//! sampling processor (see [`tail`](self::tail) for the grammar and
+//! [`model`] for the processor's configuration they stand for). A spec may start with `head:` or `tail:`; without it the
 //! kind is recognised from the first word.
 
+mod duration;
+pub mod model;
 pub mod tail;
-mod terms;
+pub(crate) mod terms;
 
 use std::fmt;
 
-pub use tail::{Policy, StatusCode, TailSpec};
+pub use model::{ErrorMode, Named, Policy, StatusCode, TailSpec};
 
 /// A strategy: its text, and what it means.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,6 +1,8 @@
 //! Statistical and behavioural tests of the lab with fixed seeds.
 
+mod boundaries;
 mod head;
+mod late;
 mod tail;
 
 use crate::sim::sampling::population::Population;
@@ -11,7 +13,7 @@ use crate::sim::testutil::scenario;
 const SEED: u64 = 7;
 
 /// Runs `specs` over `n` traces of a bundled scenario (SLO 1 s).
-fn lab(name: &str, n: u64, specs: &[&str]) -> LabReport {
+pub(super) fn lab(name: &str, n: u64, specs: &[&str]) -> LabReport {
     lab_with(name, n, 1000.0, specs)
 }
 

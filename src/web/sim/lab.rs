@@ -81,6 +81,10 @@ pub struct LabForm {
     pub slo_ms: String,
     pub bytes_per_span: String,
     pub strategies: Vec<String>,
+    /// Pasted Collector YAML (a whole file, a processor or its body).
+    pub collector: String,
+    /// The feature gate `processor.tailsamplingprocessor.disableinvertdecisions`.
+    pub disable_invert: bool,
 }
 
 impl LabForm {
@@ -94,6 +98,8 @@ impl LabForm {
             slo_ms: p.slo_ms.to_string(),
             bytes_per_span: p.bytes_per_span.to_string(),
             strategies: p.strategies.iter().map(|s| s.to_string()).collect(),
+            collector: String::new(),
+            disable_invert: false,
         }
     }
 
@@ -112,6 +118,12 @@ impl LabForm {
         }
         for s in self.strategies.iter().filter(|s| !s.trim().is_empty()) {
             q.append_pair("s", s);
+        }
+        if !self.collector.trim().is_empty() {
+            q.append_pair("collector", &self.collector);
+        }
+        if self.disable_invert {
+            q.append_pair("gate", "disableinvertdecisions");
         }
         q.finish()
     }
@@ -159,6 +171,12 @@ fn read_query(query: Option<&str>) -> (LabForm, Result<bool, Invalid>) {
             *field = v;
         }
     }
+    if let Some((_, c)) = pairs.iter().rev().find(|(k, _)| k == "collector") {
+        form.collector = c.clone();
+    }
+    form.disable_invert = pairs
+        .iter()
+        .any(|(k, v)| k == "gate" && v == "disableinvertdecisions");
     let given: Vec<String> = pairs
         .iter()
         .filter(|(k, _)| k == "s")
@@ -255,8 +273,27 @@ fn validate(
                 .push(parse_strategy(s).map_err(|e| Invalid(format!("Strategy {}: {e}.", i + 1)))?);
         }
     }
+    if !form.collector.trim().is_empty() {
+        let from_yaml =
+            crate::sim::sampling::collector::parse(&form.collector, form.disable_invert)
+                .map_err(|e| Invalid(format!("Collector configuration, {e}.")))?;
+        strategies.extend(from_yaml);
+    }
+    if form.disable_invert {
+        for s in &mut strategies {
+            if let crate::sim::sampling::StrategyKind::Tail(t) = &mut s.kind {
+                t.disable_invert_decisions = true;
+            }
+        }
+    }
     if strategies.is_empty() {
         return Err(Invalid("Give at least one strategy.".to_string()));
+    }
+    if strategies.len() > crate::sim::sampling::MAX_STRATEGIES {
+        return Err(Invalid(format!(
+            "At most {} strategies at once, counting each tail_sampling processor of the configuration.",
+            crate::sim::sampling::MAX_STRATEGIES
+        )));
     }
     Ok((sc, cfg, strategies))
 }

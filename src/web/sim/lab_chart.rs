@@ -36,6 +36,8 @@ pub struct Row {
     pub p99: String,
     pub memory: String,
     pub tracestate: Option<String>,
+    /// The Collector YAML of a tail strategy.
+    pub collector: Option<String>,
     pub note: String,
     pub kept_links: Vec<TraceLink>,
     pub dropped_links: Vec<TraceLink>,
@@ -167,6 +169,7 @@ fn row(num: usize, r: &LabReport, spec: &Strategy, s: &StrategyReport) -> Row {
         p99: format!("{} / {}", ms(s.p99_ms), ms(s.p99_weighted_ms)),
         memory,
         tracestate: s.tracestate.clone(),
+        collector: crate::sim::sampling::collector::strategy_yaml(spec),
         note: explain::note(r, spec, s),
         kept_links: links(&r.scenario, &s.kept_examples),
         dropped_links: links(&r.scenario, &s.dropped_examples),

@@ -10,20 +10,10 @@ use std::collections::binary_heap::PeekMut;
 use crate::sim::sampling::outcome::Facts;
 use crate::sim::sampling::population::{LeanSpan, LeanTrace, Templates};
 use crate::sim::sampling::spec::TailSpec;
+use crate::sim::sampling::tail::policy::{DEFAULT_HASH_SALT, salted_hash};
 use crate::sim::sampling::tail::processor::{NO_ENTRY, Processor};
 use crate::sim::sampling::tail::records::Records;
 use crate::sim::scenario::topology::Scenario;
-
-/// FNV-1a state after the processor's default hash salt
-/// (`default-hash-seed`): its probabilistic policy hashes salt + trace id.
-fn salted_hash(trace_id: &[u8; 16]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in b"default-hash-seed".iter().chain(trace_id.iter()) {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
-}
 
 #[derive(Debug, Default)]
 struct Group {
@@ -31,6 +21,7 @@ struct Group {
     spans: Vec<LeanSpan>,
     next: usize,
     h: u64,
+    id: [u8; 16],
     first: u64,
 }
 
@@ -50,8 +41,13 @@ pub struct Flight<'a> {
 }
 
 impl<'a> Flight<'a> {
-    /// Processors for `specs`.
-    pub fn new(sc: &'a Scenario, tm: &'a Templates, specs: &[&TailSpec]) -> Flight<'a> {
+    /// Processors for `specs`; `bytes_per_span` sizes traces for `bytes_limiting`.
+    pub fn new(
+        sc: &'a Scenario,
+        tm: &'a Templates,
+        specs: &[&TailSpec],
+        bytes_per_span: u64,
+    ) -> Flight<'a> {
         Flight {
             sc,
             tm,
@@ -61,7 +57,10 @@ impl<'a> Flight<'a> {
             entries: Vec::new(),
             slot_buf: Vec::new(),
             records: Records::new(specs.len()),
-            procs: specs.iter().map(|s| Processor::new(sc, tm, s)).collect(),
+            procs: specs
+                .iter()
+                .map(|s| Processor::new(sc, tm, s, bytes_per_span))
+                .collect(),
         }
     }
 
@@ -91,7 +90,8 @@ impl<'a> Flight<'a> {
         slots.clear();
         for id in &trace.trace_ids {
             let slot = self.new_group(record);
-            self.groups[slot].h = salted_hash(id);
+            self.groups[slot].h = salted_hash(DEFAULT_HASH_SALT.as_bytes(), id);
+            self.groups[slot].id = *id;
             slots.push(slot);
         }
         if let [only] = slots[..] {
@@ -142,7 +142,18 @@ impl<'a> Flight<'a> {
             g.next += 1;
             for (j, p) in procs.iter_mut().enumerate() {
                 let e = &mut entries[slot * k + j];
-                p.arrive(sc, tm, &s, e, g.first, g.h, g.record, t, records, j);
+                p.arrive(
+                    sc,
+                    tm,
+                    &s,
+                    e,
+                    g.first,
+                    (g.h, &g.id),
+                    g.record,
+                    t,
+                    records,
+                    j,
+                );
             }
             match g.spans.get(g.next) {
                 Some(n) => *top = Reverse((n.end_ns, slot as u32)),

@@ -1,10 +1,14 @@
 //! Compiled tail policies and their evaluation, following the Collector's
-//! `tail_sampling` processor: `and` and `drop` stop at the first sub-policy
-//! that does not sample; a `composite` lets the first sampling sub-policy
-//! decide within its share of spans per second; the processor samples when
-//! no policy drops and at least one samples.
+//! `tail_sampling` processor (opentelemetry-collector-contrib,
+//! `processor/tailsamplingprocessor/internal/sampling`): `and` and `drop`
+//! stop at the first sub-policy that does not sample (an inverted "not
+//! sampled" counts as not sampled); a `composite` lets the first sampling
+//! sub-policy (inverted "sampled" included) decide within its allocation of
+//! spans per second. [`crate::sim::sampling::tail::decide`] combines the
+//! top-level decisions.
 
-use crate::sim::sampling::spec::{Policy, StatusCode};
+use crate::sim::sampling::spec::model::composite_allocations;
+use crate::sim::sampling::spec::{Policy, StatusCode, TailSpec};
 
 /// What the processor knows about a buffered trace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,7 +21,7 @@ pub struct Agg {
     pub min_start: u64,
     /// Latest end.
     pub max_end: u64,
-    /// Attribute predicates matched by some span (bit i = predicate i).
+    /// Span predicates matched by some span (bit i = predicate i).
     pub mask: u64,
     /// The logical trace's root span is among them.
     pub root: bool,
@@ -44,13 +48,14 @@ impl Agg {
         self.root |= root;
     }
 
-    /// Whole milliseconds from the earliest start to the latest end.
+    /// Whole milliseconds from the earliest start to the latest end
+    /// (Go's `Duration.Milliseconds()`: truncated).
     pub fn duration_ms(&self) -> u64 {
         self.max_end.saturating_sub(self.min_start) / 1_000_000
     }
 }
 
-/// A policy's vote.
+/// A policy's decision (the processor's `samplingpolicy.Decision`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
     /// Keep.
@@ -59,15 +64,33 @@ pub enum Decision {
     NotSampled,
     /// Drop, whatever the others say.
     Dropped,
+    /// Deprecated `invert_match` "sampled": keeps only if no policy said NotSampled.
+    InvertSampled,
+    /// Deprecated `invert_match` "not sampled": drops unless a drop already did.
+    InvertNotSampled,
+}
+
+/// The trace under decision.
+#[derive(Debug, Clone, Copy)]
+pub struct TraceCtx<'a> {
+    /// What arrived.
+    pub agg: &'a Agg,
+    /// FNV-1a of the default salt and the trace id.
+    pub h: u64,
+    /// The trace id.
+    pub id: &'a [u8; 16],
+    /// Decision time, ns on the simulated clock.
+    pub now_ns: u64,
 }
 
 /// A policy ready to evaluate, with its state.
 #[derive(Debug, Clone)]
 pub enum Compiled {
     Always,
+    Never,
     Latency {
         threshold: u64,
-        upper: Option<u64>,
+        upper: u64,
     },
     Status {
         error: bool,
@@ -75,25 +98,28 @@ pub enum Compiled {
     },
     Probabilistic {
         threshold: u64,
-        p: f64,
+        salt: Option<Vec<u8>>,
     },
-    Attr {
+    Pred {
         bit: u32,
+        invert: bool,
+        plain: bool,
     },
     SpanCount {
-        min: u64,
-        max: Option<u64>,
+        min: u32,
+        max: u32,
     },
-    Rate {
+    Bucket {
         rate: f64,
         burst: f64,
         tokens: f64,
         last_ns: Option<u64>,
+        per_span: f64,
     },
     And(Vec<Compiled>),
     Drop(Vec<Compiled>),
     Composite {
-        max: f64,
+        max: i64,
         second: u64,
         subs: Vec<Sub>,
     },
@@ -103,73 +129,167 @@ pub enum Compiled {
 #[derive(Debug, Clone)]
 pub struct Sub {
     policy: Compiled,
-    allocated: f64,
-    used: f64,
+    allocated: i64,
+    used: i64,
 }
 
-/// Compiles a policy; attribute policies get bits in order of appearance
-/// and are appended to `attrs`.
-pub fn compile(p: &Policy, attrs: &mut Vec<Policy>) -> Compiled {
+/// The processor's default `hash_salt`.
+pub const DEFAULT_HASH_SALT: &str = "default-hash-seed";
+
+/// FNV-1a (64 bit) of `salt` then `id`, as the probabilistic policy hashes.
+pub fn salted_hash(salt: &[u8], id: &[u8; 16]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in salt.iter().chain(id.iter()) {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// The probabilistic policy's threshold for a ratio: (2⁶⁴ − 1) × ratio,
+/// rounded to 64 significant bits (Go `big.Float` precision) and truncated
+/// to an integer, as the processor's `calculateThreshold`.
+pub fn probabilistic_threshold(ratio: f64) -> u64 {
+    if ratio.is_nan() || ratio <= 0.0 {
+        return 0;
+    }
+    if ratio >= 1.0 {
+        return u64::MAX;
+    }
+    let bits = ratio.to_bits();
+    let exp = ((bits >> 52) & 0x7ff) as i32;
+    let frac = bits & ((1u64 << 52) - 1);
+    let (m, e) = if exp == 0 {
+        (frac, -1074)
+    } else {
+        (frac | (1u64 << 52), exp - 1075)
+    };
+    let mut p = u128::from(u64::MAX) * u128::from(m);
+    let nbits = 128 - p.leading_zeros();
+    if nbits > 64 {
+        let sh = nbits - 64;
+        let q = p >> sh;
+        let rem = p & ((1u128 << sh) - 1);
+        let half = 1u128 << (sh - 1);
+        let q = if rem > half || (rem == half && q & 1 == 1) {
+            q + 1
+        } else {
+            q
+        };
+        p = q << sh;
+    }
+    let shift = (-e) as u32;
+    if shift >= 128 {
+        0
+    } else {
+        (p >> shift).min(u128::from(u64::MAX)) as u64
+    }
+}
+
+/// Compiles a policy. Span predicates get bits in order of appearance and
+/// are appended to `preds`; `bytes_per_span` sizes traces for
+/// `bytes_limiting`; `spec` gives the invert feature gate.
+pub fn compile(
+    p: &Policy,
+    spec: &TailSpec,
+    bytes_per_span: u64,
+    preds: &mut Vec<Policy>,
+) -> Compiled {
+    let plain = spec.disable_invert_decisions;
+    let c = |q: &crate::sim::sampling::spec::Named, preds: &mut Vec<Policy>| {
+        compile(&q.policy, spec, bytes_per_span, preds)
+    };
     match p {
-        Policy::AlwaysSample => Compiled::Always,
+        Policy::AlwaysSample | Policy::TraceFlags => Compiled::Always,
+        Policy::TraceState { .. } => Compiled::Never,
         Policy::Latency {
             threshold_ms,
-            upper_ms,
+            upper_threshold_ms,
         } => Compiled::Latency {
             threshold: *threshold_ms,
-            upper: *upper_ms,
+            upper: *upper_threshold_ms,
         },
         Policy::StatusCode(codes) => Compiled::Status {
             error: codes.contains(&StatusCode::Error),
             unset: codes.contains(&StatusCode::Unset),
         },
-        Policy::Probabilistic(p) => Compiled::Probabilistic {
-            threshold: if *p >= 1.0 {
-                u64::MAX
-            } else {
-                (p * 18_446_744_073_709_551_616.0) as u64
-            },
-            p: *p,
+        Policy::Probabilistic {
+            hash_salt,
+            sampling_percentage,
+        } => Compiled::Probabilistic {
+            threshold: probabilistic_threshold(sampling_percentage / 100.0),
+            salt: (!hash_salt.is_empty() && hash_salt != DEFAULT_HASH_SALT)
+                .then(|| hash_salt.as_bytes().to_vec()),
         },
-        Policy::StringAttribute { .. } | Policy::NumericAttribute { .. } => {
-            attrs.push(p.clone());
-            Compiled::Attr {
-                bit: attrs.len() as u32 - 1,
+        Policy::StringAttribute { invert_match, .. }
+        | Policy::NumericAttribute { invert_match, .. }
+        | Policy::BooleanAttribute { invert_match, .. } => {
+            preds.push(p.clone());
+            Compiled::Pred {
+                bit: preds.len() as u32 - 1,
+                invert: *invert_match,
+                plain,
             }
         }
-        Policy::SpanCount { min, max } => Compiled::SpanCount {
-            min: *min,
-            max: *max,
+        Policy::OttlCondition { .. } => {
+            preds.push(p.clone());
+            Compiled::Pred {
+                bit: preds.len() as u32 - 1,
+                invert: false,
+                plain,
+            }
+        }
+        Policy::SpanCount {
+            min_spans,
+            max_spans,
+        } => Compiled::SpanCount {
+            min: *min_spans,
+            max: *max_spans,
         },
-        Policy::RateLimiting { spans_per_second } => Compiled::Rate {
-            rate: *spans_per_second,
-            burst: 2.0 * spans_per_second,
-            tokens: 2.0 * spans_per_second,
-            last_ns: None,
-        },
-        Policy::And(s) => Compiled::And(s.iter().map(|p| compile(p, attrs)).collect()),
-        Policy::Drop(s) => Compiled::Drop(s.iter().map(|p| compile(p, attrs)).collect()),
+        Policy::RateLimiting { spans_per_second } => bucket(*spans_per_second as f64, 0.0, 1.0),
+        Policy::BytesLimiting {
+            bytes_per_second,
+            burst_capacity,
+        } => bucket(
+            *bytes_per_second as f64,
+            *burst_capacity as f64,
+            bytes_per_span as f64,
+        ),
+        Policy::And(s) => Compiled::And(s.iter().map(|q| c(q, preds)).collect()),
+        Policy::Drop(s) => Compiled::Drop(s.iter().map(|q| c(q, preds)).collect()),
         Policy::Composite {
             max_total_spans_per_second,
             subs,
+            rate_allocation,
+            ..
         } => {
-            let n = subs.len().max(1) as f64;
+            let alloc = composite_allocations(*max_total_spans_per_second, subs, rate_allocation);
             Compiled::Composite {
-                max: *max_total_spans_per_second,
+                max: *max_total_spans_per_second as i64,
                 second: u64::MAX,
                 subs: subs
                     .iter()
-                    .map(|(p, share)| Sub {
-                        policy: compile(p, attrs),
-                        allocated: match share {
-                            Some(pct) => pct / 100.0 * max_total_spans_per_second,
-                            None => max_total_spans_per_second / n,
-                        },
-                        used: 0.0,
+                    .zip(alloc)
+                    .map(|(q, allocated)| Sub {
+                        policy: c(q, preds),
+                        allocated,
+                        used: 0,
                     })
                     .collect(),
             }
         }
+    }
+}
+
+/// A full token bucket (`golang.org/x/time/rate`); burst 0 means 2 × rate.
+fn bucket(rate: f64, burst: f64, per_span: f64) -> Compiled {
+    let burst = if burst > 0.0 { burst } else { 2.0 * rate };
+    Compiled::Bucket {
+        rate,
+        burst,
+        tokens: burst,
+        last_ns: None,
+        per_span,
     }
 }
 
@@ -180,86 +300,98 @@ impl Compiled {
     }
 
     /// The outcome of a stateless condition, `None` for the others.
-    fn holds(&self, a: &Agg, h: u64) -> Option<bool> {
+    fn holds(&self, t: &TraceCtx) -> Option<bool> {
+        let a = t.agg;
         Some(match self {
-            Compiled::Always => true,
+            Compiled::Always => a.spans > 0,
+            Compiled::Never => false,
             Compiled::Latency { threshold, upper } => {
                 let d = a.duration_ms();
-                match upper {
-                    None => d >= *threshold,
-                    Some(u) => *threshold < d && d <= *u,
-                }
+                *threshold < d && (*upper == 0 || d <= *upper)
             }
             Compiled::Status { error, unset } => {
                 (*error && a.errors > 0) || (*unset && a.spans > a.errors)
             }
-            Compiled::Probabilistic { threshold, .. } => h <= *threshold,
-            Compiled::Attr { bit } => a.mask & (1u64 << bit) != 0,
-            Compiled::SpanCount { min, max } => {
-                let n = u64::from(a.spans);
-                n >= *min && max.is_none_or(|m| n <= m)
+            Compiled::Probabilistic { threshold, salt } => {
+                let h = salt.as_ref().map_or(t.h, |s| salted_hash(s, t.id));
+                h <= *threshold
             }
+            Compiled::Pred { bit, .. } => a.mask & (1u64 << bit) != 0,
+            Compiled::SpanCount { min, max } => a.spans >= *min && (*max == 0 || a.spans <= *max),
             _ => return None,
         })
     }
 
-    /// The policy's vote at simulated time `now_ns`, updating rate state.
-    /// `h` is the trace id's probabilistic hash.
-    pub fn decide(&mut self, a: &Agg, h: u64, now_ns: u64) -> Decision {
-        if let Some(b) = self.holds(a, h) {
+    /// The policy's decision, updating rate state.
+    pub fn decide(&mut self, t: &TraceCtx) -> Decision {
+        if let Compiled::Pred {
+            invert: true,
+            plain,
+            ..
+        } = *self
+        {
+            let matched = self.holds(t).unwrap_or(false);
+            return match (matched, plain) {
+                (true, false) => Decision::InvertNotSampled,
+                (false, false) => Decision::InvertSampled,
+                (true, true) => Decision::NotSampled,
+                (false, true) => Decision::Sampled,
+            };
+        }
+        if let Some(b) = self.holds(t) {
             return if b {
                 Decision::Sampled
             } else {
                 Decision::NotSampled
             };
         }
-        let n = f64::from(a.spans);
+        let n = t.agg.spans;
         match self {
-            Compiled::Rate {
+            Compiled::Bucket {
                 rate,
                 burst,
                 tokens,
                 last_ns,
+                per_span,
             } => {
                 if let Some(last) = *last_ns {
-                    let dt = now_ns.saturating_sub(last) as f64 / 1e9;
+                    let dt = t.now_ns.saturating_sub(last) as f64 / 1e9;
                     *tokens = (*tokens + dt * *rate).min(*burst);
                 }
-                *last_ns = Some(now_ns);
-                if n <= *tokens {
-                    *tokens -= n;
+                *last_ns = Some(t.now_ns.max(last_ns.unwrap_or(0)));
+                let need = f64::from(n) * *per_span;
+                if need <= *tokens {
+                    *tokens -= need;
                     Decision::Sampled
                 } else {
                     Decision::NotSampled
                 }
             }
-            Compiled::And(subs) => {
-                for s in subs.iter_mut() {
-                    if s.decide(a, h, now_ns) != Decision::Sampled {
-                        return Decision::NotSampled;
-                    }
+            Compiled::And(subs) | Compiled::Drop(subs) => {
+                let all = subs.iter_mut().all(|s| {
+                    !matches!(
+                        s.decide(t),
+                        Decision::NotSampled | Decision::InvertNotSampled
+                    )
+                });
+                match (all, matches!(self, Compiled::Drop(_))) {
+                    (false, _) => Decision::NotSampled,
+                    (true, false) => Decision::Sampled,
+                    (true, true) => Decision::Dropped,
                 }
-                Decision::Sampled
-            }
-            Compiled::Drop(subs) => {
-                for s in subs.iter_mut() {
-                    if s.decide(a, h, now_ns) != Decision::Sampled {
-                        return Decision::NotSampled;
-                    }
-                }
-                Decision::Dropped
             }
             Compiled::Composite { max, second, subs } => {
-                let sec = now_ns / 1_000_000_000;
+                let sec = t.now_ns / 1_000_000_000;
                 if *second != sec {
                     *second = sec;
-                    for s in subs.iter_mut() {
-                        s.used = 0.0;
-                    }
+                    subs.iter_mut().for_each(|s| s.used = 0);
                 }
                 for s in subs.iter_mut() {
-                    if s.policy.decide(a, h, now_ns) == Decision::Sampled {
-                        let after = s.used + n;
+                    if matches!(
+                        s.policy.decide(t),
+                        Decision::Sampled | Decision::InvertSampled
+                    ) {
+                        let after = s.used + i64::from(n);
                         if after <= s.allocated && after <= *max {
                             s.used = after;
                             return Decision::Sampled;
@@ -276,20 +408,29 @@ impl Compiled {
     /// The probability, over the trace-id hash, that this policy samples a
     /// trace with these contents. Probabilistic policies share one hash, so
     /// their events nest: `and` takes the minimum, alternatives the maximum.
-    /// Rate limits count as 1 (they record no probability).
-    pub fn inclusion(&self, a: &Agg) -> f64 {
+    /// Rate and byte limits count as 1 (they record no probability).
+    pub fn inclusion(&self, t: &TraceCtx) -> f64 {
         match self {
-            Compiled::Probabilistic { p, .. } => *p,
-            Compiled::Rate { .. } => 1.0,
+            Compiled::Probabilistic { threshold, .. } => {
+                *threshold as f64 / 18_446_744_073_709_551_616.0
+            }
+            Compiled::Bucket { .. } => 1.0,
             Compiled::And(s) | Compiled::Drop(s) => {
-                s.iter().map(|p| p.inclusion(a)).fold(1.0, f64::min)
+                s.iter().map(|p| p.inclusion(t)).fold(1.0, f64::min)
             }
             Compiled::Composite { subs, .. } => subs
                 .iter()
-                .map(|s| s.policy.inclusion(a))
+                .map(|s| s.policy.inclusion(t))
                 .fold(0.0, f64::max),
+            Compiled::Pred { invert: true, .. } => {
+                if self.holds(t).unwrap_or(false) {
+                    0.0
+                } else {
+                    1.0
+                }
+            }
             other => {
-                if other.holds(a, 0).unwrap_or(false) {
+                if other.holds(t).unwrap_or(false) {
                     1.0
                 } else {
                     0.0
@@ -297,32 +438,4 @@ impl Compiled {
             }
         }
     }
-}
-
-/// The processor's decision over all policies, and the adjusted count of a
-/// sampled trace: 1 / P(sampled), from the policies' inclusion probabilities.
-pub fn decide_all(policies: &mut [Compiled], a: &Agg, h: u64, now_ns: u64) -> (bool, f64) {
-    let mut dropped = false;
-    let mut sampled = false;
-    for p in policies.iter_mut() {
-        match p.decide(a, h, now_ns) {
-            Decision::Dropped => dropped = true,
-            Decision::Sampled => sampled = true,
-            Decision::NotSampled => {}
-        }
-    }
-    if dropped || !sampled {
-        return (false, 1.0);
-    }
-    let (mut keep, mut drop) = (0.0f64, 0.0f64);
-    for p in policies.iter() {
-        let q = p.inclusion(a);
-        if p.is_drop() {
-            drop = drop.max(q);
-        } else {
-            keep = keep.max(q);
-        }
-    }
-    let prob = keep - drop;
-    (true, if prob > 1e-12 { 1.0 / prob } else { 1.0 })
 }

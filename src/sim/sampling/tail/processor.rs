@@ -3,15 +3,20 @@
 //! span's arrival + `decision_wait`. A new trace arriving at a full buffer
 //! evicts the oldest entry; if that one was still waiting, its spans are
 //! lost ("dropped too early"). A span arriving after its trace's decision
-//! follows that decision while the entry is still in the buffer; after the
-//! entry has left, it starts a new entry and a new decision, as in the
-//! processor without a decision cache.
+//! follows that decision while the entry is still in the buffer. Decided
+//! trace ids go into the decision caches when they are configured; a span
+//! of a decided trace asks the sampled cache, then the non-sampled cache
+//! (each look-up refreshes the id), then the buffer; when none knows the
+//! trace, it starts a new entry and a new decision (README of
+//! `tailsamplingprocessor`, "Late-Arriving Spans").
 
 use std::collections::VecDeque;
 
 use crate::sim::sampling::population::{LeanSpan, NO_PARENT, Templates};
 use crate::sim::sampling::spec::{Policy, TailSpec};
-use crate::sim::sampling::tail::policy::{Agg, Compiled, compile, decide_all};
+use crate::sim::sampling::tail::cache::Lru;
+use crate::sim::sampling::tail::decide::decide_all;
+use crate::sim::sampling::tail::policy::{Agg, Compiled, TraceCtx, compile};
 use crate::sim::sampling::tail::predicates::Predicates;
 use crate::sim::sampling::tail::records::Records;
 use crate::sim::scenario::topology::Scenario;
@@ -30,6 +35,7 @@ enum State {
 struct Entry {
     record: u32,
     h: u64,
+    id: [u8; 16],
     decision_at: u64,
     state: State,
     agg: Agg,
@@ -51,11 +57,16 @@ pub struct Counters {
     pub peak_spans: u64,
     /// Decisions made.
     pub decisions: u64,
+    /// Spans of decided traces answered by a decision cache.
+    pub cache_hits: u64,
 }
 
 /// A processor and its buffer.
 pub struct Processor {
     policies: Vec<Compiled>,
+    first_match: bool,
+    sampled_cache: Lru,
+    non_sampled_cache: Lru,
     preds: Predicates,
     wait: u64,
     cap: usize,
@@ -68,16 +79,20 @@ pub struct Processor {
 }
 
 impl Processor {
-    /// A processor for `spec` over the scenario's templates.
-    pub fn new(sc: &Scenario, tm: &Templates, spec: &TailSpec) -> Processor {
+    /// A processor for `spec` over the scenario's templates; a trace costs
+    /// `bytes_per_span` bytes per span to `bytes_limiting`.
+    pub fn new(sc: &Scenario, tm: &Templates, spec: &TailSpec, bytes_per_span: u64) -> Processor {
         let mut attrs: Vec<Policy> = Vec::new();
         let policies = spec
             .policies
             .iter()
-            .map(|p| compile(p, &mut attrs))
+            .map(|p| compile(&p.policy, spec, bytes_per_span, &mut attrs))
             .collect();
         Processor {
             policies,
+            first_match: spec.sample_on_first_match,
+            sampled_cache: Lru::new(spec.sampled_cache_size),
+            non_sampled_cache: Lru::new(spec.non_sampled_cache_size),
             preds: Predicates::new(sc, tm, &attrs),
             wait: spec.decision_wait_ns,
             cap: spec.num_traces.max(1),
@@ -97,7 +112,19 @@ impl Processor {
             if e.decision_at > now {
                 break;
             }
-            let (sampled, weight) = decide_all(&mut self.policies, &e.agg, e.h, e.decision_at);
+            let t = TraceCtx {
+                agg: &e.agg,
+                h: e.h,
+                id: &e.id,
+                now_ns: e.decision_at,
+            };
+            let (sampled, weight) = decide_all(&mut self.policies, self.first_match, &t);
+            let key = self.next_decide;
+            if sampled {
+                self.sampled_cache.put(key);
+            } else {
+                self.non_sampled_cache.put(key);
+            }
             e.state = if sampled {
                 State::Sampled
             } else {
@@ -112,7 +139,7 @@ impl Processor {
 
     /// One span arrives at `now`. `entry` is the processor's entry id for
     /// the span's trace id (updated here), `first_arrival` the arrival of
-    /// that trace id's first span, `h` its probabilistic hash.
+    /// that trace id's first span, `h` its probabilistic hash, `id` the id.
     #[allow(clippy::too_many_arguments)]
     pub fn arrive(
         &mut self,
@@ -121,7 +148,7 @@ impl Processor {
         s: &LeanSpan,
         entry: &mut u64,
         first_arrival: u64,
-        h: u64,
+        (h, id): (u64, &[u8; 16]),
         record: u32,
         now: u64,
         rec: &mut Records,
@@ -133,6 +160,25 @@ impl Processor {
         }
         let root = s.parent == NO_PARENT && s.group == 0;
         let eid = *entry;
+        let decided = eid != NO_ENTRY
+            && (eid < self.front_id
+                || self.entries[(eid - self.front_id) as usize].state != State::Pending);
+        if decided {
+            let cached = if self.sampled_cache.get(eid) {
+                Some(true)
+            } else if self.non_sampled_cache.get(eid) {
+                Some(false)
+            } else {
+                None
+            };
+            if let Some(keep) = cached {
+                self.counters.cache_hits += 1;
+                let mut one = Agg::EMPTY;
+                one.add(s.start_ns, s.end_ns, s.is_error(), 0, root);
+                rec.settle(record, k, &one, keep.then_some(1.0));
+                return;
+            }
+        }
         if eid != NO_ENTRY && eid >= self.front_id {
             let e = &mut self.entries[(eid - self.front_id) as usize];
             match e.state {
@@ -166,6 +212,7 @@ impl Processor {
         self.entries.push_back(Entry {
             record,
             h,
+            id: *id,
             decision_at: now.saturating_add(self.wait),
             state: State::Pending,
             agg,

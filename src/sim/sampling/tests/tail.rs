@@ -1,7 +1,8 @@
 //! The tail sampling processor model: policies, combining rules, buffer.
 
 use crate::sim::sampling::spec::tail;
-use crate::sim::sampling::tail::policy::{Agg, Compiled, compile, decide_all};
+use crate::sim::sampling::tail::decide::decide_all;
+use crate::sim::sampling::tail::policy::{Agg, Compiled, TraceCtx, compile};
 use crate::sim::sampling::tests::{lab, lab_with, population_of};
 
 #[test]
@@ -31,21 +32,36 @@ fn latency_policy_keeps_exactly_the_traces_over_the_threshold() {
     let r = lab(
         "checkout",
         5_000,
-        &["latency>=4200ms", "latency=4s..4500ms"],
+        &["latency>=4200ms", "latency=(4s,4500ms]"],
     );
     assert_eq!(r.strategies[0].traces_kept, over);
     assert_eq!(r.strategies[0].complete_traces, over);
     assert_eq!(r.strategies[1].traces_kept, band);
 }
 
-fn compiled(spec: &str) -> (Vec<Compiled>, usize) {
+pub(super) fn compiled(spec: &str) -> (Vec<Compiled>, usize) {
     let t = tail::parse(spec).unwrap_or_else(|e| panic!("{spec}: {e}"));
     let mut attrs = Vec::new();
-    let p = t.policies.iter().map(|p| compile(p, &mut attrs)).collect();
+    let p = t
+        .policies
+        .iter()
+        .map(|p| compile(&p.policy, &t, 500, &mut attrs))
+        .collect();
     (p, attrs.len())
 }
 
-fn agg(spans: u32, errors: u32, ms: u64, mask: u64) -> Agg {
+/// The processor's decision on `a` at `now` with default-salt hash `h`.
+pub(super) fn dec(p: &mut [Compiled], a: &Agg, h: u64, now: u64) -> (bool, f64) {
+    let t = TraceCtx {
+        agg: a,
+        h,
+        id: &[0; 16],
+        now_ns: now,
+    };
+    decide_all(p, false, &t)
+}
+
+pub(super) fn agg(spans: u32, errors: u32, ms: u64, mask: u64) -> Agg {
     Agg {
         spans,
         errors,
@@ -62,35 +78,32 @@ fn combining_rules_match_the_processor() {
     let err = agg(10, 2, 100, 0);
     let slow = agg(10, 0, 900, 0);
     let (mut p, _) = compiled("status_code=error,latency>=800ms");
-    assert!(!decide_all(&mut p, &ok, 0, 0).0, "no policy samples");
-    assert!(decide_all(&mut p, &err, 0, 0).0, "one policy samples");
-    assert!(decide_all(&mut p, &slow, 0, 0).0);
+    assert!(!dec(&mut p, &ok, 0, 0).0, "no policy samples");
+    assert!(dec(&mut p, &err, 0, 0).0, "one policy samples");
+    assert!(dec(&mut p, &slow, 0, 0).0);
     // Any drop wins over any sample; drop needs all its sub-policies.
     let (mut p, _) = compiled("always_sample,drop(status_code=error,latency>=800ms)");
-    assert!(decide_all(&mut p, &err, 0, 0).0, "drop needs both");
-    assert!(
-        !decide_all(&mut p, &agg(10, 1, 900, 0), 0, 0).0,
-        "drop wins"
-    );
+    assert!(dec(&mut p, &err, 0, 0).0, "drop needs both");
+    assert!(!dec(&mut p, &agg(10, 1, 900, 0), 0, 0).0, "drop wins");
     // and: every sub-policy must sample.
     let (mut p, n) = compiled("and(attr:http.route=/x,status_code=error)");
     assert_eq!(n, 1);
-    assert!(!decide_all(&mut p, &err, 0, 0).0);
-    assert!(decide_all(&mut p, &agg(10, 1, 5, 1), 0, 0).0);
+    assert!(!dec(&mut p, &err, 0, 0).0);
+    assert!(dec(&mut p, &agg(10, 1, 5, 1), 0, 0).0);
     // and stops at the first "not sampled": the rate limit is not consulted.
     let (mut p, _) = compiled("and(status_code=error,rate_limit=10sps)");
     for i in 0..100 {
-        assert!(!decide_all(&mut p, &ok, 0, i).0);
+        assert!(!dec(&mut p, &ok, 0, i).0);
     }
-    assert!(decide_all(&mut p, &err, 0, 100).0, "tokens were not spent");
+    assert!(dec(&mut p, &err, 0, 100).0, "tokens were not spent");
     // A probabilistic policy compares the trace-id hash with p·2^64.
     let (mut p, _) = compiled("probabilistic=25%");
-    assert!(decide_all(&mut p, &ok, u64::MAX / 4 - 1, 0).0);
-    assert!(!decide_all(&mut p, &ok, u64::MAX / 4 + 2, 0).0);
+    assert!(dec(&mut p, &ok, u64::MAX / 4 - 1, 0).0);
+    assert!(!dec(&mut p, &ok, u64::MAX / 4 + 2, 0).0);
     // Adjusted count: errors always (1), others at 25% (4).
     let (mut p, _) = compiled("status_code=error,probabilistic=25%");
-    assert_eq!(decide_all(&mut p, &err, u64::MAX, 0), (true, 1.0));
-    assert_eq!(decide_all(&mut p, &ok, 0, 0), (true, 4.0));
+    assert_eq!(dec(&mut p, &err, u64::MAX, 0), (true, 1.0));
+    assert_eq!(dec(&mut p, &ok, 0, 0), (true, 4.0));
 }
 
 #[test]
@@ -98,7 +111,7 @@ fn rate_limits_and_composite_allocation() {
     // Token bucket of 20 spans/s, burst 40: 10-span traces every 100 ms.
     let (mut p, _) = compiled("rate_limit=20sps");
     let kept = (0..100)
-        .filter(|i| decide_all(&mut p, &agg(10, 0, 5, 0), 0, i * 100_000_000).0)
+        .filter(|i| dec(&mut p, &agg(10, 0, 5, 0), 0, i * 100_000_000).0)
         .count();
     // 4 from the burst, then 2 per second over 9.9 s.
     assert!((22..=24).contains(&kept), "{kept}");
@@ -106,15 +119,15 @@ fn rate_limits_and_composite_allocation() {
     let (mut p, _) = compiled("composite(max=100sps,status_code=error@20%,always_sample@80%)");
     let second = 5_000_000_000;
     let errs = (0..5)
-        .filter(|_| decide_all(&mut p, &agg(10, 1, 5, 0), 0, second).0)
+        .filter(|_| dec(&mut p, &agg(10, 1, 5, 0), 0, second).0)
         .count();
     assert_eq!(errs, 2, "errors get 20 spans per second");
     let oks = (0..10)
-        .filter(|_| decide_all(&mut p, &agg(10, 0, 5, 0), 0, second).0)
+        .filter(|_| dec(&mut p, &agg(10, 0, 5, 0), 0, second).0)
         .count();
     assert_eq!(oks, 8, "the rest gets 80");
     assert!(
-        decide_all(&mut p, &agg(10, 1, 5, 0), 0, second + 1_000_000_000).0,
+        dec(&mut p, &agg(10, 1, 5, 0), 0, second + 1_000_000_000).0,
         "a new second"
     );
 }
