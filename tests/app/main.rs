@@ -12,6 +12,7 @@ mod lab;
 mod notes;
 mod notes_access;
 mod notes_io;
+mod notes_safety;
 mod pages;
 mod practice;
 mod practice_lessons;
