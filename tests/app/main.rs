@@ -3,6 +3,7 @@
 //! in [`common`].
 
 mod accounts;
+mod accounts_safety;
 mod budget;
 mod cli;
 mod cli_lab;
