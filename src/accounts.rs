@@ -34,9 +34,7 @@ impl Slot {
     fn take() -> Slot {
         let mut running = RUNNING.lock().unwrap_or_else(|e| e.into_inner());
         while *running >= MAX_ARGON2_AT_ONCE {
-            running = SLOT_FREED
-                .wait(running)
-                .unwrap_or_else(|e| e.into_inner());
+            running = SLOT_FREED.wait(running).unwrap_or_else(|e| e.into_inner());
         }
         *running += 1;
         PEAK.fetch_max(*running, Ordering::Relaxed);

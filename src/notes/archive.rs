@@ -351,7 +351,8 @@ mod tests {
 
     #[test]
     fn backslash_separators_are_separators() {
-        let bytes = include_bytes!("../../tests/fixtures/notes/export-rezipped-with-backslashes.zip");
+        let bytes =
+            include_bytes!("../../tests/fixtures/notes/export-rezipped-with-backslashes.zip");
         let out = read_upload("export.zip", bytes, 0).unwrap();
         assert!(out.problems.is_empty(), "{:?}", out.problems);
         let names: Vec<&str> = out.notes.iter().map(|(n, _)| n.as_str()).collect();
@@ -388,9 +389,24 @@ mod tests {
         let out = read_upload("x.zip", &bytes, 0).unwrap();
         let listed = out.notes.len() + out.problems.len();
         assert!(listed >= entries, "{:?} {:?}", out.notes, out.problems);
-        let reasons: Vec<String> = out.problems.iter().map(|(n, r)| format!("{n}: {r}")).collect();
-        assert!(reasons.iter().any(|r| r.starts_with("notes/a.md: 2 entries")), "{reasons:?}");
-        assert!(reasons.iter().any(|r| r.starts_with("__MACOSX/")), "{reasons:?}");
-        assert!(reasons.iter().any(|r| r.starts_with("notes/: a folder")), "{reasons:?}");
+        let reasons: Vec<String> = out
+            .problems
+            .iter()
+            .map(|(n, r)| format!("{n}: {r}"))
+            .collect();
+        assert!(
+            reasons
+                .iter()
+                .any(|r| r.starts_with("notes/a.md: 2 entries")),
+            "{reasons:?}"
+        );
+        assert!(
+            reasons.iter().any(|r| r.starts_with("__MACOSX/")),
+            "{reasons:?}"
+        );
+        assert!(
+            reasons.iter().any(|r| r.starts_with("notes/: a folder")),
+            "{reasons:?}"
+        );
     }
 }

@@ -91,7 +91,13 @@ impl RawHtml {
 
     /// Writes an allowed tag (or drops it for depth); `false` when the tag
     /// is not on the allow-list, so that the caller shows it as text.
-    fn write_tag(&mut self, out: &mut String, tag: &Tag<'_>, outer: usize, max_depth: usize) -> bool {
+    fn write_tag(
+        &mut self,
+        out: &mut String,
+        tag: &Tag<'_>,
+        outer: usize,
+        max_depth: usize,
+    ) -> bool {
         let lower = tag.name.to_ascii_lowercase();
         let Some(&(name, allowed_attrs)) = ALLOWED.iter().find(|(n, _)| *n == lower) else {
             return false;
@@ -188,7 +194,10 @@ fn read_tag(s: &str) -> Option<Tag<'_>> {
     let name = &s[start..i];
     let mut attrs = Vec::new();
     loop {
-        while b.get(i).is_some_and(|c| c.is_ascii_whitespace() || *c == b'/') {
+        while b
+            .get(i)
+            .is_some_and(|c| c.is_ascii_whitespace() || *c == b'/')
+        {
             i += 1;
         }
         match b.get(i)? {
@@ -272,7 +281,10 @@ mod tests {
     #[test]
     fn depth_is_bounded_and_tags_balanced() {
         let (out, dropped) = allow(&"<div>".repeat(1000), 10);
-        assert_eq!(out, format!("{}{}", "<div>".repeat(10), "</div>".repeat(10)));
+        assert_eq!(
+            out,
+            format!("{}{}", "<div>".repeat(10), "</div>".repeat(10))
+        );
         assert_eq!(dropped, 990);
         let (out, _) = allow("</i><i><b>x</i>y</b>", 10);
         assert_eq!(out, "<i><b>x</b></i>y");

@@ -234,7 +234,10 @@ mod tests {
         let html = markdown("[ok](https://example.com)").to_string();
         assert!(html.contains("href=\"https://example.com\"") && html.contains("noopener"));
         let html = markdown("<a href=\"https://example.com\" onclick=x>ok</a>").to_string();
-        assert!(html.contains("<a href=\"https://example.com\" rel=\"noopener"), "{html}");
+        assert!(
+            html.contains("<a href=\"https://example.com\" rel=\"noopener"),
+            "{html}"
+        );
         let html = markdown("- [x] done").to_string();
         assert!(html.contains("type=\"checkbox\"") && html.contains("disabled"));
     }
@@ -267,7 +270,10 @@ mod tests {
     fn deep_quotes_at_the_limit_are_flattened_without_losing_text() {
         let mut body = "> ".repeat(50_000);
         body.push_str("the end");
-        let body = format!("{body}{}", " ".repeat(crate::notes::MAX_BODY_BYTES - body.len()));
+        let body = format!(
+            "{body}{}",
+            " ".repeat(crate::notes::MAX_BODY_BYTES - body.len())
+        );
         let (html, stats) = markdown_with_stats(&body);
         assert!(stats.max_depth <= MAX_DEPTH, "{stats:?}");
         assert!(stats.flattened >= 50_000 - MAX_DEPTH, "{stats:?}");
@@ -280,7 +286,10 @@ mod tests {
     #[test]
     fn deep_raw_html_at_the_limit_is_bounded() {
         let body = format!("{}x", "<div>".repeat(32_000));
-        let body = format!("{body}{}", "y".repeat(crate::notes::MAX_BODY_BYTES - body.len()));
+        let body = format!(
+            "{body}{}",
+            "y".repeat(crate::notes::MAX_BODY_BYTES - body.len())
+        );
         let (html, stats) = markdown_with_stats(&body);
         assert!(stats.max_depth <= MAX_DEPTH, "{stats:?}");
         assert!(stats.flattened >= 32_000 - MAX_DEPTH, "{stats:?}");
@@ -303,10 +312,18 @@ mod tests {
 
     #[test]
     fn shallow_notes_render_as_before() {
-        let html = markdown("> quote\n>\n> - a\n> - b *c*\n\n<details><summary>S</summary>\n\nhidden\n\n</details>");
+        let html = markdown(
+            "> quote\n>\n> - a\n> - b *c*\n\n<details><summary>S</summary>\n\nhidden\n\n</details>",
+        );
         let h = html.as_str();
-        assert!(h.contains("<blockquote>") && h.contains("<li>b <em>c</em></li>"), "{h}");
-        assert!(h.contains("<details><summary>S</summary>") && h.contains("hidden"), "{h}");
+        assert!(
+            h.contains("<blockquote>") && h.contains("<li>b <em>c</em></li>"),
+            "{h}"
+        );
+        assert!(
+            h.contains("<details><summary>S</summary>") && h.contains("hidden"),
+            "{h}"
+        );
         assert!(!h.contains("shown flat"), "{h}");
     }
 

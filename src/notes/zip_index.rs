@@ -27,7 +27,11 @@ fn u32_at(b: &[u8], at: usize) -> Option<usize> {
 /// cannot be read this simply (no end record in the last 64 KiB, ZIP64).
 pub fn central_names(bytes: &[u8]) -> Option<Vec<String>> {
     let search_from = bytes.len().saturating_sub(EOCD_LEN + 0xFFFF);
-    let eocd = bytes.get(search_from..)?.windows(4).rposition(|w| w == EOCD_SIGNATURE)? + search_from;
+    let eocd = bytes
+        .get(search_from..)?
+        .windows(4)
+        .rposition(|w| w == EOCD_SIGNATURE)?
+        + search_from;
     let count = u16_at(bytes, eocd + 10)?;
     let offset = u32_at(bytes, eocd + 16)?;
     if count == 0xFFFF || offset == 0xFFFF_FFFF {

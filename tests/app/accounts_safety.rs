@@ -7,7 +7,13 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode, header};
 
-async fn login_from(app: &TestApp, csrf: &str, addr: &str, user: &str, password: &str) -> StatusCode {
+async fn login_from(
+    app: &TestApp,
+    csrf: &str,
+    addr: &str,
+    user: &str,
+    password: &str,
+) -> StatusCode {
     let addr: std::net::SocketAddr = addr.parse().unwrap();
     let mut request = Request::post("/login")
         .header(header::HOST, "localhost")
@@ -45,8 +51,14 @@ async fn parallel_guesses_cannot_all_get_through() {
         guess(7)
     );
     let all = [all.0, all.1, all.2, all.3, all.4, all.5, all.6, all.7];
-    let checked = all.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count();
-    let refused = all.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+    let checked = all
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    let refused = all
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
     assert_eq!((checked, refused), (5, 3), "{all:?}");
 }
 
@@ -66,7 +78,11 @@ async fn a_success_keeps_other_usernames_failures_from_the_address() {
     let s = login_from(&app, &csrf, addr, "user4", "whatever123").await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     let s = login_from(&app, &csrf, addr, "user5", "whatever123").await;
-    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "five failures still count");
+    assert_eq!(
+        s,
+        StatusCode::TOO_MANY_REQUESTS,
+        "five failures still count"
+    );
 }
 
 #[tokio::test]
