@@ -1,7 +1,8 @@
 //! Account rules with no I/O: password hashing, random tokens, and the
 //! validation of usernames, display names and passwords.
 
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, OnceLock};
 
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
@@ -17,17 +18,60 @@ pub const MAX_PASSWORD_CHARS: usize = 256;
 /// Longest display name.
 pub const MAX_DISPLAY_NAME_CHARS: usize = 64;
 
+/// Most Argon2 computations that may run at once: each holds 19 MiB, so
+/// 8 bound their memory to about 152 MiB however many logins arrive.
+pub const MAX_ARGON2_AT_ONCE: usize = 8;
+
+/// The Argon2 computations running now, and a condition to wait for a slot.
+static RUNNING: Mutex<usize> = Mutex::new(0);
+static SLOT_FREED: Condvar = Condvar::new();
+/// The most Argon2 computations that ever ran at once (for tests).
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+/// A slot to run one Argon2 computation; waits (blocking the thread) while
+/// [`MAX_ARGON2_AT_ONCE`] run. Freed on drop.
+struct Slot;
+
+impl Slot {
+    fn take() -> Slot {
+        let mut running = RUNNING.lock().unwrap_or_else(|e| e.into_inner());
+        while *running >= MAX_ARGON2_AT_ONCE {
+            running = SLOT_FREED.wait(running).unwrap_or_else(|e| e.into_inner());
+        }
+        *running += 1;
+        PEAK.fetch_max(*running, Ordering::Relaxed);
+        Slot
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut running = RUNNING.lock().unwrap_or_else(|e| e.into_inner());
+        *running = running.saturating_sub(1);
+        SLOT_FREED.notify_one();
+    }
+}
+
+/// The most Argon2 computations that have run at once since start.
+pub fn argon2_peak() -> usize {
+    PEAK.load(Ordering::Relaxed)
+}
+
 /// Hashes a password with Argon2id and the crate's default parameters
-/// (19 MiB, t=2, p=1). Slow on purpose: call from a blocking thread.
+/// (19 MiB, t=2, p=1). Slow on purpose: call from a blocking thread. At most
+/// [`MAX_ARGON2_AT_ONCE`] hashes and checks run at once; others wait.
 pub fn hash_password(password: &str) -> anyhow::Result<String> {
+    let _slot = Slot::take();
     let hash = Argon2::default()
         .hash_password(password.as_bytes())
         .map_err(|e| anyhow::anyhow!("cannot hash the password: {e}"))?;
     Ok(hash.to_string())
 }
 
-/// Checks `password` against a stored PHC hash string.
+/// Checks `password` against a stored PHC hash string (under the same
+/// bound as [`hash_password`]).
 pub fn verify_password(password: &str, stored: &str) -> bool {
+    let _slot = Slot::take();
     match PasswordHash::new(stored) {
         Ok(parsed) => Argon2::default()
             .verify_password(password.as_bytes(), &parsed)
@@ -139,6 +183,22 @@ pub fn check_new_password(password: &str, confirm: &str) -> Result<(), &'static 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn argon2_work_is_bounded() {
+        let hash = hash_password("a long enough password").unwrap();
+        let threads: Vec<_> = (0..4 * MAX_ARGON2_AT_ONCE)
+            .map(|_| {
+                let hash = hash.clone();
+                std::thread::spawn(move || verify_password("a long enough password", &hash))
+            })
+            .collect();
+        for t in threads {
+            assert!(t.join().unwrap());
+        }
+        assert!(argon2_peak() <= MAX_ARGON2_AT_ONCE, "{}", argon2_peak());
+        assert!(argon2_peak() >= 1);
+    }
 
     #[test]
     fn hashes_are_argon2id_with_default_params_and_verify() {

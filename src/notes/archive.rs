@@ -11,6 +11,7 @@ use zip::{CompressionMethod, ZipArchive, ZipWriter};
 
 use crate::content::{frontmatter, markdown::slugify};
 use crate::notes::dates::{datetime, unix};
+use crate::notes::zip_index::{self, is_junk, is_safe_path};
 use crate::notes::{MAX_BODY_BYTES, is_uid, new_uid, normalize_body, normalize_title, parse_tags};
 
 /// Most files one import may hold.
@@ -166,13 +167,21 @@ pub fn read_upload(upload_name: &str, bytes: &[u8], now: i64) -> Result<Unpacked
         ));
     }
     let mut out = Unpacked::default();
+    for (name, count) in zip_index::duplicate_names(bytes) {
+        out.problems.push((
+            name,
+            format!("{count} entries have this name; only one of them was read"),
+        ));
+    }
     let mut unpacked: u64 = 0;
     for index in 0..archive.len() {
         let name = match archive.name_for_index(index) {
-            Some(Ok(name)) => name.into_owned(),
+            Some(Ok(name)) => name.replace('\\', "/"),
             _ => format!("file #{}", index + 1),
         };
         if is_junk(&name) {
+            out.problems
+                .push((name, "metadata added by the archiver; skipped".into()));
             continue;
         }
         if !is_safe_path(&name) {
@@ -187,12 +196,14 @@ pub fn read_upload(upload_name: &str, bytes: &[u8], now: i64) -> Result<Unpacked
                 continue;
             }
         };
-        if file.is_dir() {
+        if file.is_dir() || name.ends_with('/') {
+            out.problems
+                .push((name, "a folder; its files are listed on their own".into()));
             continue;
         }
-        if file.enclosed_name().is_none() {
+        if file.is_symlink() {
             out.problems
-                .push((name, "unsafe path (absolute or with ..); skipped".into()));
+                .push((name, "a symbolic link, not a note; skipped".into()));
             continue;
         }
         if !name.to_ascii_lowercase().ends_with(".md") {
@@ -233,19 +244,6 @@ pub fn read_upload(upload_name: &str, bytes: &[u8], now: i64) -> Result<Unpacked
         }
     }
     Ok(out)
-}
-
-/// Folders and files that archivers add on their own.
-fn is_junk(name: &str) -> bool {
-    name.starts_with("__MACOSX/") || name.rsplit('/').next().is_some_and(|f| f.starts_with("._"))
-}
-
-/// Relative, forward slashes only, no `..`, no drive letters, no NUL.
-fn is_safe_path(name: &str) -> bool {
-    !name.is_empty()
-        && !name.starts_with('/')
-        && !name.contains(['\\', '\0', ':'])
-        && name.split('/').all(|part| part != "..")
 }
 
 #[cfg(test)]
@@ -349,5 +347,66 @@ mod tests {
         assert!(read_upload("x.bin", &[0xff, 0xfe, 0x00], 0).is_err());
         let single = read_upload("one.md", b"+++\ntitle = \"One\"\n+++\nhi", 0).unwrap();
         assert_eq!(single.notes[0].1.body, "hi");
+    }
+
+    #[test]
+    fn backslash_separators_are_separators() {
+        let bytes =
+            include_bytes!("../../tests/fixtures/notes/export-rezipped-with-backslashes.zip");
+        let out = read_upload("export.zip", bytes, 0).unwrap();
+        assert!(out.problems.is_empty(), "{:?}", out.problems);
+        let names: Vec<&str> = out.notes.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "spandojo-notes/kafka-consumers-0a1b2c3d4e5f6071.md",
+                "spandojo-notes/tail-sampling-1a1b2c3d4e5f6072.md"
+            ]
+        );
+        for bad in ["..\\evil.md", "C:\\x.md", "\\abs.md", "a\\..\\..\\b.md"] {
+            assert!(!is_safe_path(&bad.replace('\\', "/")), "{bad}");
+        }
+    }
+
+    #[test]
+    fn every_entry_is_imported_or_listed() {
+        let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
+        let opts = SimpleFileOptions::default();
+        let ok = b"+++\ntitle = \"Fine\"\n+++\nbody";
+        zip.add_directory("notes/", opts).unwrap();
+        for name in ["notes/a.md", "__MACOSX/notes/._a.md", "notes/b.md"] {
+            zip.start_file(name, opts).unwrap();
+            zip.write_all(ok).unwrap();
+        }
+        let mut bytes = zip.finish().unwrap().into_inner();
+        // Rename b.md to a.md in the central directory only: two entries
+        // with one name, which the zip library folds into one.
+        let central = bytes.windows(4).rposition(|w| w == b"PK\x01\x02").unwrap();
+        let at = central + 46 + "notes/".len();
+        bytes[at] = b'a';
+        let entries = zip_index::central_names(&bytes).unwrap().len();
+        assert_eq!(entries, 4);
+        let out = read_upload("x.zip", &bytes, 0).unwrap();
+        let listed = out.notes.len() + out.problems.len();
+        assert!(listed >= entries, "{:?} {:?}", out.notes, out.problems);
+        let reasons: Vec<String> = out
+            .problems
+            .iter()
+            .map(|(n, r)| format!("{n}: {r}"))
+            .collect();
+        assert!(
+            reasons
+                .iter()
+                .any(|r| r.starts_with("notes/a.md: 2 entries")),
+            "{reasons:?}"
+        );
+        assert!(
+            reasons.iter().any(|r| r.starts_with("__MACOSX/")),
+            "{reasons:?}"
+        );
+        assert!(
+            reasons.iter().any(|r| r.starts_with("notes/: a folder")),
+            "{reasons:?}"
+        );
     }
 }

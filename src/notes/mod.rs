@@ -4,7 +4,9 @@
 
 pub mod archive;
 pub mod dates;
+pub mod raw_html;
 pub mod render;
+pub mod zip_index;
 
 /// Longest title, in characters.
 pub const MAX_TITLE_CHARS: usize = 200;

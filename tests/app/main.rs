@@ -3,6 +3,7 @@
 //! in [`common`].
 
 mod accounts;
+mod accounts_safety;
 mod browser;
 mod budget;
 mod cli;
@@ -13,6 +14,7 @@ mod lab;
 mod notes;
 mod notes_access;
 mod notes_io;
+mod notes_safety;
 mod pages;
 mod practice;
 mod practice_lessons;

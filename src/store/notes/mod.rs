@@ -5,9 +5,11 @@
 //! [`shared_with_group`], which read only notes their owners shared.
 
 mod history;
+mod html;
 mod search;
 
 pub use history::{Revision, RevisionSummary, restore_revision, revision, revisions};
+pub use html::{cache_html, cached_html};
 pub use search::{Hit, search};
 
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehavior, params};

@@ -85,21 +85,30 @@ async fn login(
     if let Some(ip) = addr {
         keys.push(format!("ip:{ip}"));
     }
+    // Check and count the attempt in one transaction, before the password
+    // is checked: parallel guesses each see the ones before them.
     let check_keys = keys.clone();
-    let blocked_for = state
+    let (blocked_for, attempt) = state
         .store
         .call(move |c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let now = now();
             let mut wait = 0;
             for key in &check_keys {
                 let (failures, oldest) =
-                    throttle::failures_since(c, key, now - FAILURE_WINDOW_SECONDS)?;
+                    throttle::failures_since(&tx, key, now - FAILURE_WINDOW_SECONDS)?;
                 if failures >= MAX_FAILURES {
                     let until = oldest.unwrap_or(now) + FAILURE_WINDOW_SECONDS;
                     wait = wait.max(until - now).max(1);
                 }
             }
-            Ok(wait)
+            let attempt = if wait == 0 {
+                throttle::record_failure(&tx, &check_keys, now, now - FAILURE_WINDOW_SECONDS)?
+            } else {
+                Vec::new()
+            };
+            tx.commit()?;
+            Ok((wait, attempt))
         })
         .await?;
     if blocked_for > 0 {
@@ -128,18 +137,15 @@ async fn login(
     .await?;
     match (user_id, ok) {
         (Some(id), true) => {
-            state.store.call(move |c| throttle::clear(c, &keys)).await?;
+            let user_key = keys[0].clone();
+            state
+                .store
+                .call(move |c| throttle::forget_success(c, &attempt, &user_key))
+                .await?;
             let cookie = session::start(&state, id).await?;
             Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response())
         }
         _ => {
-            state
-                .store
-                .call(move |c| {
-                    let now = now();
-                    throttle::record_failure(c, &keys, now, now - FAILURE_WINDOW_SECONDS)
-                })
-                .await?;
             let page = LoginPage {
                 ctx,
                 next,
@@ -397,6 +403,19 @@ async fn register(
             "Enter the invite code you were given.".into(),
         );
     }
+    // The invite code first, before any hashing and before anything about
+    // usernames: redeemed in a transaction that is rolled back (dropped).
+    let check_code = code.clone();
+    let invite_problem = state
+        .store
+        .call(move |c| {
+            let tx = c.transaction()?;
+            Ok(invites::redeem(&tx, &check_code, now())?.err())
+        })
+        .await?;
+    if let Some(problem) = invite_problem {
+        return fail(ctx, form, StatusCode::BAD_REQUEST, problem.message().into());
+    }
     let account = match validate_account(&form.fields).await? {
         Ok(a) => a,
         Err(Invalid(error)) => return fail(ctx, form, StatusCode::BAD_REQUEST, error),
@@ -405,11 +424,11 @@ async fn register(
         .store
         .call(move |c| {
             let tx = c.transaction()?;
-            if users::username_taken(&tx, &account.username)? {
-                return Ok(Registered::Taken);
-            }
             if let Err(problem) = invites::redeem(&tx, &code, now())? {
                 return Ok(Registered::Invite(problem));
+            }
+            if users::username_taken(&tx, &account.username)? {
+                return Ok(Registered::Taken);
             }
             let Some(id) = users::create(
                 &tx,

@@ -173,6 +173,24 @@ struct DoneQuery {
     done: Option<String>,
 }
 
+/// Renders a note's body off the async workers and caches the result for
+/// this revision of the body.
+async fn rendered_and_cached(
+    state: &AppState,
+    id: i64,
+    body: String,
+) -> Result<CleanHtml, AppError> {
+    let (html, body) = tokio::task::spawn_blocking(move || (markdown(&body), body))
+        .await
+        .map_err(anyhow::Error::from)?;
+    let cached = html.as_str().to_owned();
+    state
+        .store
+        .call(move |c| store::cache_html(c, id, &body, &cached))
+        .await?;
+    Ok(html)
+}
+
 async fn show(
     ctx: Ctx,
     State(state): State<AppState>,
@@ -183,12 +201,22 @@ async fn show(
     let (id, owner) = (note_id(&raw)?, member.id);
     let found = state
         .store
-        .call(move |c| match store::get_owned(c, owner, id)? {
-            Some(note) => Ok(Some((note, None))),
-            None => Ok(store::get_shared(c, id)?.map(|(n, author)| (n, Some(author)))),
+        .call(move |c| {
+            let found = match store::get_owned(c, owner, id)? {
+                Some(note) => Some((note, None)),
+                None => store::get_shared(c, id)?.map(|(n, author)| (n, Some(author))),
+            };
+            match found {
+                Some((note, author)) => Ok(Some((note, author, store::cached_html(c, id)?))),
+                None => Ok(None),
+            }
         })
         .await?;
-    let (note, author) = found.ok_or(AppError::NotFound)?;
+    let (note, author, cached) = found.ok_or(AppError::NotFound)?;
+    let html = match cached {
+        Some(html) => CleanHtml::from_cache(html),
+        None => rendered_and_cached(&state, id, note.body.clone()).await?,
+    };
     let notice = match q.done.as_deref().filter(|_| author.is_none()) {
         Some("created") => Some("Saved. Later edits keep each earlier version in the history."),
         Some("saved") => Some("Saved. The previous version is in the history."),
@@ -201,7 +229,7 @@ async fn show(
     let page = ViewPage {
         ctx,
         id,
-        html: markdown(&note.body),
+        html,
         attached: attached(
             &state.content,
             note.lesson.as_deref(),
