@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod notes;
+pub mod practice;
 
 use std::collections::HashMap;
 
