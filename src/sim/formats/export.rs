@@ -5,10 +5,12 @@
 
 mod jaeger;
 mod otlp;
+mod proto;
 mod zipkin;
 
 pub use jaeger::{to_jaeger, to_jaeger_json};
 pub use otlp::{to_otlp, to_otlp_json};
+pub use proto::{resource, scope, span as proto_span, to_proto};
 pub use zipkin::{to_zipkin, to_zipkin_json};
 
 /// Instrumentation scope written into OTLP exports.
