@@ -10,6 +10,7 @@ pub mod config;
 pub mod content;
 pub mod notes;
 pub mod practice;
+pub mod send;
 pub mod sim;
 pub mod store;
 pub mod web;

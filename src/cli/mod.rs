@@ -2,4 +2,5 @@
 
 pub mod lab;
 pub mod members;
+pub mod send;
 pub mod sim;

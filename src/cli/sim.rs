@@ -29,6 +29,8 @@ pub enum SimCommand {
     Trace(TraceArgs),
     /// Push one generated population through head and tail samplers side by side.
     Lab(crate::cli::lab::LabArgs),
+    /// Send generated traces (timestamps from now) to an OTLP backend: a Collector, Jaeger, Tempo or spandojo.
+    Send(crate::cli::send::SendArgs),
 }
 
 /// `spandojo sim trace`.
@@ -56,10 +58,11 @@ pub fn run(command: SimCommand) -> anyhow::Result<ExitCode> {
         SimCommand::List { content } => list(&content),
         SimCommand::Trace(args) => trace(args),
         SimCommand::Lab(args) => crate::cli::lab::lab(args),
+        SimCommand::Send(args) => crate::cli::send::send(args),
     }
 }
 
-fn load(content: &ContentArgs) -> anyhow::Result<Content> {
+pub(crate) fn load(content: &ContentArgs) -> anyhow::Result<Content> {
     Content::load(content.content_dir.as_deref()).map_err(|errors| {
         anyhow::anyhow!(
             "the content is invalid ({} errors; run `spandojo check`)",
@@ -84,7 +87,7 @@ fn list(content: &ContentArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn scenario<'a>(content: &'a Content, name: &str) -> anyhow::Result<&'a Scenario> {
+pub(crate) fn scenario<'a>(content: &'a Content, name: &str) -> anyhow::Result<&'a Scenario> {
     match content.scenarios.get(name) {
         Some(sc) => Ok(sc),
         None => bail!(

@@ -23,7 +23,7 @@ pub mod render;
 pub mod sampling;
 pub mod scenario;
 #[cfg(test)]
-mod testutil;
+pub(crate) mod testutil;
 pub mod trace;
 pub mod w3c;
 

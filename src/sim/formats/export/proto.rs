@@ -157,7 +157,10 @@ mod tests {
         let back = from_otlp_json(&json).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(back.spans.len(), t.spans.len());
         for (a, b) in t.spans.iter().zip(&back.spans) {
-            assert_eq!((a.span_id, a.start_ns, a.end_ns), (b.span_id, b.start_ns, b.end_ns));
+            assert_eq!(
+                (a.span_id, a.start_ns, a.end_ns),
+                (b.span_id, b.start_ns, b.end_ns)
+            );
             assert_eq!(a.name, b.name);
             assert_eq!(a.attributes, b.attributes);
         }
