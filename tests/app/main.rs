@@ -21,6 +21,7 @@ mod pages;
 mod practice;
 mod practice_lessons;
 mod practice_sim;
+mod python_sdk;
 mod sim;
 mod sim_formats;
 mod sim_upload;
