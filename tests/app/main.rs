@@ -8,6 +8,7 @@ mod browser;
 mod budget;
 mod cli;
 mod cli_lab;
+mod cli_send;
 mod cli_sim;
 mod common;
 mod interview;

@@ -199,7 +199,10 @@ fn the_lessons_two_services_export_one_connected_trace() {
         .iter()
         .find(|s| s.0.contains("backend") && s.1 == SERVER)
         .unwrap_or_else(|| panic!("the backend's span is not in the frontend's trace: {trace:?}"));
-    assert_eq!(back.4, client.3, "the backend's server span is the client span's child");
+    assert_eq!(
+        back.4, client.3,
+        "the backend's server span is the client span's child"
+    );
 }
 
 #[test]
