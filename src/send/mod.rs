@@ -14,6 +14,7 @@
 //!   after the server's `Retry-After`/`RetryInfo` delay, or else an
 //!   exponential backoff with jitter ([`RetryPolicy`]).
 
+pub mod rpc_status;
 pub mod transport;
 
 #[cfg(test)]

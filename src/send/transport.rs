@@ -23,6 +23,7 @@ use prost::Message as _;
 use tonic::metadata::{AsciiMetadataKey, AsciiMetadataValue};
 
 use crate::send::Answer;
+pub use crate::send::rpc_status::{ProtoAny, ProtoDuration, RetryInfo, RpcStatus};
 
 /// How requests are encoded and carried (`OTEL_EXPORTER_OTLP_PROTOCOL`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -373,48 +374,4 @@ fn retry_delay(details: &[u8]) -> Option<Duration> {
             Duration::from_secs(u64::try_from(d.seconds).unwrap_or(0))
                 + Duration::from_nanos(u64::try_from(d.nanos).unwrap_or(0))
         })
-}
-
-/// `google.rpc.Status` (googleapis `google/rpc/status.proto`).
-#[derive(Clone, PartialEq, prost::Message)]
-pub struct RpcStatus {
-    /// A `google.rpc.Code`.
-    #[prost(int32, tag = "1")]
-    pub code: i32,
-    /// Developer-facing message.
-    #[prost(string, tag = "2")]
-    pub message: String,
-    /// Details, such as `RetryInfo`.
-    #[prost(message, repeated, tag = "3")]
-    pub details: Vec<ProtoAny>,
-}
-
-/// `google.protobuf.Any`.
-#[derive(Clone, PartialEq, prost::Message)]
-pub struct ProtoAny {
-    /// `type.googleapis.com/google.rpc.RetryInfo` etc.
-    #[prost(string, tag = "1")]
-    pub type_url: String,
-    /// The encoded message.
-    #[prost(bytes = "vec", tag = "2")]
-    pub value: Vec<u8>,
-}
-
-/// `google.rpc.RetryInfo` (googleapis `google/rpc/error_details.proto`).
-#[derive(Clone, PartialEq, prost::Message)]
-pub struct RetryInfo {
-    /// How long to wait before retrying.
-    #[prost(message, optional, tag = "1")]
-    pub retry_delay: Option<ProtoDuration>,
-}
-
-/// `google.protobuf.Duration`.
-#[derive(Clone, PartialEq, prost::Message)]
-pub struct ProtoDuration {
-    /// Whole seconds.
-    #[prost(int64, tag = "1")]
-    pub seconds: i64,
-    /// Nanoseconds within the second.
-    #[prost(int32, tag = "2")]
-    pub nanos: i32,
 }
