@@ -123,6 +123,7 @@ fn trace(args: TraceArgs) -> anyhow::Result<ExitCode> {
     let opts = GenerateOptions {
         min_spans: spans,
         start_unix_nano: None,
+        ..Default::default()
     };
     let t = generate_with(sc, seed, &opts);
     let text = match format {

@@ -2,7 +2,7 @@
 //! numbers teach, and one sentence per strategy.
 
 use crate::sim::sampling::report::{LabReport, StrategyReport};
-use crate::sim::sampling::spec::{HeadSpec, Named, Policy, Strategy, StrategyKind};
+use crate::sim::sampling::spec::{HeadSpec, Named, Policy, RootSampler, Strategy, StrategyKind};
 
 fn share(part: u64, whole: u64) -> String {
     if whole == 0 {
@@ -47,6 +47,14 @@ fn is_rate_limited(s: &Strategy) -> bool {
 
 fn is_alone(s: &Strategy) -> bool {
     matches!(s.kind, StrategyKind::Head(HeadSpec::Alone(_)))
+}
+
+/// TraceIdRatioBased, which the specification deprecates.
+fn is_trace_id_ratio(s: &Strategy) -> bool {
+    matches!(
+        s.kind,
+        StrategyKind::Head(HeadSpec::Ratio(_) | HeadSpec::ParentBased(RootSampler::Ratio(_)))
+    )
 }
 
 /// One sentence on what a strategy's row shows.
@@ -108,6 +116,12 @@ pub fn note(r: &LabReport, spec: &Strategy, s: &StrategyReport) -> String {
     }
     if let Some(ts) = &s.tracestate {
         out.push_str(&format!(" Kept spans carry tracestate {ts}."));
+    }
+    if is_trace_id_ratio(spec) {
+        out.push_str(
+            " TraceIdRatioBased is deprecated in favour of ProbabilitySampler (probability=P), \
+             whose threshold every SDK computes alike and which records it in tracestate.",
+        );
     }
     out
 }

@@ -17,6 +17,8 @@ pub struct LabReport {
     pub spans: u64,
     /// Population seed.
     pub seed: u64,
+    /// Generator version that drew the population.
+    pub generator: u32,
     /// Arrival rate, traces per second.
     pub rate_per_sec: f64,
     /// A trace slower than this is slow.

@@ -1,6 +1,7 @@
 //! Statistical and behavioural tests of the lab with fixed seeds.
 
 mod boundaries;
+mod composite;
 mod head;
 mod late;
 mod tail;

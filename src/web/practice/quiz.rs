@@ -163,7 +163,7 @@ async fn show(
         _ => chosen_options(&attempt.answer),
     };
     let puzzle = match q.kind {
-        QuestionKind::Sim => Some(stored_puzzle(&state, &q, attempt.seed).ok_or_else(|| {
+        QuestionKind::Sim => Some(stored_puzzle(&state, &q, attempt.seed, attempt.generator).ok_or_else(|| {
             AppError::Internal(anyhow::anyhow!(
                 "question {}: cannot regenerate seed {:?}",
                 q.id,
@@ -257,6 +257,7 @@ async fn save_attempt(
                 correct,
                 rating,
                 seed,
+                generator: i64::from(crate::sim::GeneratorVersion::CURRENT.number()),
                 now: now(),
             };
             practice::answer(c, &new, finish)
