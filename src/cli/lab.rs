@@ -282,7 +282,10 @@ pub fn lab(args: LabArgs) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string(&out)?);
     } else {
         print_table(&report, &strategies, seconds, spans_per_sec);
-        println!("({threads} generating threads, generator version {})", report.generator);
+        println!(
+            "({threads} generating threads, generator version {})",
+            report.generator
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

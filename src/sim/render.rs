@@ -106,9 +106,14 @@ mod tests {
         let s = render_tree(&t);
         assert_eq!(s.matches("trace ").count(), 2);
         let sc = scenario("retry-storm");
-        let retried = (0..50).map(|seed| render_tree(&generate(&sc, seed))).find(|s| {
-            s.contains("(attempt 2)") && s.contains("!! ERROR: deadline of 300 ms exceeded")
-        });
-        assert!(retried.is_some(), "a retried, timed-out call among 50 seeds");
+        let retried = (0..50)
+            .map(|seed| render_tree(&generate(&sc, seed)))
+            .find(|s| {
+                s.contains("(attempt 2)") && s.contains("!! ERROR: deadline of 300 ms exceeded")
+            });
+        assert!(
+            retried.is_some(),
+            "a retried, timed-out call among 50 seeds"
+        );
     }
 }

@@ -163,9 +163,7 @@ pub fn generate_versioned(
     let variant = spec.variant.as_deref();
     match (spec.generator.as_str(), scenario) {
         ("root_cause", Some(sc)) => traces::root_cause(&sc, (seed, version), variant, &mut rng),
-        ("critical_path", Some(sc)) => {
-            traces::critical_path_puzzle(&sc, (seed, version), &mut rng)
-        }
+        ("critical_path", Some(sc)) => traces::critical_path_puzzle(&sc, (seed, version), &mut rng),
         ("traceparent", Some(sc)) => traces::traceparent(&sc, (seed, version), &mut rng),
         ("retries", Some(sc)) => traces::retries(&sc, (seed, version), &mut rng),
         ("head_math", None) => Ok(sampling::head_math(variant, &mut rng)),

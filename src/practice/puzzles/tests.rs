@@ -89,7 +89,10 @@ fn earlier_generator_versions_reopen_their_trace() {
         let again = generate_versioned(&s, &cat, seed, GeneratorVersion::V1).unwrap();
         let new = generate(&s, &cat, seed).unwrap();
         assert_eq!(format!("{:?}", old.exhibit), format!("{:?}", again.exhibit));
-        assert_eq!((&old.options, &old.correct), (&again.options, &again.correct));
+        assert_eq!(
+            (&old.options, &old.correct),
+            (&again.options, &again.correct)
+        );
         assert_ne!(
             format!("{:?}", old.exhibit),
             format!("{:?}", new.exhibit),

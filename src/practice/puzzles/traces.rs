@@ -11,7 +11,8 @@ use crate::practice::puzzles::{Puzzle, PuzzleError, ms, shuffle_options};
 use crate::sim::scenario::topology::Scenario;
 use crate::sim::trace::{SpanKind, Trace};
 use crate::sim::{
-    GenerateOptions, GeneratorVersion, critical_path, error_origin, generate_with, service_breakdown,
+    GenerateOptions, GeneratorVersion, critical_path, error_origin, generate_with,
+    service_breakdown,
 };
 
 /// A puzzle seed and the generator version its trace is drawn with.

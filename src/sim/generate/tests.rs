@@ -55,7 +55,10 @@ fn pinned_output() {
                 t.spans.len()
             ));
         }
-        assert_eq!(got, pinned, "generation output of version {version} changed");
+        assert_eq!(
+            got, pinned,
+            "generation output of version {version} changed"
+        );
     }
 }
 

@@ -196,7 +196,7 @@ const LN_SERIES: [f64; 13] = [
     1.0 / 7.0,
     1.0 / 5.0,
     1.0 / 3.0,
-    1.0 / 1.0,
+    1.0,
 ];
 
 /// Milliseconds (finite, ≥ 0) to whole nanoseconds, saturating.
@@ -272,7 +272,11 @@ mod tests {
         for i in 0..200_000 {
             let u = (crate::sim::random::rng::splitmix64(&mut state) >> 11) as f64
                 / (1u64 << 53) as f64;
-            let x = if i % 2 == 0 { u * 60.0 - 30.0 } else { u * 1400.0 - 700.0 };
+            let x = if i % 2 == 0 {
+                u * 60.0 - 30.0
+            } else {
+                u * 1400.0 - 700.0
+            };
             let (a, b) = (exp_table(x), x.exp());
             assert!(((a - b) / b).abs() < 5e-16, "exp_table({x}) = {a}, std {b}");
         }

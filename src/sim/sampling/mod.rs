@@ -26,9 +26,7 @@ pub mod tail;
 pub use population::{LeanSpan, LeanTrace, Population, trace_seed};
 pub use presets::{PRESETS, Preset, preset};
 pub use report::{LabReport, StrategyReport};
-pub use run::{
-    LabConfig, MAX_RATE, MAX_STRATEGIES, MAX_TRACES, run, run_threads, suggest_slo_ms,
-};
+pub use run::{LabConfig, MAX_RATE, MAX_STRATEGIES, MAX_TRACES, run, run_threads, suggest_slo_ms};
 pub use spec::{SpecError, Strategy, StrategyKind, parse_head, parse_strategy, parse_tail};
 #[cfg(test)]
 mod tests;

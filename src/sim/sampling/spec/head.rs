@@ -64,15 +64,19 @@ pub fn parse_env(name: &str, arg: Option<&str>) -> Result<HeadSpec, SpecError> {
     };
     let ratio = || -> Result<f64, SpecError> {
         let Some(a) = arg else { return Ok(1.0) };
-        let p: f64 = a.parse().ok().filter(|x: &f64| x.is_finite()).ok_or_else(|| {
-            SpecError::new(
-                &token,
-                format!(
-                    "OTEL_TRACES_SAMPLER_ARG `{a}` is not a number in [0, 1]; an SDK would \
+        let p: f64 = a
+            .parse()
+            .ok()
+            .filter(|x: &f64| x.is_finite())
+            .ok_or_else(|| {
+                SpecError::new(
+                    &token,
+                    format!(
+                        "OTEL_TRACES_SAMPLER_ARG `{a}` is not a number in [0, 1]; an SDK would \
                      log a warning and sample everything, as if it were unset"
-                ),
-            )
-        })?;
+                    ),
+                )
+            })?;
         if !(0.0..=1.0).contains(&p) {
             return Err(SpecError::new(
                 &token,
@@ -89,9 +93,9 @@ pub fn parse_env(name: &str, arg: Option<&str>) -> Result<HeadSpec, SpecError> {
         "traceidratio" => Ok(HeadSpec::Ratio(ratio()?)),
         "parentbased_traceidratio" => Ok(HeadSpec::ParentBased(RootSampler::Ratio(ratio()?))),
         "jaeger_remote" => Ok(HeadSpec::Ratio(jaeger_rate(&token, arg)?)),
-        "parentbased_jaeger_remote" => Ok(HeadSpec::ParentBased(RootSampler::Ratio(
-            jaeger_rate(&token, arg)?,
-        ))),
+        "parentbased_jaeger_remote" => Ok(HeadSpec::ParentBased(RootSampler::Ratio(jaeger_rate(
+            &token, arg,
+        )?))),
         "xray" => Err(SpecError::new(
             &token,
             "xray samples by rules kept in AWS X-Ray; the lab cannot simulate it",
@@ -109,10 +113,14 @@ pub fn parse_env(name: &str, arg: Option<&str>) -> Result<HeadSpec, SpecError> {
 /// `initialSamplingRate` from a Jaeger remote sampler's ARG.
 fn jaeger_rate(token: &str, arg: Option<&str>) -> Result<f64, SpecError> {
     let mut rate = JAEGER_INITIAL_RATE;
-    for part in arg.unwrap_or("").split(',').filter(|p| !p.trim().is_empty()) {
-        let (k, v) = part.split_once('=').ok_or_else(|| {
-            SpecError::new(token, format!("`{part}` is not key=value"))
-        })?;
+    for part in arg
+        .unwrap_or("")
+        .split(',')
+        .filter(|p| !p.trim().is_empty())
+    {
+        let (k, v) = part
+            .split_once('=')
+            .ok_or_else(|| SpecError::new(token, format!("`{part}` is not key=value")))?;
         match k.trim() {
             "endpoint" | "pollingIntervalMs" => {}
             "initialSamplingRate" => {
@@ -166,7 +174,10 @@ pub fn parse_env_text(t: &str) -> Result<HeadSpec, SpecError> {
         }
     }
     let name = name.ok_or_else(|| {
-        SpecError::new(t, "OTEL_TRACES_SAMPLER_ARG is only read with OTEL_TRACES_SAMPLER")
+        SpecError::new(
+            t,
+            "OTEL_TRACES_SAMPLER_ARG is only read with OTEL_TRACES_SAMPLER",
+        )
     })?;
     parse_env(name, arg)
 }
@@ -197,7 +208,10 @@ fn composable_at(t: &str, depth: usize) -> Result<Composable, SpecError> {
     if let Some(p) = call(t, "probability") {
         let p = crate::sim::sampling::spec::probability(t, p)?;
         if p > 0.0 && p < crate::sim::sampling::consistent::MIN_PROBABILITY {
-            return Err(SpecError::new(t, "a probability must be 0 or at least 2^-56"));
+            return Err(SpecError::new(
+                t,
+                "a probability must be 0 or at least 2^-56",
+            ));
         }
         return Ok(Composable::Probability(p));
     }
@@ -211,7 +225,10 @@ fn composable_at(t: &str, depth: usize) -> Result<Composable, SpecError> {
         let mut rules = Vec::new();
         for rule in split_top(inner)? {
             let (pred, sampler) = rule.split_once("->").ok_or_else(|| {
-                SpecError::new(rule, "a rule is PREDICATE -> SAMPLER, e.g. * -> probability(0.1)")
+                SpecError::new(
+                    rule,
+                    "a rule is PREDICATE -> SAMPLER, e.g. * -> probability(0.1)",
+                )
             })?;
             rules.push((
                 predicate(pred.trim())?,

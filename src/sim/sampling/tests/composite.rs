@@ -63,11 +63,23 @@ fn env_values_are_the_sdk_samplers() {
         ("env:always_on=0.5", "takes no OTEL_TRACES_SAMPLER_ARG"),
         ("env:xray", "AWS X-Ray"),
         ("env:sometimes", "unknown OTEL_TRACES_SAMPLER value"),
-        ("OTEL_TRACES_SAMPLER_ARG=0.1", "only read with OTEL_TRACES_SAMPLER"),
-        ("env:jaeger_remote=initialSamplingRate=2", "initialSamplingRate"),
+        (
+            "OTEL_TRACES_SAMPLER_ARG=0.1",
+            "only read with OTEL_TRACES_SAMPLER",
+        ),
+        (
+            "env:jaeger_remote=initialSamplingRate=2",
+            "initialSamplingRate",
+        ),
         ("composite=probability(0.1", "unknown composable"),
-        ("composite=rule_based(* probability(0.1))", "PREDICATE -> SAMPLER"),
-        ("composite=rule_based(kind=sever -> always_on)", "unknown span kind"),
+        (
+            "composite=rule_based(* probability(0.1))",
+            "PREDICATE -> SAMPLER",
+        ),
+        (
+            "composite=rule_based(kind=sever -> always_on)",
+            "unknown span kind",
+        ),
         ("probability=0", "always_off"),
     ];
     for (text, msg) in errors {
@@ -234,4 +246,3 @@ fn parent_threshold_propagates_th_and_keeps_traces_whole() {
         },
     );
 }
-
