@@ -159,9 +159,8 @@ pub fn parse_env_text(t: &str) -> Result<HeadSpec, SpecError> {
     let (mut name, mut arg) = (None, None);
     for part in t
         .split(|c: char| c.is_whitespace() || c == ';')
-        .filter(|p| !p.is_empty())
+        .filter(|p| !p.is_empty() && *p != "export")
     {
-        let part = part.strip_prefix("export ").unwrap_or(part);
         match part.split_once('=') {
             Some(("OTEL_TRACES_SAMPLER", v)) => name = Some(unquote(v)),
             Some(("OTEL_TRACES_SAMPLER_ARG", v)) => arg = Some(unquote(v)),
