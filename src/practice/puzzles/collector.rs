@@ -359,7 +359,6 @@ pub fn ottl_condition(
     }
     Err(PuzzleError(format!(
         "no condition splits a trace of {} near seed {}",
-        scenario.name,
-        seed.0
+        scenario.name, seed.0
     )))
 }

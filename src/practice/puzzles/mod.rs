@@ -170,9 +170,15 @@ pub fn generate_versioned(
         ("tail_policy", None) => Ok(sampling::tail_policy(&mut rng)),
         ("n_plus_one", Some(sc)) => patterns::n_plus_one(&sc, (seed, version), &mut rng),
         ("clock_skew", Some(sc)) => patterns::clock_skew(&sc, (seed, version), variant, &mut rng),
-        ("broken_propagation", Some(sc)) => patterns::broken_propagation(&sc, (seed, version), &mut rng),
-        ("async_critical_path", Some(sc)) => patterns::async_critical_path(&sc, (seed, version), &mut rng),
-        ("collector_policy", Some(sc)) => collector::collector_policy(&sc, (seed, version), &mut rng),
+        ("broken_propagation", Some(sc)) => {
+            patterns::broken_propagation(&sc, (seed, version), &mut rng)
+        }
+        ("async_critical_path", Some(sc)) => {
+            patterns::async_critical_path(&sc, (seed, version), &mut rng)
+        }
+        ("collector_policy", Some(sc)) => {
+            collector::collector_policy(&sc, (seed, version), &mut rng)
+        }
         ("ottl_condition", Some(sc)) => collector::ottl_condition(&sc, (seed, version), &mut rng),
         (g, _) => Err(PuzzleError(format!(
             "generator {g} cannot run with this scenario setting"

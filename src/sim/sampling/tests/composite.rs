@@ -90,7 +90,7 @@ fn env_values_are_the_sdk_samplers() {
     }
     // The tail policy `composite(…)` is still a tail strategy.
     assert!(matches!(
-        parse_strategy("composite(max=10sps,always_sample)").map(|s| s.kind),
+        parse_strategy("composite(max=10sps,always_sample@0%)").map(|s| s.kind),
         Ok(StrategyKind::Tail(_))
     ));
 }
