@@ -55,6 +55,7 @@ fn lab_threads(sc: &Scenario, traces: u64, specs: &[&str], threads: usize) -> (D
         seed: 1,
         slo_ms: 4_500.0,
         bytes_per_span: 500,
+        pipeline: Default::default(),
     };
     let mut spans = 0;
     let times = (0..RUNS)

@@ -10,7 +10,7 @@ use clap::Args;
 use serde::Serialize;
 use spandojo::content::Content;
 use spandojo::sim::sampling::{
-    LabConfig, LabReport, Strategy, explain, parse_head, parse_tail, preset,
+    LabConfig, LabReport, Pipeline, Routing, Strategy, explain, parse_head, parse_tail, preset,
 };
 
 /// The strategy grammar, shown by `spandojo sim lab --help`.
@@ -113,8 +113,18 @@ pub struct LabArgs {
     /// the report is the same for any number.
     #[arg(long)]
     threads: Option<usize>,
+    /// Collector replicas behind a load balancer that run every tail
+    /// strategy, each deciding on the spans it receives (1 to 16; default 1).
+    #[arg(long, value_name = "N")]
+    collectors: Option<u32>,
+    /// How the load balancer routes spans to the replicas: traceID (the
+    /// loadbalancing exporter's default), round_robin (span by span) or
+    /// service (by service.name).
+    #[arg(long, value_name = "ROUTING")]
+    routing: Option<String>,
     /// Start from a lab preset (head-vs-tail, errors-only, latency-slo,
-    /// broken-propagation, rate-limited, cost-budget); flags override it.
+    /// broken-propagation, rate-limited, cost-budget, load-balancing);
+    /// flags override it.
     #[arg(long)]
     preset: Option<String>,
     /// An OpenTelemetry Collector YAML file: each `tail_sampling` processor
@@ -261,6 +271,16 @@ pub fn lab(args: LabArgs) -> anyhow::Result<ExitCode> {
             .bytes_per_span
             .or(preset.map(|p| p.bytes_per_span))
             .unwrap_or(500),
+        pipeline: Pipeline {
+            collectors: args
+                .collectors
+                .or(preset.map(|p| p.pipeline.collectors))
+                .unwrap_or(1),
+            routing: match &args.routing {
+                Some(r) => Routing::parse(r).map_err(|e| anyhow::anyhow!("--routing: {e}"))?,
+                None => preset.map(|p| p.pipeline.routing).unwrap_or_default(),
+            },
+        },
     };
     let threads = args
         .threads
@@ -321,6 +341,12 @@ fn print_table(r: &LabReport, specs: &[Strategy], seconds: f64, sps: f64) {
         r.true_p99_ms,
         sps / 1e6
     );
+    if let Some(p) = explain::pipeline(r) {
+        println!(
+            "{p} ({} routing, {} traces split)\n",
+            r.pipeline.routing, r.routed_apart_traces
+        );
+    }
     for (spec, s) in specs.iter().zip(&r.strategies) {
         println!("{} {}", s.kind, s.name);
         println!(
@@ -355,6 +381,13 @@ fn print_table(r: &LabReport, specs: &[Strategy], seconds: f64, sps: f64) {
             );
             if s.cache_hits > 0 {
                 println!("  spans answered by a decision cache {}", s.cache_hits);
+            }
+            if r.pipeline.collectors > 1 {
+                println!(
+                    "  partly kept traces {}, traces whose parts were decided differently {}",
+                    s.broken_traces,
+                    s.disagreeing_traces.unwrap_or(0)
+                );
             }
         }
         if let Some(ts) = &s.tracestate {

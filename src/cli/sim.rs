@@ -28,7 +28,7 @@ pub enum SimCommand {
     /// Generate one trace and print it as a tree, OTLP JSON or Jaeger JSON.
     Trace(TraceArgs),
     /// Push one generated population through head and tail samplers side by side.
-    Lab(crate::cli::lab::LabArgs),
+    Lab(Box<crate::cli::lab::LabArgs>),
 }
 
 /// `spandojo sim trace`.
@@ -55,7 +55,7 @@ pub fn run(command: SimCommand) -> anyhow::Result<ExitCode> {
     match command {
         SimCommand::List { content } => list(&content),
         SimCommand::Trace(args) => trace(args),
-        SimCommand::Lab(args) => crate::cli::lab::lab(args),
+        SimCommand::Lab(args) => crate::cli::lab::lab(*args),
     }
 }
 

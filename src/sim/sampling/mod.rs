@@ -16,6 +16,7 @@ pub mod explain;
 pub mod head;
 pub mod histogram;
 pub mod outcome;
+pub mod pipeline;
 pub mod population;
 pub mod presets;
 pub mod report;
@@ -23,6 +24,7 @@ mod run;
 pub mod spec;
 pub mod tail;
 
+pub use pipeline::{MAX_COLLECTORS, Pipeline, Routing};
 pub use population::{LeanSpan, LeanTrace, Population, trace_seed};
 pub use presets::{PRESETS, Preset, preset};
 pub use report::{LabReport, StrategyReport};

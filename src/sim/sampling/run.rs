@@ -7,6 +7,7 @@ use crate::sim::generate::GeneratorVersion;
 use crate::sim::sampling::head::{HeadSampler, Scratch};
 use crate::sim::sampling::histogram::Histogram;
 use crate::sim::sampling::outcome::{Facts, Tally};
+use crate::sim::sampling::pipeline::Pipeline;
 use crate::sim::sampling::population::parallel::{PopulationSpec, for_each_trace};
 use crate::sim::sampling::population::{LeanTrace, Population, Templates};
 use crate::sim::sampling::report::{LabReport, Totals, q_ms, strategy_report};
@@ -41,6 +42,9 @@ pub struct LabConfig {
     pub slo_ms: f64,
     /// Storage cost of one span, bytes.
     pub bytes_per_span: u64,
+    /// The Collector replicas behind a load balancer that tail strategies
+    /// run on (default: one Collector).
+    pub pipeline: Pipeline,
 }
 
 impl LabConfig {
@@ -64,7 +68,7 @@ impl LabConfig {
                 "bytes per span must be between 1 and {MAX_BYTES_PER_SPAN}"
             ));
         }
-        Ok(())
+        self.pipeline.validate()
     }
 }
 
@@ -135,8 +139,8 @@ pub fn run_threads(
         }
     }
     let tail_specs: Vec<&TailSpec> = tails.iter().map(|(_, t)| *t).collect();
-    let mut flight =
-        (!tails.is_empty()).then(|| Flight::new(sc, &tm, &tail_specs, cfg.bytes_per_span));
+    let mut flight = (!tails.is_empty())
+        .then(|| Flight::new(sc, &tm, &tail_specs, cfg.bytes_per_span, cfg.pipeline));
     let slo_ns = (cfg.slo_ms * 1e6) as u64;
     let mut truth = Histogram::new();
     let (mut spans, mut errors, mut slow, mut split) = (0u64, 0u64, 0u64, 0u64);
@@ -196,20 +200,18 @@ pub fn run_threads(
         r.adjusted_count = h.weight();
         out[*i] = Some(r);
     }
+    let mut routed_apart = 0;
     if let Some(mut f) = flight {
         f.finish();
         for (j, (i, spec)) in tails.iter().enumerate() {
-            let c = &f.procs[j].counters;
+            let c = f.counters(j);
             let tally = &f.records.tallies[j];
-            let tail = Some((c, spec.decision_wait_ns, spec.num_traces));
-            out[*i] = Some(strategy_report(
-                &strategies[*i].name,
-                "tail",
-                tally,
-                &totals,
-                tail,
-            ));
+            let tail = Some((&c, spec.decision_wait_ns, spec.num_traces));
+            let mut r = strategy_report(&strategies[*i].name, "tail", tally, &totals, tail);
+            r.disagreeing_traces = Some(f.records.disagreeing[j]);
+            out[*i] = Some(r);
         }
+        routed_apart = f.records.split;
     }
     Ok(LabReport {
         scenario: sc.name.clone(),
@@ -223,6 +225,8 @@ pub fn run_threads(
         error_traces: errors,
         slow_traces: slow,
         split_traces: split,
+        pipeline: cfg.pipeline,
+        routed_apart_traces: routed_apart,
         true_p50_ms: totals.truth[0],
         true_p95_ms: totals.truth[1],
         true_p99_ms: totals.truth[2],
