@@ -47,6 +47,7 @@ fn main() {
     let opts = GenerateOptions {
         min_spans: 10_000,
         start_unix_nano: None,
+        ..Default::default()
     };
     // Warm up, and learn the span count of each seed's trace.
     let sizes: Vec<usize> = (0..RUNS)

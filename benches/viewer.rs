@@ -51,6 +51,7 @@ fn main() {
     let opts = GenerateOptions {
         min_spans: 10_000,
         start_unix_nano: None,
+        ..Default::default()
     };
     let traces: Vec<_> = (0..RUNS as u64)
         .map(|s| generate_with(sc, s, &opts))

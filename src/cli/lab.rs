@@ -10,7 +10,7 @@ use clap::Args;
 use serde::Serialize;
 use spandojo::content::Content;
 use spandojo::sim::sampling::{
-    LabConfig, LabReport, Strategy, explain, parse_head, parse_tail, preset,
+    LabConfig, LabReport, Pipeline, Routing, Strategy, explain, parse_head, parse_tail, preset,
 };
 
 /// The strategy grammar, shown by `spandojo sim lab --help`.
@@ -22,6 +22,17 @@ Head strategies (--head SPEC, decided at the root and carried in the sampled fla
   consistent=P             consistent probability: keep when the trace id's lowest 56 bits
                            >= (1-P)*2^56; writes ot=th:<hex> into tracestate
   alone=P                  every span decides alone with probability P (broken traces)
+  probability=P            ProbabilitySampler in every service (R >= T on the trace id's 56
+                           random bits; writes ot=th:<hex>); ratio=P (TraceIdRatioBased) is
+                           deprecated by the specification in favour of it
+  env:NAME[=ARG]           an OTEL_TRACES_SAMPLER value and its OTEL_TRACES_SAMPLER_ARG:
+                           always_on, always_off, traceidratio, parentbased_always_on,
+                           parentbased_always_off, parentbased_traceidratio, jaeger_remote and
+                           parentbased_jaeger_remote (their initial sampler); also
+                           --otel-traces-sampler NAME --otel-traces-sampler-arg ARG
+  composite=S              CompositeSampler; S is always_on, always_off, probability(P),
+                           parent_threshold(S) or rule_based(PRED -> S, ...) with PRED one of
+                           *, root, kind=server|client|..., attr:KEY=V1|V2
 
 Tail strategies (--tail SPEC, one tail sampling processor; comma-separated policies):
   status_code=error        also ok, unset, or several: error|unset
@@ -59,7 +70,9 @@ Without --head/--tail/--preset the lab runs
 Examples:
   spandojo sim lab --scenario checkout --traces 1000000 --json
   spandojo sim lab --scenario study-sheet --head ratio=0.1 --tail status_code=error,latency>=50ms
-  spandojo sim lab --preset head-vs-tail";
+  spandojo sim lab --preset head-vs-tail
+  spandojo sim lab --scenario checkout --head 'env:parentbased_traceidratio=0.1' \
+    --head 'composite=parent_threshold(rule_based(kind=server -> probability(0.5), * -> always_off))'";
 
 /// Arguments of `spandojo sim lab`.
 #[derive(Args)]
@@ -90,8 +103,28 @@ pub struct LabArgs {
     /// A tail strategy (repeatable); see the grammar below.
     #[arg(long = "tail", value_name = "SPEC")]
     tail: Vec<String>,
+    /// A head strategy given as the SDK's OTEL_TRACES_SAMPLER value.
+    #[arg(long, value_name = "NAME")]
+    otel_traces_sampler: Option<String>,
+    /// Its OTEL_TRACES_SAMPLER_ARG.
+    #[arg(long, value_name = "ARG", requires = "otel_traces_sampler")]
+    otel_traces_sampler_arg: Option<String>,
+    /// Threads generating the population (default: the available cores);
+    /// the report is the same for any number.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Collector replicas behind a load balancer that run every tail
+    /// strategy, each deciding on the spans it receives (1 to 16; default 1).
+    #[arg(long, value_name = "N")]
+    collectors: Option<u32>,
+    /// How the load balancer routes spans to the replicas: traceID (the
+    /// loadbalancing exporter's default), round_robin (span by span) or
+    /// service (by service.name).
+    #[arg(long, value_name = "ROUTING")]
+    routing: Option<String>,
     /// Start from a lab preset (head-vs-tail, errors-only, latency-slo,
-    /// broken-propagation, rate-limited, cost-budget); flags override it.
+    /// broken-propagation, rate-limited, cost-budget, load-balancing);
+    /// flags override it.
     #[arg(long)]
     preset: Option<String>,
     /// An OpenTelemetry Collector YAML file: each `tail_sampling` processor
@@ -120,6 +153,9 @@ struct JsonOut<'a> {
     report: &'a LabReport,
     seconds: f64,
     spans_per_sec: f64,
+    ns_per_span: f64,
+    /// Threads that generated the population.
+    threads: usize,
     peak_rss_mb: Option<f64>,
 }
 
@@ -155,6 +191,19 @@ pub fn lab(args: LabArgs) -> anyhow::Result<ExitCode> {
     let mut strategies: Vec<Strategy> = Vec::new();
     for h in &args.head {
         strategies.push(parse_head(h).map_err(|e| anyhow::anyhow!("--head {e}"))?);
+    }
+    if let Some(name) = &args.otel_traces_sampler {
+        let arg = args.otel_traces_sampler_arg.as_deref();
+        let spec = spandojo::sim::sampling::spec::parse_env(name, arg)
+            .map_err(|e| anyhow::anyhow!("--otel-traces-sampler {e}"))?;
+        let text = match arg {
+            Some(a) => format!("env:{name}={a}"),
+            None => format!("env:{name}"),
+        };
+        strategies.push(Strategy {
+            name: text,
+            kind: spandojo::sim::sampling::StrategyKind::Head(spec),
+        });
     }
     for t in &args.tail {
         strategies.push(parse_tail(t).map_err(|e| anyhow::anyhow!("--tail {e}"))?);
@@ -222,9 +271,23 @@ pub fn lab(args: LabArgs) -> anyhow::Result<ExitCode> {
             .bytes_per_span
             .or(preset.map(|p| p.bytes_per_span))
             .unwrap_or(500),
+        pipeline: Pipeline {
+            collectors: args
+                .collectors
+                .or(preset.map(|p| p.pipeline.collectors))
+                .unwrap_or(1),
+            routing: match &args.routing {
+                Some(r) => Routing::parse(r).map_err(|e| anyhow::anyhow!("--routing: {e}"))?,
+                None => preset.map(|p| p.pipeline.routing).unwrap_or_default(),
+            },
+        },
     };
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let started = Instant::now();
-    let report = spandojo::sim::sampling::run(sc, &cfg, &strategies).map_err(anyhow::Error::msg)?;
+    let report = spandojo::sim::sampling::run_threads(sc, &cfg, &strategies, threads)
+        .map_err(anyhow::Error::msg)?;
     let seconds = started.elapsed().as_secs_f64();
     let spans_per_sec = report.spans as f64 / seconds.max(1e-9);
     if args.json {
@@ -232,11 +295,17 @@ pub fn lab(args: LabArgs) -> anyhow::Result<ExitCode> {
             report: &report,
             seconds,
             spans_per_sec,
+            ns_per_span: seconds * 1e9 / (report.spans.max(1) as f64),
+            threads,
             peak_rss_mb: peak_rss_mb(),
         };
         println!("{}", serde_json::to_string(&out)?);
     } else {
         print_table(&report, &strategies, seconds, spans_per_sec);
+        println!(
+            "({threads} generating threads, generator version {})",
+            report.generator
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -272,6 +341,12 @@ fn print_table(r: &LabReport, specs: &[Strategy], seconds: f64, sps: f64) {
         r.true_p99_ms,
         sps / 1e6
     );
+    if let Some(p) = explain::pipeline(r) {
+        println!(
+            "{p} ({} routing, {} traces split)\n",
+            r.pipeline.routing, r.routed_apart_traces
+        );
+    }
     for (spec, s) in specs.iter().zip(&r.strategies) {
         println!("{} {}", s.kind, s.name);
         println!(
@@ -306,6 +381,13 @@ fn print_table(r: &LabReport, specs: &[Strategy], seconds: f64, sps: f64) {
             );
             if s.cache_hits > 0 {
                 println!("  spans answered by a decision cache {}", s.cache_hits);
+            }
+            if r.pipeline.collectors > 1 {
+                println!(
+                    "  partly kept traces {}, traces whose parts were decided differently {}",
+                    s.broken_traces,
+                    s.disagreeing_traces.unwrap_or(0)
+                );
             }
         }
         if let Some(ts) = &s.tracestate {

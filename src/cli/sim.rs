@@ -28,7 +28,7 @@ pub enum SimCommand {
     /// Generate one trace and print it as a tree, OTLP JSON or Jaeger JSON.
     Trace(TraceArgs),
     /// Push one generated population through head and tail samplers side by side.
-    Lab(crate::cli::lab::LabArgs),
+    Lab(Box<crate::cli::lab::LabArgs>),
     /// Send generated traces (timestamps from now) to an OTLP backend: a Collector, Jaeger, Tempo or spandojo.
     Send(crate::cli::send::SendArgs),
 }
@@ -57,7 +57,7 @@ pub fn run(command: SimCommand) -> anyhow::Result<ExitCode> {
     match command {
         SimCommand::List { content } => list(&content),
         SimCommand::Trace(args) => trace(args),
-        SimCommand::Lab(args) => crate::cli::lab::lab(args),
+        SimCommand::Lab(args) => crate::cli::lab::lab(*args),
         SimCommand::Send(args) => crate::cli::send::send(args),
     }
 }
@@ -126,6 +126,7 @@ fn trace(args: TraceArgs) -> anyhow::Result<ExitCode> {
     let opts = GenerateOptions {
         min_spans: spans,
         start_unix_nano: None,
+        ..Default::default()
     };
     let t = generate_with(sc, seed, &opts);
     let text = match format {

@@ -31,6 +31,7 @@ pub const LAB_PRESETS: &[&str] = &[
     "broken-propagation",
     "rate-limited",
     "cost-budget",
+    "load-balancing",
 ];
 
 /// Content files compiled into the binary.

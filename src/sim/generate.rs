@@ -8,6 +8,7 @@
 use std::sync::Arc;
 
 use crate::sim::canonical;
+pub use crate::sim::random::GeneratorVersion;
 use crate::sim::random::rng::{SimRng, fnv1a};
 use crate::sim::scenario::topology::{Operation, Protocol, Scenario, Step};
 use crate::sim::trace::{AttrValue, Event, Link, Span, SpanKind, Status, Trace};
@@ -35,6 +36,8 @@ pub struct GenerateOptions {
     pub min_spans: usize,
     /// Start time of the root span; by default derived from the seed.
     pub start_unix_nano: Option<u64>,
+    /// The generator version to draw with (default: the current one).
+    pub version: GeneratorVersion,
 }
 
 /// Generates one trace of `scenario` for `seed`.
@@ -42,9 +45,10 @@ pub fn generate(scenario: &Scenario, seed: u64) -> Trace {
     generate_with(scenario, seed, &GenerateOptions::default())
 }
 
-/// Generates one trace with options (minimum span count, start time).
+/// Generates one trace with options (minimum span count, start time,
+/// generator version).
 pub fn generate_with(scenario: &Scenario, seed: u64, opts: &GenerateOptions) -> Trace {
-    let mut rng = SimRng::new(seed, fnv1a(scenario.name.as_bytes()));
+    let mut rng = SimRng::with_version(seed, fnv1a(scenario.name.as_bytes()), opts.version);
     let epoch_offset_ms = rng.below(365 * 86_400 * 1000);
     let start = opts
         .start_unix_nano

@@ -37,7 +37,7 @@ pub use formats::import::{
     from_otlp_json, from_zipkin_json, read_file,
 };
 pub use formats::split::TraceSummary;
-pub use generate::{GenerateOptions, generate, generate_with};
+pub use generate::{GenerateOptions, GeneratorVersion, generate, generate_with};
 pub use render::render_tree;
 pub use scenario::catalog::Catalog;
 pub use scenario::topology::{MAX_EXPECTED_SPANS, Scenario, TopologyError, parse_scenario};

@@ -56,6 +56,8 @@ pub struct Attempt {
     pub correct: Option<bool>,
     pub rating: Option<i64>,
     pub seed: Option<i64>,
+    /// The simulator generator version that drew the seed's trace.
+    pub generator: i64,
     pub answered_at: i64,
 }
 
@@ -134,7 +136,7 @@ pub fn session(
 /// The attempts of a session, by position.
 pub fn attempts(c: &Connection, session_id: i64) -> anyhow::Result<Vec<Attempt>> {
     let mut stmt = c.prepare(
-        "SELECT position, question_id, answer, correct, rating, seed, answered_at
+        "SELECT position, question_id, answer, correct, rating, seed, answered_at, generator
          FROM attempts WHERE session_id = ?1 ORDER BY position",
     )?;
     let rows = stmt
@@ -147,6 +149,7 @@ pub fn attempts(c: &Connection, session_id: i64) -> anyhow::Result<Vec<Attempt>>
                 rating: r.get(4)?,
                 seed: r.get(5)?,
                 answered_at: r.get(6)?,
+                generator: r.get(7)?,
             })
         })?
         .collect::<Result<_, _>>()?;
@@ -168,6 +171,8 @@ pub struct NewAttempt<'a> {
     pub rating: Option<Rating>,
     /// Puzzle seed, for simulator questions.
     pub seed: Option<i64>,
+    /// The simulator generator version (see `sim::GeneratorVersion`).
+    pub generator: i64,
     /// Unix seconds.
     pub now: i64,
 }
@@ -238,10 +243,10 @@ fn reschedule(
 /// (a double submit), in which case nothing changes.
 fn record_attempt(c: &Connection, a: &NewAttempt) -> anyhow::Result<bool> {
     let inserted = c.execute(
-        "INSERT INTO attempts (user_id, session_id, position, question_id, level, answer, correct, rating, seed, answered_at, rated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, CASE WHEN ?8 IS NULL THEN NULL ELSE ?10 END)
+        "INSERT INTO attempts (user_id, session_id, position, question_id, level, answer, correct, rating, seed, answered_at, rated_at, generator)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, CASE WHEN ?8 IS NULL THEN NULL ELSE ?10 END, ?11)
          ON CONFLICT (session_id, position) DO NOTHING",
-        params![a.user_id, a.session_id, a.position, a.question_id, a.level, a.answer, a.correct, a.rating.map(Rating::number), a.seed, a.now],
+        params![a.user_id, a.session_id, a.position, a.question_id, a.level, a.answer, a.correct, a.rating.map(Rating::number), a.seed, a.now, a.generator],
     )?;
     Ok(inserted == 1)
 }

@@ -100,7 +100,7 @@ fn help_documents_the_grammar() {
 
 #[test]
 fn bad_input_exits_1_with_the_reason() {
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 8] = [
         (
             &["--scenario", "checkout", "--head", "ratio=1.5"],
             "`ratio=1.5`: probability 1.5 is outside [0, 1]",
@@ -124,6 +124,14 @@ fn bad_input_exits_1_with_the_reason() {
             "between 1 and 1000000",
         ),
         (&["--preset", "nope"], "unknown preset `nope`"),
+        (
+            &["--scenario", "checkout", "--routing", "random"],
+            "--routing: unknown routing `random`",
+        ),
+        (
+            &["--scenario", "checkout", "--collectors", "17"],
+            "collectors must be between 1 and 16",
+        ),
     ];
     for (args, msg) in cases {
         let out = lab(args);

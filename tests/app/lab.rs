@@ -4,13 +4,14 @@
 use crate::common::TestApp;
 use axum::http::StatusCode;
 
-const PRESETS: [&str; 6] = [
+const PRESETS: [&str; 7] = [
     "head-vs-tail",
     "errors-only",
     "latency-slo",
     "broken-propagation",
     "rate-limited",
     "cost-budget",
+    "load-balancing",
 ];
 
 #[tokio::test]
@@ -153,6 +154,14 @@ async fn bad_input_is_a_400_with_the_reason() {
         ("scenario=checkout&traces=100&s=", "at least one strategy"),
         ("preset=nope", "There is no preset"),
         (
+            "scenario=checkout&traces=100&s=status_code%3Derror&collectors=40",
+            "collectors must be between 1 and 16",
+        ),
+        (
+            "scenario=checkout&traces=100&s=status_code%3Derror&collectors=2&routing=random",
+            "unknown routing",
+        ),
+        (
             "scenario=checkout&traces=100&s=always_on&s=always_on&s=always_on&s=always_on&s=always_on",
             "At most 4",
         ),
@@ -271,5 +280,36 @@ async fn a_bad_collector_config_is_a_400_naming_key_and_line() {
         r.body.contains("whole number of milliseconds"),
         "{}",
         r.body
+    );
+}
+
+#[tokio::test]
+async fn collectors_behind_a_load_balancer_split_traces_unless_routed_by_trace_id() {
+    let app = TestApp::new();
+    let q = |routing: &str| {
+        format!(
+            "/sim/lab?scenario=study-sheet&traces=2000&seed=3&slo_ms=50\
+             &s=status_code%3Derror&collectors=3&routing={routing}"
+        )
+    };
+    let rr = app.get(&q("round_robin")).await;
+    assert_eq!(rr.status, StatusCode::OK, "{}", rr.body);
+    assert!(
+        rr.body.contains("3 Collector replicas"),
+        "pipeline sentence"
+    );
+    assert!(
+        rr.body
+            .contains("100% of traces reached more than one replica")
+    );
+    assert!(rr.body.contains("<option value=\"round_robin\" selected>"));
+    // The share link keeps the tier.
+    assert!(rr.body.contains("collectors=3&#38;routing=round_robin"));
+    let by_id = app.get(&q("traceID")).await;
+    assert_eq!(by_id.status, StatusCode::OK);
+    assert!(
+        by_id
+            .body
+            .contains("0% of traces reached more than one replica")
     );
 }

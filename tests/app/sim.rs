@@ -257,6 +257,7 @@ async fn downloads_are_attachments_that_parse_back() {
         &GenerateOptions {
             min_spans: 3000,
             start_unix_nano: None,
+            ..Default::default()
         },
     );
     assert_eq!(

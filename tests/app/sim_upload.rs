@@ -104,6 +104,7 @@ async fn files_between_one_and_ten_mib_are_accepted() {
         &GenerateOptions {
             min_spans: 4_000,
             start_unix_nano: None,
+            ..Default::default()
         },
     );
     let json = to_jaeger_json(&trace);

@@ -156,6 +156,7 @@ async fn answers_at(app: &TestApp, username: &'static str, times: Vec<i64>) {
                         correct: Some(true),
                         rating: None,
                         seed: None,
+                        generator: 2,
                         now,
                     },
                     false,

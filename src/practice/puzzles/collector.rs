@@ -10,7 +10,7 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
 use crate::practice::puzzles::exhibit::{Exhibit, label, show_attrs, span_rows};
-use crate::practice::puzzles::traces::find_trace;
+use crate::practice::puzzles::traces::{Seed, find_trace};
 use crate::practice::puzzles::{Puzzle, PuzzleError, ms, shuffle_options};
 use crate::sim::scenario::topology::{Protocol, Scenario};
 use crate::sim::trace::{AttrValue, SpanKind, Trace};
@@ -67,7 +67,7 @@ fn near(value: u64, step: u64, gap: u64, rng: &mut ChaCha8Rng) -> u64 {
 /// Which tail-sampling policies sample this trace?
 pub fn collector_policy(
     scenario: &Scenario,
-    seed: u64,
+    seed: Seed,
     rng: &mut ChaCha8Rng,
 ) -> Result<Puzzle, PuzzleError> {
     let (trace_seed, trace) = find_trace(scenario, seed, |t| t.spans.len() >= 3)?;
@@ -187,7 +187,7 @@ pub fn collector_policy(
             why.join(", "),
             if any { ", so it is kept" } else { "; none does, so it is dropped" }
         ),
-        trace: Some((scenario.name.clone(), trace_seed)),
+        trace: Some((scenario.name.clone(), trace_seed, seed.1)),
     })
 }
 
@@ -295,7 +295,7 @@ fn atom(t: &Trace, rng: &mut ChaCha8Rng) -> Atom {
 /// Which spans does this OTTL condition select?
 pub fn ottl_condition(
     scenario: &Scenario,
-    seed: u64,
+    seed: Seed,
     rng: &mut ChaCha8Rng,
 ) -> Result<Puzzle, PuzzleError> {
     let (trace_seed, trace) = find_trace(scenario, seed, |t| t.spans.len() >= 4)?;
@@ -354,11 +354,11 @@ pub fn ottl_condition(
                 all_yes.join(", "),
                 if yes.len() > 8 { ", …" } else { "" }
             ),
-            trace: Some((scenario.name.clone(), trace_seed)),
+            trace: Some((scenario.name.clone(), trace_seed, seed.1)),
         });
     }
     Err(PuzzleError(format!(
-        "no condition splits a trace of {} near seed {seed}",
-        scenario.name
+        "no condition splits a trace of {} near seed {}",
+        scenario.name, seed.0
     )))
 }

@@ -12,7 +12,7 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
-use crate::sim::Catalog;
+use crate::sim::{Catalog, GeneratorVersion};
 
 pub use exhibit::{Exhibit, SpanRow};
 
@@ -65,8 +65,22 @@ pub struct Puzzle {
     pub multi: bool,
     /// Why the right answer is right (plain text).
     pub explanation: String,
-    /// The trace behind the puzzle, to open in the viewer after answering.
-    pub trace: Option<(String, u64)>,
+    /// The trace behind the puzzle, to open in the viewer after answering:
+    /// scenario, seed, and the generator version that drew it.
+    pub trace: Option<(String, u64, GeneratorVersion)>,
+}
+
+impl Puzzle {
+    /// The viewer address of the puzzle's trace (`?generator=N` when it was
+    /// drawn by an earlier generator version).
+    pub fn trace_href(&self) -> Option<String> {
+        let (scenario, seed, version) = self.trace.as_ref()?;
+        Some(if *version == GeneratorVersion::CURRENT {
+            format!("/sim/{scenario}/{seed}")
+        } else {
+            format!("/sim/{scenario}/{seed}?generator={version}")
+        })
+    }
 }
 
 /// Why a puzzle could not be made.
@@ -118,8 +132,19 @@ pub fn validate(spec: &PuzzleSpec, catalog: &Catalog) -> Result<(), String> {
     }
 }
 
-/// Makes the puzzle for `spec` and `seed`.
+/// Makes the puzzle for `spec` and `seed` with the current generator.
 pub fn generate(spec: &PuzzleSpec, catalog: &Catalog, seed: u64) -> Result<Puzzle, PuzzleError> {
+    generate_versioned(spec, catalog, seed, GeneratorVersion::CURRENT)
+}
+
+/// Makes the puzzle for `spec` and `seed`, its trace drawn by generator
+/// `version` (a stored attempt reopens with the version it was made with).
+pub fn generate_versioned(
+    spec: &PuzzleSpec,
+    catalog: &Catalog,
+    seed: u64,
+    version: GeneratorVersion,
+) -> Result<Puzzle, PuzzleError> {
     let default = GENERATORS
         .iter()
         .find(|(g, _)| *g == spec.generator)
@@ -137,18 +162,24 @@ pub fn generate(spec: &PuzzleSpec, catalog: &Catalog, seed: u64) -> Result<Puzzl
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x005e_ed0f_9a22_1e55);
     let variant = spec.variant.as_deref();
     match (spec.generator.as_str(), scenario) {
-        ("root_cause", Some(sc)) => traces::root_cause(&sc, seed, variant, &mut rng),
-        ("critical_path", Some(sc)) => traces::critical_path_puzzle(&sc, seed, &mut rng),
-        ("traceparent", Some(sc)) => traces::traceparent(&sc, seed, &mut rng),
-        ("retries", Some(sc)) => traces::retries(&sc, seed, &mut rng),
+        ("root_cause", Some(sc)) => traces::root_cause(&sc, (seed, version), variant, &mut rng),
+        ("critical_path", Some(sc)) => traces::critical_path_puzzle(&sc, (seed, version), &mut rng),
+        ("traceparent", Some(sc)) => traces::traceparent(&sc, (seed, version), &mut rng),
+        ("retries", Some(sc)) => traces::retries(&sc, (seed, version), &mut rng),
         ("head_math", None) => Ok(sampling::head_math(variant, &mut rng)),
         ("tail_policy", None) => Ok(sampling::tail_policy(&mut rng)),
-        ("n_plus_one", Some(sc)) => patterns::n_plus_one(&sc, seed, &mut rng),
-        ("clock_skew", Some(sc)) => patterns::clock_skew(&sc, seed, variant, &mut rng),
-        ("broken_propagation", Some(sc)) => patterns::broken_propagation(&sc, seed, &mut rng),
-        ("async_critical_path", Some(sc)) => patterns::async_critical_path(&sc, seed, &mut rng),
-        ("collector_policy", Some(sc)) => collector::collector_policy(&sc, seed, &mut rng),
-        ("ottl_condition", Some(sc)) => collector::ottl_condition(&sc, seed, &mut rng),
+        ("n_plus_one", Some(sc)) => patterns::n_plus_one(&sc, (seed, version), &mut rng),
+        ("clock_skew", Some(sc)) => patterns::clock_skew(&sc, (seed, version), variant, &mut rng),
+        ("broken_propagation", Some(sc)) => {
+            patterns::broken_propagation(&sc, (seed, version), &mut rng)
+        }
+        ("async_critical_path", Some(sc)) => {
+            patterns::async_critical_path(&sc, (seed, version), &mut rng)
+        }
+        ("collector_policy", Some(sc)) => {
+            collector::collector_policy(&sc, (seed, version), &mut rng)
+        }
+        ("ottl_condition", Some(sc)) => collector::ottl_condition(&sc, (seed, version), &mut rng),
         (g, _) => Err(PuzzleError(format!(
             "generator {g} cannot run with this scenario setting"
         ))),

@@ -7,7 +7,7 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
 use crate::practice::puzzles::exhibit::{Exhibit, label, span_rows};
-use crate::practice::puzzles::traces::{find_trace, service_name};
+use crate::practice::puzzles::traces::{Seed, find_trace, service_name};
 use crate::practice::puzzles::{Puzzle, PuzzleError, ms, shuffle_options};
 use crate::sim::scenario::topology::Scenario;
 use crate::sim::trace::{SpanKind, Trace};
@@ -37,7 +37,7 @@ fn repeated_queries(t: &Trace) -> Vec<(usize, usize, usize)> {
 /// Which span runs an N+1 loop, and how many identical queries does it issue?
 pub fn n_plus_one(
     scenario: &Scenario,
-    seed: u64,
+    seed: Seed,
     rng: &mut ChaCha8Rng,
 ) -> Result<Puzzle, PuzzleError> {
     let (trace_seed, trace) = find_trace(scenario, seed, |t| !repeated_queries(t).is_empty())?;
@@ -86,7 +86,7 @@ pub fn n_plus_one(
             ms(total),
             ms(root)
         ),
-        trace: Some((scenario.name.clone(), trace_seed)),
+        trace: Some((scenario.name.clone(), trace_seed, seed.1)),
     })
 }
 
@@ -94,7 +94,7 @@ pub fn n_plus_one(
 /// which service's clock is off (variant `service`)?
 pub fn clock_skew(
     scenario: &Scenario,
-    seed: u64,
+    seed: Seed,
     variant: Option<&str>,
     rng: &mut ChaCha8Rng,
 ) -> Result<Puzzle, PuzzleError> {
@@ -102,7 +102,7 @@ pub fn clock_skew(
     let (trace_seed, trace) = find_trace(scenario, seed, early)?;
     let outside = outside_parent(&trace);
     if variant == Some("service") {
-        return skewed_service(scenario, trace_seed, &trace, rng);
+        return skewed_service(scenario, (trace_seed, seed.1), &trace, rng);
     }
     let mut yes: Vec<usize> = (1..trace.spans.len())
         .filter(|&i| outside[i].is_some())
@@ -156,14 +156,14 @@ pub fn clock_skew(
             "Compare each span's start and end with its parent's. {}. A child starting before its parent is impossible on one clock, so the hosts disagree; a child ending late is also what a timeout looks like, but a child that starts only after its parent ended is skew again. Spans of one service agree with each other, so the mismatches sit on the hops into and out of the skewed host.",
             describe.join("; ")
         ),
-        trace: Some((scenario.name.clone(), trace_seed)),
+        trace: Some((scenario.name.clone(), trace_seed, seed.1)),
     })
 }
 
 /// Which service's clock is off? The answer is the scenario's skewed service.
 fn skewed_service(
     scenario: &Scenario,
-    trace_seed: u64,
+    (trace_seed, version): Seed,
     trace: &Trace,
     rng: &mut ChaCha8Rng,
 ) -> Result<Puzzle, PuzzleError> {
@@ -210,7 +210,7 @@ fn skewed_service(
             dir = if offset < 0 { "behind" } else { "ahead" },
             off = ms(offset.unsigned_abs())
         ),
-        trace: Some((scenario.name.clone(), trace_seed)),
+        trace: Some((scenario.name.clone(), trace_seed, version)),
     })
 }
 
@@ -234,7 +234,7 @@ fn lost_hop(t: &Trace) -> Option<(usize, usize)> {
 /// Which call lost the trace context?
 pub fn broken_propagation(
     scenario: &Scenario,
-    seed: u64,
+    seed: Seed,
     rng: &mut ChaCha8Rng,
 ) -> Result<Puzzle, PuzzleError> {
     let (trace_seed, trace) = find_trace(scenario, seed, |t| lost_hop(t).is_some())?;
@@ -269,7 +269,7 @@ pub fn broken_propagation(
                 .start_ns
                 .saturating_sub(trace.spans[sender].start_ns))
         ),
-        trace: Some((scenario.name.clone(), trace_seed)),
+        trace: Some((scenario.name.clone(), trace_seed, seed.1)),
     })
 }
 
@@ -277,7 +277,7 @@ pub fn broken_propagation(
 /// when part of the work runs asynchronously?
 pub fn async_critical_path(
     scenario: &Scenario,
-    seed: u64,
+    seed: Seed,
     rng: &mut ChaCha8Rng,
 ) -> Result<Puzzle, PuzzleError> {
     let kind = |t: &Trace, k: SpanKind| t.spans.iter().position(|s| s.kind == k);
@@ -332,7 +332,7 @@ pub fn async_critical_path(
             ms(c.start_ns.saturating_sub(root.start_ns)),
             ms(c.end_ns.saturating_sub(root.end_ns))
         ),
-        trace: Some((scenario.name.clone(), trace_seed)),
+        trace: Some((scenario.name.clone(), trace_seed, seed.1)),
     })
 }
 

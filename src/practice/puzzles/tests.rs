@@ -1,5 +1,6 @@
 use crate::content::Content;
 use crate::practice::puzzles::*;
+use crate::sim::GeneratorVersion;
 
 fn catalog() -> Catalog {
     Content::load(None).unwrap().scenarios
@@ -76,6 +77,46 @@ fn same_seed_same_puzzle() {
     );
 }
 
+/// An attempt stored with generator version 1 reopens the very trace it
+/// showed, although the current generator draws other timings for its seed.
+#[test]
+fn earlier_generator_versions_reopen_their_trace() {
+    use crate::sim::{GenerateOptions, generate_with};
+    let cat = catalog();
+    let s = spec("critical_path", None, None);
+    for seed in [3u64, 7, 11] {
+        let old = generate_versioned(&s, &cat, seed, GeneratorVersion::V1).unwrap();
+        let again = generate_versioned(&s, &cat, seed, GeneratorVersion::V1).unwrap();
+        let new = generate(&s, &cat, seed).unwrap();
+        assert_eq!(format!("{:?}", old.exhibit), format!("{:?}", again.exhibit));
+        assert_eq!(
+            (&old.options, &old.correct),
+            (&again.options, &again.correct)
+        );
+        assert_ne!(
+            format!("{:?}", old.exhibit),
+            format!("{:?}", new.exhibit),
+            "seed {seed}: the versions draw different timings"
+        );
+        let (name, trace_seed, version) = old.trace.clone().unwrap();
+        assert_eq!(version, GeneratorVersion::V1);
+        assert_eq!(
+            old.trace_href().unwrap(),
+            format!("/sim/{name}/{trace_seed}?generator=1")
+        );
+        // The viewer's `?generator=1` trace is the one the puzzle was cut from.
+        let sc = cat.get(&name).unwrap();
+        let v1 = GenerateOptions {
+            version: GeneratorVersion::V1,
+            ..Default::default()
+        };
+        let shown = generate_with(sc, trace_seed, &v1);
+        let current = generate_with(sc, trace_seed, &GenerateOptions::default());
+        assert_eq!(shown.spans.len(), current.spans.len());
+        assert_ne!(shown.spans[0].end_ns, current.spans[0].end_ns);
+    }
+}
+
 #[test]
 fn root_cause_answer_is_the_error_origin_service() {
     let cat = catalog();
@@ -87,7 +128,8 @@ fn root_cause_answer_is_the_error_origin_service() {
             seed,
         )
         .unwrap();
-        let (name, trace_seed) = p.trace.clone().unwrap();
+        let (name, trace_seed, version) = p.trace.clone().unwrap();
+        assert_eq!(version, GeneratorVersion::CURRENT);
         assert_eq!(name, "retry-storm");
         let trace = crate::sim::generate(sc, trace_seed);
         if trace.spans[0].status.is_error() {
@@ -162,8 +204,12 @@ fn validation_names_the_problem() {
 }
 
 fn trace_of(p: &Puzzle, cat: &Catalog) -> crate::sim::Trace {
-    let (name, seed) = p.trace.clone().expect("a trace");
-    crate::sim::generate(cat.get(&name).unwrap(), seed)
+    let (name, seed, version) = p.trace.clone().expect("a trace");
+    let opts = crate::sim::GenerateOptions {
+        version,
+        ..Default::default()
+    };
+    crate::sim::generate_with(cat.get(&name).unwrap(), seed, &opts)
 }
 
 fn number(option: &str) -> usize {

@@ -10,7 +10,13 @@ use crate::practice::puzzles::exhibit::{Exhibit, label, span_rows};
 use crate::practice::puzzles::{Puzzle, PuzzleError, ms, shuffle_options};
 use crate::sim::scenario::topology::Scenario;
 use crate::sim::trace::{SpanKind, Trace};
-use crate::sim::{critical_path, error_origin, generate, service_breakdown};
+use crate::sim::{
+    GenerateOptions, GeneratorVersion, critical_path, error_origin, generate_with,
+    service_breakdown,
+};
+
+/// A puzzle seed and the generator version its trace is drawn with.
+pub(crate) type Seed = (u64, GeneratorVersion);
 
 /// Seeds tried when looking for a trace with the wanted feature.
 const SEARCH: u64 = 64;
@@ -28,12 +34,16 @@ pub(super) fn service_name(trace: &Trace, service: usize) -> String {
 /// The first trace at or after `seed` that fits an exhibit and passes `want`.
 pub(super) fn find_trace(
     scenario: &Scenario,
-    seed: u64,
+    (seed, version): Seed,
     want: impl Fn(&Trace) -> bool,
 ) -> Result<(u64, Trace), PuzzleError> {
+    let opts = GenerateOptions {
+        version,
+        ..Default::default()
+    };
     for k in 0..SEARCH {
         let s = seed.wrapping_add(k);
-        let trace = generate(scenario, s);
+        let trace = generate_with(scenario, s, &opts);
         if trace.spans.len() <= MAX_EXHIBIT_SPANS && want(&trace) {
             return Ok((s, trace));
         }
@@ -61,7 +71,7 @@ fn other_services(trace: &Trace, not: usize, n: usize) -> Vec<usize> {
 /// holds most of the critical path)?
 pub fn root_cause(
     scenario: &Scenario,
-    seed: u64,
+    seed: Seed,
     variant: Option<&str>,
     rng: &mut ChaCha8Rng,
 ) -> Result<Puzzle, PuzzleError> {
@@ -126,14 +136,14 @@ pub fn root_cause(
         correct,
         multi: false,
         explanation,
-        trace: Some((scenario.name.clone(), trace_seed)),
+        trace: Some((scenario.name.clone(), trace_seed, seed.1)),
     })
 }
 
 /// Which of these spans lie on the critical path?
 pub fn critical_path_puzzle(
     scenario: &Scenario,
-    seed: u64,
+    seed: Seed,
     rng: &mut ChaCha8Rng,
 ) -> Result<Puzzle, PuzzleError> {
     let split = |t: &Trace| {
@@ -170,7 +180,7 @@ pub fn critical_path_puzzle(
             ms(path_len),
             yes.iter().take(6).map(|&i| label(&trace, i)).collect::<Vec<_>>().join(", ")
         ),
-        trace: Some((scenario.name.clone(), trace_seed)),
+        trace: Some((scenario.name.clone(), trace_seed, seed.1)),
     })
 }
 
@@ -189,7 +199,7 @@ fn on_path(trace: &Trace) -> Vec<bool> {
 /// Which span sent the request carrying this header, and is it sampled?
 pub fn traceparent(
     scenario: &Scenario,
-    seed: u64,
+    seed: Seed,
     rng: &mut ChaCha8Rng,
 ) -> Result<Puzzle, PuzzleError> {
     let hops = |t: &Trace| {
@@ -262,14 +272,14 @@ pub fn traceparent(
             header.rsplit('-').next().unwrap_or(""),
             if sampled { "set" } else { "clear" }
         ),
-        trace: Some((scenario.name.clone(), trace_seed)),
+        trace: Some((scenario.name.clone(), trace_seed, seed.1)),
     })
 }
 
 /// How many attempts did a caller make?
 pub fn retries(
     scenario: &Scenario,
-    seed: u64,
+    seed: Seed,
     rng: &mut ChaCha8Rng,
 ) -> Result<Puzzle, PuzzleError> {
     let groups = |t: &Trace| attempt_groups(t).into_iter().any(|(_, n)| n >= 2);
@@ -326,7 +336,7 @@ pub fn retries(
         explanation: format!(
             "Each attempt is its own client span, a sibling under the same parent, numbered by retry.attempt (and http.request.resend_count from the second one). There are {attempts} such siblings; the gaps between them are the backoff."
         ),
-        trace: Some((scenario.name.clone(), trace_seed)),
+        trace: Some((scenario.name.clone(), trace_seed, seed.1)),
     })
 }
 

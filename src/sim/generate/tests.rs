@@ -34,21 +34,41 @@ fn same_seed_same_trace_different_seed_different_ids() {
 fn pinned_output() {
     // Guards cross-machine/cross-release determinism: if this changes, every
     // stored seed shows a different trace. Only update it on purpose.
-    let mut got = Vec::new();
-    for (name, seed) in [("study-sheet", 1), ("checkout", 7), ("large-estate", 3)] {
-        let t = generate(&scenario(name), seed);
-        let otlp = crate::sim::formats::export::to_otlp_json(&t);
-        let hash = crate::sim::random::rng::fnv1a(otlp.as_bytes());
-        got.push(format!(
-            "{name} {} {} {hash:016x}",
-            crate::sim::trace::hex(&t.spans[0].trace_id),
-            t.spans.len()
-        ));
+    // Each generator version stays pinned: earlier versions must keep
+    // giving exactly their traces (stored attempts reopen with them).
+    for (version, pinned) in [
+        (GeneratorVersion::V1, PINNED_V1),
+        (GeneratorVersion::V2, PINNED_V2),
+    ] {
+        let opts = GenerateOptions {
+            version,
+            ..Default::default()
+        };
+        let mut got = Vec::new();
+        for (name, seed) in [("study-sheet", 1), ("checkout", 7), ("large-estate", 3)] {
+            let t = generate_with(&scenario(name), seed, &opts);
+            let otlp = crate::sim::formats::export::to_otlp_json(&t);
+            let hash = crate::sim::random::rng::fnv1a(otlp.as_bytes());
+            got.push(format!(
+                "{name} {} {} {hash:016x}",
+                crate::sim::trace::hex(&t.spans[0].trace_id),
+                t.spans.len()
+            ));
+        }
+        assert_eq!(
+            got, pinned,
+            "generation output of version {version} changed"
+        );
     }
-    assert_eq!(got, PINNED, "generation output changed");
 }
 
-const PINNED: [&str; 3] = [
+const PINNED_V2: [&str; 3] = [
+    "study-sheet 71c277574c6795f947522f2ecda12808 11 e46e3e5f416376a6",
+    "checkout a4cc99dbbe1d28adea0496d6b33f9798 14 a24fd6b06579d102",
+    "large-estate 36cfec1236ba1e8193d45d23b7ab82ed 809 97b603e122e290a4",
+];
+
+const PINNED_V1: [&str; 3] = [
     "study-sheet 71c277574c6795f947522f2ecda12808 11 f8456655d2397363",
     "checkout a4cc99dbbe1d28adea0496d6b33f9798 14 e492da3963263ae9",
     "large-estate 36cfec1236ba1e8193d45d23b7ab82ed 103 fba77529f7a4b686",
@@ -236,6 +256,7 @@ fn min_spans_reaches_ten_thousand() {
     let opts = GenerateOptions {
         min_spans: 10_000,
         start_unix_nano: None,
+        ..Default::default()
     };
     let t = generate_with(&sc, 5, &opts);
     assert!(t.spans.len() >= 10_000, "{}", t.spans.len());
@@ -266,6 +287,7 @@ fn start_time_option_and_epoch() {
     let opts = GenerateOptions {
         min_spans: 0,
         start_unix_nano: Some(1_000),
+        ..Default::default()
     };
     let u = generate_with(&sc, 9, &opts);
     assert_eq!(u.spans[0].start_ns, 1_000);

@@ -1,6 +1,11 @@
 //! Deterministic elementary functions built only from IEEE-754 basic
 //! operations (+, −, ×, ÷, sqrt), so generated traces are bit-identical on
 //! every platform and libm version.
+//!
+//! [`exp`] is generator version 1's (a 13-term series with one division per
+//! term); [`exp_table`] is version 2's: a 64-entry table of 2^(j/64) and a
+//! degree-5 polynomial, with multiplications only. Both stay, so traces of
+//! either version can be regenerated exactly.
 
 const LN2_HI: f64 = 6.931_471_803_691_238e-1;
 const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
@@ -27,6 +32,105 @@ pub(crate) fn exp(x: f64) -> f64 {
         i -= 1.0;
     }
     scale_pow2(p, k as i32)
+}
+
+/// 2^(j/64) for j in 0..64, each correctly rounded (computed in 60-digit decimal).
+const EXP2_TABLE: [u64; 64] = [
+    0x3ff0000000000000,
+    0x3ff02c9a3e778061,
+    0x3ff059b0d3158574,
+    0x3ff0874518759bc8,
+    0x3ff0b5586cf9890f,
+    0x3ff0e3ec32d3d1a2,
+    0x3ff11301d0125b51,
+    0x3ff1429aaea92de0,
+    0x3ff172b83c7d517b,
+    0x3ff1a35beb6fcb75,
+    0x3ff1d4873168b9aa,
+    0x3ff2063b88628cd6,
+    0x3ff2387a6e756238,
+    0x3ff26b4565e27cdd,
+    0x3ff29e9df51fdee1,
+    0x3ff2d285a6e4030b,
+    0x3ff306fe0a31b715,
+    0x3ff33c08b26416ff,
+    0x3ff371a7373aa9cb,
+    0x3ff3a7db34e59ff7,
+    0x3ff3dea64c123422,
+    0x3ff4160a21f72e2a,
+    0x3ff44e086061892d,
+    0x3ff486a2b5c13cd0,
+    0x3ff4bfdad5362a27,
+    0x3ff4f9b2769d2ca7,
+    0x3ff5342b569d4f82,
+    0x3ff56f4736b527da,
+    0x3ff5ab07dd485429,
+    0x3ff5e76f15ad2148,
+    0x3ff6247eb03a5585,
+    0x3ff6623882552225,
+    0x3ff6a09e667f3bcd,
+    0x3ff6dfb23c651a2f,
+    0x3ff71f75e8ec5f74,
+    0x3ff75feb564267c9,
+    0x3ff7a11473eb0187,
+    0x3ff7e2f336cf4e62,
+    0x3ff82589994cce13,
+    0x3ff868d99b4492ed,
+    0x3ff8ace5422aa0db,
+    0x3ff8f1ae99157736,
+    0x3ff93737b0cdc5e5,
+    0x3ff97d829fde4e50,
+    0x3ff9c49182a3f090,
+    0x3ffa0c667b5de565,
+    0x3ffa5503b23e255d,
+    0x3ffa9e6b5579fdbf,
+    0x3ffae89f995ad3ad,
+    0x3ffb33a2b84f15fb,
+    0x3ffb7f76f2fb5e47,
+    0x3ffbcc1e904bc1d2,
+    0x3ffc199bdd85529c,
+    0x3ffc67f12e57d14b,
+    0x3ffcb720dcef9069,
+    0x3ffd072d4a07897c,
+    0x3ffd5818dcfba487,
+    0x3ffda9e603db3285,
+    0x3ffdfc97337b9b5f,
+    0x3ffe502ee78b3ff6,
+    0x3ffea4afa2a490da,
+    0x3ffefa1bee615a27,
+    0x3fff50765b6e4540,
+    0x3fffa7c1819e90d8,
+];
+
+/// 64 / ln 2.
+const INV_LN2_64: f64 = 92.332_482_616_893_66;
+/// ln 2 / 64 split in a high part with 21 significant bits (so k·HI is
+/// exact) and the rest.
+const LN2_64_HI: f64 = 0.010_830_417_275_428_772;
+const LN2_64_LO: f64 = 7.420_820_373_486_988e-9;
+
+/// e^x for generator version 2: x = (64m + j)·ln2/64 + r with |r| ≤ ln2/128,
+/// e^x = 2^m · 2^(j/64) · e^r, e^r − 1 by its degree-5 Taylor polynomial
+/// (truncation below 4·10^-17). Within 2 ulps of the true value.
+pub(crate) fn exp_table(x: f64) -> f64 {
+    if x.is_nan() {
+        return x;
+    }
+    if x > 709.7 {
+        return f64::INFINITY;
+    }
+    if x < -745.0 {
+        return 0.0;
+    }
+    let kf = (x * INV_LN2_64).round();
+    let k = kf as i64;
+    let r = (x - kf * LN2_64_HI) - kf * LN2_64_LO;
+    const C3: f64 = 1.0 / 6.0;
+    const C4: f64 = 1.0 / 24.0;
+    const C5: f64 = 1.0 / 120.0;
+    let p = r + r * r * (0.5 + r * (C3 + r * (C4 + r * C5)));
+    let t = f64::from_bits(EXP2_TABLE[(k & 63) as usize]);
+    scale_pow2(t + t * p, (k >> 6) as i32)
 }
 
 fn scale_pow2(mut v: f64, mut k: i32) -> f64 {
@@ -69,14 +173,31 @@ pub(crate) fn ln(x: f64) -> f64 {
     let s = (m - 1.0) / (m + 1.0);
     let s2 = s * s;
     // ln m = 2s(1 + s²/3 + s⁴/5 + …); |s| <= 0.1716 so 13 terms suffice.
+    // The reciprocals are folded at compile time: IEEE division is
+    // correctly rounded, so this is the same value as dividing at run time.
     let mut sum = 0.0;
-    let mut n = 25.0_f64;
-    while n >= 1.0 {
-        sum = 1.0 / n + s2 * sum;
-        n -= 2.0;
+    for c in LN_SERIES {
+        sum = c + s2 * sum;
     }
     (e as f64) * LN2_HI + ((e as f64) * LN2_LO + 2.0 * s * sum)
 }
+
+/// 1/25, 1/23, …, 1/1: the coefficients of the series in [`ln`].
+const LN_SERIES: [f64; 13] = [
+    1.0 / 25.0,
+    1.0 / 23.0,
+    1.0 / 21.0,
+    1.0 / 19.0,
+    1.0 / 17.0,
+    1.0 / 15.0,
+    1.0 / 13.0,
+    1.0 / 11.0,
+    1.0 / 9.0,
+    1.0 / 7.0,
+    1.0 / 5.0,
+    1.0 / 3.0,
+    1.0,
+];
 
 /// Milliseconds (finite, ≥ 0) to whole nanoseconds, saturating.
 pub(crate) fn ms_to_ns(ms: f64) -> u64 {
@@ -110,6 +231,63 @@ mod tests {
         assert_eq!(exp(0.0), 1.0);
         assert_eq!(exp(1000.0), f64::INFINITY);
         assert_eq!(exp(-1000.0), 0.0);
+    }
+
+    /// `ln` as it was written before its coefficients were folded.
+    fn ln_divided(x: f64) -> f64 {
+        let bits = x.to_bits();
+        let mut e = ((bits >> 52) & 0x7ff) as i64 - 1023;
+        let mut m = f64::from_bits((bits & 0x000f_ffff_ffff_ffff) | (1023u64 << 52));
+        if m > core::f64::consts::SQRT_2 {
+            m /= 2.0;
+            e += 1;
+        }
+        let s = (m - 1.0) / (m + 1.0);
+        let s2 = s * s;
+        let mut sum = 0.0;
+        let mut n = 25.0_f64;
+        while n >= 1.0 {
+            sum = 1.0 / n + s2 * sum;
+            n -= 2.0;
+        }
+        (e as f64) * LN2_HI + ((e as f64) * LN2_LO + 2.0 * s * sum)
+    }
+
+    #[test]
+    fn folded_ln_is_bit_identical() {
+        let mut state = 99u64;
+        for i in 0..200_000 {
+            let u = (crate::sim::random::rng::splitmix64(&mut state) >> 11) as f64
+                / (1u64 << 53) as f64;
+            let x = if i % 2 == 0 { u } else { u * 1e6 + 1e-3 };
+            if x > 0.0 {
+                assert_eq!(ln(x).to_bits(), ln_divided(x).to_bits(), "ln({x})");
+            }
+        }
+    }
+
+    #[test]
+    fn exp_table_matches_std() {
+        let mut state = 5u64;
+        for i in 0..200_000 {
+            let u = (crate::sim::random::rng::splitmix64(&mut state) >> 11) as f64
+                / (1u64 << 53) as f64;
+            let x = if i % 2 == 0 {
+                u * 60.0 - 30.0
+            } else {
+                u * 1400.0 - 700.0
+            };
+            let (a, b) = (exp_table(x), x.exp());
+            assert!(((a - b) / b).abs() < 5e-16, "exp_table({x}) = {a}, std {b}");
+        }
+        assert_eq!(exp_table(0.0), 1.0);
+        assert_eq!(exp_table(1000.0), f64::INFINITY);
+        assert_eq!(exp_table(-1000.0), 0.0);
+        assert!(exp_table(f64::NAN).is_nan());
+        for j in 0..64 {
+            let x = j as f64 * core::f64::consts::LN_2 / 64.0;
+            assert!((exp_table(x) - x.exp()).abs() <= 2.0 * f64::EPSILON * x.exp());
+        }
     }
 
     #[test]

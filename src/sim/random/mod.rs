@@ -5,3 +5,6 @@
 pub mod dist;
 pub(crate) mod math;
 pub(crate) mod rng;
+pub mod version;
+
+pub use version::GeneratorVersion;

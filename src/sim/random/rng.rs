@@ -5,6 +5,7 @@
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use crate::sim::random::GeneratorVersion;
 use crate::sim::random::math;
 
 /// FNV-1a 64-bit hash: a fixed hash (unlike std's) used to mix names into seeds.
@@ -29,11 +30,20 @@ pub(crate) fn splitmix64(state: &mut u64) -> u64 {
 /// Deterministic random source for one generation run.
 pub(crate) struct SimRng {
     inner: ChaCha8Rng,
+    version: GeneratorVersion,
+    /// The second normal of the last polar-method draw (version 2).
+    spare: Option<f64>,
 }
 
 impl SimRng {
-    /// Seeded from `seed` mixed with `stream` (e.g. a scenario-name hash).
+    /// Seeded from `seed` mixed with `stream` (e.g. a scenario-name hash),
+    /// drawing as the current generator version does.
     pub(crate) fn new(seed: u64, stream: u64) -> Self {
+        Self::with_version(seed, stream, GeneratorVersion::CURRENT)
+    }
+
+    /// Seeded as [`SimRng::new`], drawing as generator `version` did.
+    pub(crate) fn with_version(seed: u64, stream: u64, version: GeneratorVersion) -> Self {
         let mut state = seed ^ stream.rotate_left(29);
         let mut key = [0u8; 32];
         for chunk in key.chunks_exact_mut(8) {
@@ -41,6 +51,8 @@ impl SimRng {
         }
         SimRng {
             inner: ChaCha8Rng::from_seed(key),
+            version,
+            spare: None,
         }
     }
 
@@ -72,21 +84,34 @@ impl SimRng {
         ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
     }
 
-    /// Standard normal via the Box–Muller transform in Marsaglia's polar form.
+    /// Standard normal via the Box–Muller transform in Marsaglia's polar
+    /// form. Version 1 uses one of the pair and drops the other; version 2
+    /// keeps the other for the next call.
     pub(crate) fn normal(&mut self) -> f64 {
+        if let Some(z) = self.spare.take() {
+            return z;
+        }
         loop {
             let v1 = 2.0 * self.f64() - 1.0;
             let v2 = 2.0 * self.f64() - 1.0;
             let s = v1 * v1 + v2 * v2;
             if s > 0.0 && s < 1.0 {
-                return v1 * (-2.0 * math::ln(s) / s).sqrt();
+                let f = (-2.0 * math::ln(s) / s).sqrt();
+                if self.version >= GeneratorVersion::V2 {
+                    self.spare = Some(v2 * f);
+                }
+                return v1 * f;
             }
         }
     }
 
     /// Log-normal with the given μ and σ of the underlying normal.
     pub(crate) fn lognormal(&mut self, mu: f64, sigma: f64) -> f64 {
-        math::exp(mu + sigma * self.normal())
+        let x = mu + sigma * self.normal();
+        match self.version {
+            GeneratorVersion::V1 => math::exp(x),
+            GeneratorVersion::V2 => math::exp_table(x),
+        }
     }
 
     /// 8 random bytes, never all zero.

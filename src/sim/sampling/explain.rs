@@ -1,8 +1,9 @@
 //! Plain-language reading of a lab report: one paragraph on what the
 //! numbers teach, and one sentence per strategy.
 
+use crate::sim::sampling::pipeline::Routing;
 use crate::sim::sampling::report::{LabReport, StrategyReport};
-use crate::sim::sampling::spec::{HeadSpec, Named, Policy, Strategy, StrategyKind};
+use crate::sim::sampling::spec::{HeadSpec, Named, Policy, RootSampler, Strategy, StrategyKind};
 
 fn share(part: u64, whole: u64) -> String {
     if whole == 0 {
@@ -47,6 +48,14 @@ fn is_rate_limited(s: &Strategy) -> bool {
 
 fn is_alone(s: &Strategy) -> bool {
     matches!(s.kind, StrategyKind::Head(HeadSpec::Alone(_)))
+}
+
+/// TraceIdRatioBased, which the specification deprecates.
+fn is_trace_id_ratio(s: &Strategy) -> bool {
+    matches!(
+        s.kind,
+        StrategyKind::Head(HeadSpec::Ratio(_) | HeadSpec::ParentBased(RootSampler::Ratio(_)))
+    )
 }
 
 /// One sentence on what a strategy's row shows.
@@ -106,10 +115,43 @@ pub fn note(r: &LabReport, spec: &Strategy, s: &StrategyReport) -> String {
             " The collector held up to {t} traces ({sp} spans) in memory."
         ));
     }
+    if let (true, Some(d)) = (r.pipeline.collectors > 1, s.disagreeing_traces) {
+        out.push_str(&format!(
+            " Across the {} replicas, {} traces were kept only in part and {d} got decisions \
+             that disagree (some replica kept its spans, another dropped its own).",
+            r.pipeline.collectors, s.broken_traces
+        ));
+    }
     if let Some(ts) = &s.tracestate {
         out.push_str(&format!(" Kept spans carry tracestate {ts}."));
     }
+    if is_trace_id_ratio(spec) {
+        out.push_str(
+            " TraceIdRatioBased is deprecated in favour of ProbabilitySampler (probability=P), \
+             whose threshold every SDK computes alike and which records it in tracestate.",
+        );
+    }
     out
+}
+
+/// One sentence on the Collector tier, when there are several replicas.
+pub fn pipeline(r: &LabReport) -> Option<String> {
+    let p = r.pipeline;
+    if p.collectors <= 1 {
+        return None;
+    }
+    let how = match p.routing {
+        Routing::TraceId => "by trace id, so each replica sees whole traces",
+        Routing::RoundRobin => "span by span in turn, unaware of traces",
+        Routing::Service => "by service.name, so a trace is split across its services' replicas",
+    };
+    Some(format!(
+        "Tail strategies ran on {} Collector replicas behind a load balancer routing {how}: \
+         {} of traces reached more than one replica, where each part was decided alone. \
+         Head strategies decide in the SDK and are not affected.",
+        p.collectors,
+        share(r.routed_apart_traces, r.traces)
+    ))
 }
 
 /// The paragraph: what the numbers of this run teach.

@@ -1,11 +1,15 @@
 //! Head samplers: decided when a root span starts and carried to children
-//! in the sampled flag, except `alone`, where every span decides by itself.
+//! in the sampled flag, except `alone`, where every span decides by itself,
+//! and composite samplers, which ask their composable sampler span by span
+//! (see [`composite`](crate::sim::sampling::composite)).
 
 use crate::sim::random::rng::splitmix64;
+use crate::sim::sampling::composite::{CompositeSampler, SpanState, fixed_threshold};
 use crate::sim::sampling::consistent;
 use crate::sim::sampling::outcome::Outcome;
-use crate::sim::sampling::population::LeanTrace;
+use crate::sim::sampling::population::{LeanTrace, Templates};
 use crate::sim::sampling::spec::{HeadSpec, RootSampler};
+use crate::sim::scenario::topology::Scenario;
 
 /// How one trace id's root decides.
 #[derive(Debug, Clone, Copy)]
@@ -16,7 +20,7 @@ enum Root {
     Ratio {
         bound: u64,
     },
-    /// Consistent: randomness ≥ threshold.
+    /// Consistent (ProbabilitySampler): randomness ≥ threshold.
     Consistent {
         t: u64,
     },
@@ -28,10 +32,19 @@ pub struct HeadSampler {
     root: Root,
     /// `Some(p)` for `alone`: each span keeps itself with probability p.
     alone: Option<u64>,
-    /// Adjusted count of a kept trace (1/p).
-    weight: f64,
+    /// A composite sampler decides span by span.
+    composite: Option<CompositeSampler>,
+    /// Adjusted count of a kept trace (1/p), when it is one number.
+    weight: Option<f64>,
     /// `ot=th:…` written into `tracestate` (consistent sampling only).
     pub tracestate: Option<String>,
+}
+
+/// Buffers [`HeadSampler::evaluate`] reuses from trace to trace.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    groups: Vec<bool>,
+    states: Vec<SpanState>,
 }
 
 fn ratio_bound(p: f64) -> u64 {
@@ -46,9 +59,19 @@ fn weight(p: f64) -> f64 {
     if p > 0.0 { 1.0 / p } else { 1.0 }
 }
 
+fn consistent_root(p: f64) -> (Root, f64, Option<String>) {
+    let t = consistent::threshold(p, consistent::DEFAULT_PRECISION);
+    (
+        Root::Consistent { t },
+        consistent::adjusted_count(t),
+        Some(format!("ot=th:{}", consistent::th_value(t))),
+    )
+}
+
 impl HeadSampler {
-    /// Compiles a head spec.
-    pub fn new(spec: &HeadSpec) -> HeadSampler {
+    /// Compiles a head spec; composite rules are resolved against the
+    /// scenario's span templates.
+    pub fn new(spec: &HeadSpec, sc: &Scenario, tm: &Templates) -> HeadSampler {
         let root_of = |r: &RootSampler| match *r {
             RootSampler::AlwaysOn => (Root::Always(true), 1.0, None),
             RootSampler::AlwaysOff => (Root::Always(false), 1.0, None),
@@ -59,14 +82,7 @@ impl HeadSampler {
                 weight(p),
                 None,
             ),
-            RootSampler::Consistent(p) => {
-                let t = consistent::threshold(p, consistent::DEFAULT_PRECISION);
-                (
-                    Root::Consistent { t },
-                    consistent::adjusted_count(t),
-                    Some(format!("ot=th:{}", consistent::th_value(t))),
-                )
-            }
+            RootSampler::Consistent(p) | RootSampler::Probability(p) => consistent_root(p),
         };
         let (root, weight, tracestate, alone) = match spec {
             HeadSpec::AlwaysOn => (Root::Always(true), 1.0, None, None),
@@ -79,9 +95,19 @@ impl HeadSampler {
                 let (r, w, ts) = root_of(r);
                 (r, w, ts, None)
             }
-            HeadSpec::Consistent(p) => {
-                let (r, w, ts) = root_of(&RootSampler::Consistent(*p));
+            HeadSpec::Consistent(p) | HeadSpec::Probability(p) => {
+                let (r, w, ts) = consistent_root(*p);
                 (r, w, ts, None)
+            }
+            HeadSpec::Composite(c) => {
+                let t = fixed_threshold(c);
+                return HeadSampler {
+                    root: Root::Always(true),
+                    alone: None,
+                    composite: Some(CompositeSampler::new(c, sc, tm)),
+                    weight: t.map(consistent::adjusted_count),
+                    tracestate: t.map(|t| format!("ot=th:{}", consistent::th_value(t))),
+                };
             }
             HeadSpec::Alone(p) => {
                 let bound = if *p >= 1.0 {
@@ -95,13 +121,15 @@ impl HeadSampler {
         HeadSampler {
             root,
             alone,
-            weight,
+            composite: None,
+            weight: Some(weight),
             tracestate,
         }
     }
 
-    /// Adjusted count of a kept trace (1/p; 1 for always_on).
-    pub fn weight(&self) -> f64 {
+    /// Adjusted count of a kept trace (1/p; 1 for always_on), when every
+    /// kept trace has the same one.
+    pub fn weight(&self) -> Option<f64> {
         self.weight
     }
 
@@ -126,8 +154,24 @@ impl HeadSampler {
     }
 
     /// Runs the sampler over a trace.
-    pub fn evaluate(&self, trace: &LeanTrace, groups: &mut Vec<bool>) -> Outcome {
-        let mut o = Outcome::new(self.weight);
+    pub fn evaluate(&self, trace: &LeanTrace, scratch: &mut Scratch) -> Outcome {
+        if let Some(c) = &self.composite {
+            let states = &mut scratch.states;
+            c.decide(&trace.trace_ids, &trace.spans, states);
+            // The trace's adjusted count is its root's.
+            let w = states
+                .first()
+                .and_then(|s| s.th)
+                .map_or(1.0, consistent::adjusted_count);
+            let mut o = Outcome::new(w);
+            for (i, (s, st)) in trace.spans.iter().zip(states.iter()).enumerate() {
+                if st.sampled {
+                    o.keep(s, i == 0);
+                }
+            }
+            return o;
+        }
+        let mut o = Outcome::new(self.weight.unwrap_or(1.0));
         if let Some(bound) = self.alone {
             for (i, s) in trace.spans.iter().enumerate() {
                 if Self::span_keeps(bound, s.span_id) {
@@ -136,6 +180,7 @@ impl HeadSampler {
             }
             return o;
         }
+        let groups = &mut scratch.groups;
         groups.clear();
         groups.extend(trace.trace_ids.iter().map(|id| self.root_keeps(id)));
         for (i, s) in trace.spans.iter().enumerate() {

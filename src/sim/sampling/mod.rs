@@ -10,11 +10,13 @@
 
 pub mod attrs;
 pub mod collector;
+pub mod composite;
 pub mod consistent;
 pub mod explain;
 pub mod head;
 pub mod histogram;
 pub mod outcome;
+pub mod pipeline;
 pub mod population;
 pub mod presets;
 pub mod report;
@@ -22,10 +24,11 @@ mod run;
 pub mod spec;
 pub mod tail;
 
+pub use pipeline::{MAX_COLLECTORS, Pipeline, Routing};
 pub use population::{LeanSpan, LeanTrace, Population, trace_seed};
 pub use presets::{PRESETS, Preset, preset};
 pub use report::{LabReport, StrategyReport};
-pub use run::{LabConfig, MAX_RATE, MAX_STRATEGIES, MAX_TRACES, run, suggest_slo_ms};
+pub use run::{LabConfig, MAX_RATE, MAX_STRATEGIES, MAX_TRACES, run, run_threads, suggest_slo_ms};
 pub use spec::{SpecError, Strategy, StrategyKind, parse_head, parse_strategy, parse_tail};
 #[cfg(test)]
 mod tests;

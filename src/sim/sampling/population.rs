@@ -7,9 +7,10 @@
 //! [`LeanTrace`], so memory does not grow with the population.
 
 mod lean;
+pub mod parallel;
 pub mod templates;
 
-use crate::sim::generate::EPOCH_NS;
+use crate::sim::generate::{EPOCH_NS, GeneratorVersion};
 use crate::sim::random::math;
 use crate::sim::random::rng::{SimRng, fnv1a, splitmix64};
 use crate::sim::scenario::topology::Scenario;
@@ -99,14 +100,21 @@ pub fn trace_seed(population_seed: u64, index: u64) -> u64 {
     a ^ splitmix64(&mut state).rotate_left(17)
 }
 
-/// Generates the lean form of `generate(scenario, seed)` into `out`,
-/// shifted so that the root starts at `start_ns`.
-pub fn lean_trace(sc: &Scenario, tm: &Templates, seed: u64, start_ns: u64, out: &mut LeanTrace) {
+/// Generates the lean form of `generate(scenario, seed)` (drawn as
+/// generator `version` draws) into `out`, shifted so that the root starts
+/// at `start_ns`.
+pub fn lean_trace(
+    sc: &Scenario,
+    tm: &Templates,
+    (seed, version): (u64, GeneratorVersion),
+    start_ns: u64,
+    out: &mut LeanTrace,
+) {
     out.seed = seed;
     out.start_ns = start_ns;
     out.spans.clear();
     out.trace_ids.clear();
-    let mut rng = SimRng::new(seed, fnv1a(sc.name.as_bytes()));
+    let mut rng = SimRng::with_version(seed, fnv1a(sc.name.as_bytes()), version);
     // The draw `generate` uses for its start time; the population clock
     // replaces it, but it must be consumed to keep the stream aligned.
     let _ = rng.below(365 * 86_400 * 1000);
@@ -138,6 +146,7 @@ pub struct Population<'a> {
     next: u64,
     clock_ns: f64,
     arrivals: SimRng,
+    version: GeneratorVersion,
 }
 
 impl<'a> Population<'a> {
@@ -156,7 +165,35 @@ impl<'a> Population<'a> {
             next: 0,
             clock_ns: 0.0,
             arrivals: SimRng::new(seed, fnv1a(b"spandojo-lab-arrivals")),
+            version: GeneratorVersion::CURRENT,
         }
+    }
+
+    /// The same population drawn as generator `version` draws.
+    pub fn with_version(mut self, version: GeneratorVersion) -> Population<'a> {
+        self.version = version;
+        self
+    }
+
+    /// Traces not yet produced.
+    pub fn remaining(&self) -> u64 {
+        self.traces - self.next
+    }
+
+    /// Moves past the next `n` traces without generating them (their
+    /// arrival times are still drawn, so later traces arrive as they would).
+    pub fn skip(&mut self, n: u64) {
+        for _ in 0..n.min(self.remaining()) {
+            self.next_arrival();
+            self.next += 1;
+        }
+    }
+
+    /// Draws the next exponential inter-arrival time: -ln(1 - U) / rate.
+    fn next_arrival(&mut self) -> u64 {
+        let u = self.arrivals.f64();
+        self.clock_ns += -math::ln(1.0 - u) / self.rate_per_sec * 1e9;
+        EPOCH_NS + self.clock_ns as u64
     }
 
     /// The scenario's span templates.
@@ -174,17 +211,14 @@ impl<'a> Population<'a> {
         if self.next >= self.traces {
             return false;
         }
-        // Exponential inter-arrival time: -ln(1 - U) / rate.
-        let u = self.arrivals.f64();
-        self.clock_ns += -math::ln(1.0 - u) / self.rate_per_sec * 1e9;
+        let start = self.next_arrival();
         let index = self.next;
         self.next += 1;
         out.index = index;
-        let start = EPOCH_NS + self.clock_ns as u64;
         lean_trace(
             self.sc,
             &self.templates,
-            trace_seed(self.seed, index),
+            (trace_seed(self.seed, index), self.version),
             start,
             out,
         );

@@ -1,6 +1,8 @@
 //! Named lab setups that lessons and questions link to
 //! (`/sim/lab?preset=…`). The names are `content::LAB_PRESETS`.
 
+use crate::sim::sampling::pipeline::{Pipeline, Routing};
+
 /// One preset: a population and up to four strategies.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Preset {
@@ -24,6 +26,8 @@ pub struct Preset {
     pub bytes_per_span: u64,
     /// Strategy specs.
     pub strategies: &'static [&'static str],
+    /// The Collector tier of the tail strategies.
+    pub pipeline: Pipeline,
 }
 
 /// Every preset.
@@ -40,6 +44,7 @@ pub const PRESETS: &[Preset] = &[
         seed: 1,
         slo_ms: 50.0,
         bytes_per_span: 500,
+        pipeline: Pipeline::SINGLE,
         strategies: &[
             "always_on",
             "parent_based=ratio:0.1",
@@ -59,6 +64,7 @@ pub const PRESETS: &[Preset] = &[
         seed: 2,
         slo_ms: 50.0,
         bytes_per_span: 500,
+        pipeline: Pipeline::SINGLE,
         strategies: &[
             "ratio=0.05",
             "status_code=error",
@@ -78,6 +84,7 @@ pub const PRESETS: &[Preset] = &[
         seed: 3,
         slo_ms: 1_000.0,
         bytes_per_span: 500,
+        pipeline: Pipeline::SINGLE,
         strategies: &[
             "ratio=0.1",
             "latency>=1000ms",
@@ -97,6 +104,7 @@ pub const PRESETS: &[Preset] = &[
         seed: 4,
         slo_ms: 200.0,
         bytes_per_span: 500,
+        pipeline: Pipeline::SINGLE,
         strategies: &[
             "parent_based=ratio:0.25",
             "consistent=0.25",
@@ -116,6 +124,7 @@ pub const PRESETS: &[Preset] = &[
         seed: 5,
         slo_ms: 3_000.0,
         bytes_per_span: 500,
+        pipeline: Pipeline::SINGLE,
         strategies: &[
             "ratio=0.3",
             "rate_limit=300sps",
@@ -135,11 +144,33 @@ pub const PRESETS: &[Preset] = &[
         seed: 6,
         slo_ms: 4_500.0,
         bytes_per_span: 600,
+        pipeline: Pipeline::SINGLE,
         strategies: &[
             "always_on",
             "ratio=0.05",
             "latency>=4500ms,probabilistic=2%",
             "composite(max=40sps,latency>=4500ms@60%,always_sample@40%)",
+        ],
+    },
+    Preset {
+        name: "load-balancing",
+        title: "Tail sampling behind a load balancer",
+        summary: "Three Collector replicas behind a round-robin load balancer: each sees a                   few spans of every trace and decides alone. Error and latency policies                   keep fragments and disagree; probabilistic, which hashes the trace id,                   agrees everywhere. Switch the routing to traceID and every trace is whole again.",
+        scenario: "study-sheet",
+        traces: 20_000,
+        rate_per_sec: None,
+        seed: 8,
+        slo_ms: 50.0,
+        bytes_per_span: 500,
+        pipeline: Pipeline {
+            collectors: 3,
+            routing: Routing::RoundRobin,
+        },
+        strategies: &[
+            "parent_based=ratio:0.1",
+            "status_code=error",
+            "latency>=50ms",
+            "probabilistic=10%",
         ],
     },
 ];

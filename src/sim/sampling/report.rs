@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use crate::sim::sampling::histogram::Histogram;
 use crate::sim::sampling::outcome::{Example, Tally};
+use crate::sim::sampling::pipeline::Pipeline;
 use crate::sim::sampling::tail::processor::Counters;
 
 /// Everything a lab run found.
@@ -17,6 +18,8 @@ pub struct LabReport {
     pub spans: u64,
     /// Population seed.
     pub seed: u64,
+    /// Generator version that drew the population.
+    pub generator: u32,
     /// Arrival rate, traces per second.
     pub rate_per_sec: f64,
     /// A trace slower than this is slow.
@@ -29,6 +32,11 @@ pub struct LabReport {
     pub slow_traces: u64,
     /// Traces split into several trace ids (a service lost the context).
     pub split_traces: u64,
+    /// The Collector tier the tail strategies ran on.
+    pub pipeline: Pipeline,
+    /// Traces whose spans the load balancer sent to more than one replica
+    /// (0 without a tail strategy, which is where routing happens).
+    pub routed_apart_traces: u64,
     /// True median trace duration.
     pub true_p50_ms: f64,
     /// True 95th percentile.
@@ -66,8 +74,13 @@ pub struct StrategyReport {
     pub slow_traces_total: u64,
     /// Traces kept whole.
     pub complete_traces: u64,
-    /// Traces kept in part (some spans dropped).
+    /// Traces kept in part (some spans dropped): with several replicas,
+    /// the partly kept traces.
     pub broken_traces: u64,
+    /// Traces some of whose spans were decided "sampled" and others "not
+    /// sampled" (tail: by different replicas, or anew after a decision was
+    /// forgotten).
+    pub disagreeing_traces: Option<u64>,
     /// Spans that reached the collector after their trace's decision time.
     pub late_spans: u64,
     /// Traces with spans evicted from the buffer before a decision (tail).
@@ -165,6 +178,7 @@ pub(crate) fn strategy_report(
         slow_traces_total: totals.slow,
         complete_traces: t.complete,
         broken_traces: t.broken,
+        disagreeing_traces: None,
         late_spans: tail.map_or(0, |c| c.0.late_spans),
         lost_traces: t.lost,
         lost_spans: tail.map_or(0, |c| c.0.lost_spans),

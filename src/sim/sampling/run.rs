@@ -1,10 +1,15 @@
 //! A lab run: stream the population once, evaluate every strategy on each
 //! trace as it goes, and report.
 
-use crate::sim::sampling::head::HeadSampler;
+use std::ops::ControlFlow;
+
+use crate::sim::generate::GeneratorVersion;
+use crate::sim::sampling::head::{HeadSampler, Scratch};
 use crate::sim::sampling::histogram::Histogram;
 use crate::sim::sampling::outcome::{Facts, Tally};
-use crate::sim::sampling::population::{LeanTrace, Population};
+use crate::sim::sampling::pipeline::Pipeline;
+use crate::sim::sampling::population::parallel::{PopulationSpec, for_each_trace};
+use crate::sim::sampling::population::{LeanTrace, Population, Templates};
 use crate::sim::sampling::report::{LabReport, Totals, q_ms, strategy_report};
 use crate::sim::sampling::spec::{Strategy, StrategyKind, TailSpec};
 use crate::sim::sampling::tail::Flight;
@@ -37,6 +42,9 @@ pub struct LabConfig {
     pub slo_ms: f64,
     /// Storage cost of one span, bytes.
     pub bytes_per_span: u64,
+    /// The Collector replicas behind a load balancer that tail strategies
+    /// run on (default: one Collector).
+    pub pipeline: Pipeline,
 }
 
 impl LabConfig {
@@ -60,7 +68,7 @@ impl LabConfig {
                 "bytes per span must be between 1 and {MAX_BYTES_PER_SPAN}"
             ));
         }
-        Ok(())
+        self.pipeline.validate()
     }
 }
 
@@ -79,9 +87,23 @@ pub fn suggest_slo_ms(sc: &Scenario, seed: u64) -> f64 {
     ((p95 / magnitude).round() * magnitude).clamp(1.0, MAX_SLO_MS)
 }
 
-/// Runs `strategies` side by side over one population of `sc`. Stops early,
-/// with an error, when [`crate::budget::cancelled`] says so.
+/// Runs `strategies` side by side over one population of `sc`, on the
+/// calling thread. Stops early, with an error, when
+/// [`crate::budget::cancelled`] says so.
 pub fn run(sc: &Scenario, cfg: &LabConfig, strategies: &[Strategy]) -> Result<LabReport, String> {
+    run_threads(sc, cfg, strategies, 1)
+}
+
+/// Runs `strategies` as [`run`] does, generating the population on
+/// `threads` threads while the calling thread evaluates every trace in
+/// population order (so the report is the same for any thread count).
+/// Cancellation is checked on the calling thread, as in [`run`].
+pub fn run_threads(
+    sc: &Scenario,
+    cfg: &LabConfig,
+    strategies: &[Strategy],
+    threads: usize,
+) -> Result<LabReport, String> {
     cfg.validate()?;
     if strategies.is_empty() || strategies.len() > MAX_STRATEGIES {
         return Err(format!("give between 1 and {MAX_STRATEGIES} strategies"));
@@ -97,27 +119,35 @@ pub fn run(sc: &Scenario, cfg: &LabConfig, strategies: &[Strategy]) -> Result<La
             (MAX_SPAN_RATE / per_trace).floor()
         ));
     }
-    let mut pop = Population::new(sc, cfg.seed, cfg.rate_per_sec, cfg.traces);
-    let tm = pop.templates().clone();
+    let tm = Templates::new(sc);
+    let version = GeneratorVersion::CURRENT;
+    let spec = PopulationSpec {
+        sc,
+        seed: cfg.seed,
+        rate_per_sec: cfg.rate_per_sec,
+        traces: cfg.traces,
+        version,
+    };
     let mut heads: Vec<(usize, HeadSampler, Tally)> = Vec::new();
     let mut tails: Vec<(usize, &TailSpec)> = Vec::new();
     for (i, s) in strategies.iter().enumerate() {
         match &s.kind {
-            StrategyKind::Head(h) => heads.push((i, HeadSampler::new(h), Tally::default())),
+            StrategyKind::Head(h) => {
+                heads.push((i, HeadSampler::new(h, sc, &tm), Tally::default()))
+            }
             StrategyKind::Tail(t) => tails.push((i, t)),
         }
     }
     let tail_specs: Vec<&TailSpec> = tails.iter().map(|(_, t)| *t).collect();
-    let mut flight =
-        (!tails.is_empty()).then(|| Flight::new(sc, &tm, &tail_specs, cfg.bytes_per_span));
+    let mut flight = (!tails.is_empty())
+        .then(|| Flight::new(sc, &tm, &tail_specs, cfg.bytes_per_span, cfg.pipeline));
     let slo_ns = (cfg.slo_ms * 1e6) as u64;
     let mut truth = Histogram::new();
     let (mut spans, mut errors, mut slow, mut split) = (0u64, 0u64, 0u64, 0u64);
-    let mut trace = LeanTrace::default();
-    let mut groups = Vec::new();
-    while pop.next_into(&mut trace) {
+    let mut scratch = Scratch::default();
+    let flow = for_each_trace(spec, threads, |trace| {
         if crate::budget::cancelled() {
-            return Err("the run was stopped before it finished".into());
+            return ControlFlow::Break(());
         }
         let mut start = u64::MAX;
         let mut end = 0;
@@ -141,13 +171,17 @@ pub fn run(sc: &Scenario, cfg: &LabConfig, strategies: &[Strategy]) -> Result<La
         slow += u64::from(facts.slow);
         split += u64::from(trace.trace_ids.len() > 1);
         for (_, h, tally) in heads.iter_mut() {
-            let o = h.evaluate(&trace, &mut groups);
+            let o = h.evaluate(trace, &mut scratch);
             tally.record(&facts, &o);
         }
         if let Some(f) = flight.as_mut() {
             f.advance(trace.start_ns);
-            f.add(&trace, facts);
+            f.add(trace, facts);
         }
+        ControlFlow::Continue(())
+    });
+    if flow.is_break() {
+        return Err("the run was stopped before it finished".into());
     }
     let q = |x| q_ms(&truth, x).unwrap_or(0.0);
     let totals = Totals {
@@ -163,35 +197,36 @@ pub fn run(sc: &Scenario, cfg: &LabConfig, strategies: &[Strategy]) -> Result<La
     for (i, h, tally) in &heads {
         let mut r = strategy_report(&strategies[*i].name, "head", tally, &totals, None);
         r.tracestate = h.tracestate.clone();
-        r.adjusted_count = Some(h.weight());
+        r.adjusted_count = h.weight();
         out[*i] = Some(r);
     }
+    let mut routed_apart = 0;
     if let Some(mut f) = flight {
         f.finish();
         for (j, (i, spec)) in tails.iter().enumerate() {
-            let c = &f.procs[j].counters;
+            let c = f.counters(j);
             let tally = &f.records.tallies[j];
-            let tail = Some((c, spec.decision_wait_ns, spec.num_traces));
-            out[*i] = Some(strategy_report(
-                &strategies[*i].name,
-                "tail",
-                tally,
-                &totals,
-                tail,
-            ));
+            let tail = Some((&c, spec.decision_wait_ns, spec.num_traces));
+            let mut r = strategy_report(&strategies[*i].name, "tail", tally, &totals, tail);
+            r.disagreeing_traces = Some(f.records.disagreeing[j]);
+            out[*i] = Some(r);
         }
+        routed_apart = f.records.split;
     }
     Ok(LabReport {
         scenario: sc.name.clone(),
         traces: cfg.traces,
         spans,
         seed: cfg.seed,
+        generator: version.number(),
         rate_per_sec: cfg.rate_per_sec,
         slo_ms: cfg.slo_ms,
         bytes_per_span: cfg.bytes_per_span,
         error_traces: errors,
         slow_traces: slow,
         split_traces: split,
+        pipeline: cfg.pipeline,
+        routed_apart_traces: routed_apart,
         true_p50_ms: totals.truth[0],
         true_p95_ms: totals.truth[1],
         true_p99_ms: totals.truth[2],

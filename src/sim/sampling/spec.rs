@@ -10,6 +10,12 @@
 //! | `parent_based=ratio:0.1` | ParentBased with root `ratio:P`, `consistent:P`, `always_on` or `always_off` |
 //! | `consistent=0.1` | consistent probability sampler at the root, children follow; writes `ot=th:…` |
 //! | `alone=0.1` | every span decides alone with probability P (no parent-based): broken traces |
+//! | `probability=0.1` | ProbabilitySampler in every service (threshold on the trace id's 56 random bits; writes `ot=th:…`) |
+//! | `composite=EXPR` | CompositeSampler over composable samplers (see [`head`](self::head)) |
+//! | `env:NAME[=ARG]` | `OTEL_TRACES_SAMPLER`/`OTEL_TRACES_SAMPLER_ARG` values (see [`head`](self::head)) |
+//!
+//! `ratio` is TraceIdRatioBased, which the specification deprecates in
+//! favour of ProbabilitySampler (`probability=P`).
 //!
 //! Tail specs are comma-separated policies and settings of one tail
 //! sampling processor (see [`tail`](self::tail) for the grammar and
@@ -17,12 +23,15 @@
 //! kind is recognised from the first word.
 
 mod duration;
+pub mod head;
 pub mod model;
 pub mod tail;
 pub(crate) mod terms;
 
 use std::fmt;
 
+use crate::sim::sampling::composite::Composable;
+pub use head::{ENV_SAMPLERS, parse_env};
 pub use model::{ErrorMode, Named, Policy, StatusCode, TailSpec};
 
 /// A strategy: its text, and what it means.
@@ -44,14 +53,19 @@ pub enum StrategyKind {
 }
 
 /// A head sampler.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum HeadSpec {
     /// Keep everything.
     AlwaysOn,
     /// Keep nothing.
     AlwaysOff,
-    /// TraceIdRatioBased(p) in every service.
+    /// TraceIdRatioBased(p) in every service (deprecated by the
+    /// specification in favour of ProbabilitySampler).
     Ratio(f64),
+    /// ProbabilitySampler(p) in every service: keep when R ≥ T.
+    Probability(f64),
+    /// CompositeSampler over a composable sampler, in every service.
+    Composite(Composable),
     /// ParentBased with the given root sampler.
     ParentBased(RootSampler),
     /// Consistent probability sampling at the root (parent-based children).
@@ -69,6 +83,8 @@ pub enum RootSampler {
     AlwaysOff,
     /// TraceIdRatioBased(p).
     Ratio(f64),
+    /// ProbabilitySampler(p).
+    Probability(f64),
     /// Consistent probability (OTel `th` threshold).
     Consistent(f64),
 }
@@ -100,13 +116,17 @@ impl fmt::Display for SpecError {
 impl std::error::Error for SpecError {}
 
 /// Words that start a head spec.
-const HEAD_WORDS: [&str; 6] = [
+/// (`composite=` is the head CompositeSampler; the tail policy is `composite(…)`.)
+const HEAD_WORDS: [&str; 9] = [
     "always_on",
     "always_off",
     "ratio",
     "parent_based",
     "consistent",
     "alone",
+    "probability",
+    "env",
+    "OTEL_TRACES_SAMPLER",
 ];
 
 /// Longest accepted spec, in bytes.
@@ -126,7 +146,10 @@ pub fn parse_strategy(text: &str) -> Result<Strategy, SpecError> {
         .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
         .next()
         .unwrap_or("");
-    if HEAD_WORDS.contains(&first) {
+    if HEAD_WORDS.contains(&first)
+        || t.starts_with("composite=")
+        || t.contains("OTEL_TRACES_SAMPLER")
+    {
         parse_head(t)
     } else {
         parse_tail(t)
@@ -136,6 +159,12 @@ pub fn parse_strategy(text: &str) -> Result<Strategy, SpecError> {
 /// Parses a head spec (`--head`).
 pub fn parse_head(text: &str) -> Result<Strategy, SpecError> {
     let t = check_len(text)?;
+    if t.starts_with("env:") || t.contains("OTEL_TRACES_SAMPLER") {
+        return Ok(Strategy {
+            name: t.to_string(),
+            kind: StrategyKind::Head(head::parse_env_text(t)?),
+        });
+    }
     let (word, value) = match t.split_once('=') {
         Some((w, v)) => (w.trim(), Some(v.trim())),
         None => (t, None),
@@ -152,12 +181,14 @@ pub fn parse_head(text: &str) -> Result<Strategy, SpecError> {
         "ratio" => HeadSpec::Ratio(probability(t, need("P")?)?),
         "consistent" => HeadSpec::Consistent(consistent_p(t, need("P")?)?),
         "alone" => HeadSpec::Alone(probability(t, need("P")?)?),
+        "probability" => HeadSpec::Probability(consistent_p(t, need("P")?)?),
+        "composite" => HeadSpec::Composite(head::composable(need("SAMPLER")?)?),
         "parent_based" => HeadSpec::ParentBased(root_sampler(t, need("ROOT")?)?),
         _ => {
             return Err(SpecError::new(
                 word,
-                "unknown head sampler; use always_on, always_off, ratio=P, \
-                 parent_based=ROOT, consistent=P or alone=P",
+                "unknown head sampler; use always_on, always_off, probability=P, ratio=P, \
+                 parent_based=ROOT, consistent=P, alone=P, composite=SAMPLER or env:NAME=ARG",
             ));
         }
     };
@@ -196,9 +227,10 @@ fn root_sampler(token: &str, v: &str) -> Result<RootSampler, SpecError> {
         None if v == "always_off" => Ok(RootSampler::AlwaysOff),
         Some(("ratio", p)) => Ok(RootSampler::Ratio(probability(token, p)?)),
         Some(("consistent", p)) => Ok(RootSampler::Consistent(consistent_p(token, p)?)),
+        Some(("probability", p)) => Ok(RootSampler::Probability(consistent_p(token, p)?)),
         _ => Err(SpecError::new(
             token,
-            "unknown root sampler; use always_on, always_off, ratio:P or consistent:P",
+            "unknown root sampler; use always_on, always_off, probability:P, ratio:P or consistent:P",
         )),
     }
 }

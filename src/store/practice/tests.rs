@@ -33,6 +33,7 @@ fn attempt<'a>(user: i64, session: i64, pos: i64, qid: &'a str) -> NewAttempt<'a
         correct: Some(true),
         rating: Some(Rating::Good),
         seed: None,
+        generator: 1,
         now: DAY,
     }
 }

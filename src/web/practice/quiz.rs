@@ -163,13 +163,15 @@ async fn show(
         _ => chosen_options(&attempt.answer),
     };
     let puzzle = match q.kind {
-        QuestionKind::Sim => Some(stored_puzzle(&state, &q, attempt.seed).ok_or_else(|| {
-            AppError::Internal(anyhow::anyhow!(
-                "question {}: cannot regenerate seed {:?}",
-                q.id,
-                attempt.seed
-            ))
-        })?),
+        QuestionKind::Sim => Some(
+            stored_puzzle(&state, &q, attempt.seed, attempt.generator).ok_or_else(|| {
+                AppError::Internal(anyhow::anyhow!(
+                    "question {}: cannot regenerate seed {:?}",
+                    q.id,
+                    attempt.seed
+                ))
+            })?,
+        ),
         _ => None,
     };
     let (owner, qid) = (member.id, q.id.clone());
@@ -257,6 +259,7 @@ async fn save_attempt(
                 correct,
                 rating,
                 seed,
+                generator: i64::from(crate::sim::GeneratorVersion::CURRENT.number()),
                 now: now(),
             };
             practice::answer(c, &new, finish)

@@ -102,10 +102,17 @@ pub fn make_puzzle(state: &AppState, q: &Question, base: u64) -> Result<(u64, Pu
     )))
 }
 
-/// The puzzle of a stored attempt (exactly its seed).
-pub fn stored_puzzle(state: &AppState, q: &Question, seed: Option<i64>) -> Option<Puzzle> {
+/// The puzzle of a stored attempt (exactly its seed, drawn by the
+/// generator version it was first drawn with).
+pub fn stored_puzzle(
+    state: &AppState,
+    q: &Question,
+    seed: Option<i64>,
+    generator: i64,
+) -> Option<Puzzle> {
     let spec = q.puzzle.as_ref()?;
-    puzzles::generate(spec, &state.content.scenarios, seed? as u64).ok()
+    let version = crate::sim::GeneratorVersion::from_number(generator)?;
+    puzzles::generate_versioned(spec, &state.content.scenarios, seed? as u64, version).ok()
 }
 
 /// A puzzle's options as displayed (already shuffled by the generator).

@@ -229,6 +229,7 @@ mod tests {
         let opts = GenerateOptions {
             min_spans: 10_000,
             start_unix_nano: None,
+            ..Default::default()
         };
         let t = generate_with(&sc, 1, &opts);
         let m = TraceModel::new(&t);

@@ -139,7 +139,7 @@ pub(super) async fn scenario_page(
     let page = blocking(move || {
         let samples = (1..=SAMPLE_SEEDS)
             .map(|seed| {
-                let t = trace_for(&sc, seed, 0);
+                let t = trace_for(&sc, seed, 0, crate::sim::GeneratorVersion::CURRENT);
                 let (a, b) = t.time_range();
                 Sample {
                     seed,

@@ -15,7 +15,8 @@ use crate::budget::Kind;
 use crate::content::Content;
 use crate::sim::Scenario;
 use crate::sim::sampling::{
-    LabConfig, PRESETS, Preset, Strategy, parse_strategy, preset, run, suggest_slo_ms,
+    LabConfig, PRESETS, Pipeline, Preset, Routing, Strategy, parse_strategy, preset, run,
+    suggest_slo_ms,
 };
 use crate::web::guards::budget::Client;
 use crate::web::guards::extract::Query;
@@ -85,6 +86,10 @@ pub struct LabForm {
     pub collector: String,
     /// The feature gate `processor.tailsamplingprocessor.disableinvertdecisions`.
     pub disable_invert: bool,
+    /// Collector replicas behind the load balancer (`1` to `16`).
+    pub collectors: String,
+    /// Routing to them: `traceID`, `round_robin` or `service`.
+    pub routing: String,
 }
 
 impl LabForm {
@@ -100,6 +105,8 @@ impl LabForm {
             strategies: p.strategies.iter().map(|s| s.to_string()).collect(),
             collector: String::new(),
             disable_invert: false,
+            collectors: p.pipeline.collectors.to_string(),
+            routing: p.pipeline.routing.name().to_string(),
         }
     }
 
@@ -124,6 +131,10 @@ impl LabForm {
         }
         if self.disable_invert {
             q.append_pair("gate", "disableinvertdecisions");
+        }
+        if !matches!(self.collectors.as_str(), "" | "1") {
+            q.append_pair("collectors", &self.collectors);
+            q.append_pair("routing", &self.routing);
         }
         q.finish()
     }
@@ -166,6 +177,8 @@ fn read_query(query: Option<&str>) -> (LabForm, Result<bool, Invalid>) {
         ("seed", &mut form.seed),
         ("slo_ms", &mut form.slo_ms),
         ("bytes_per_span", &mut form.bytes_per_span),
+        ("collectors", &mut form.collectors),
+        ("routing", &mut form.routing),
     ] {
         if let Some(v) = get(key) {
             *field = v;
@@ -251,12 +264,26 @@ fn validate(
         form.bytes_per_span = "500".to_string();
     }
     let bytes_per_span: u64 = number(&form.bytes_per_span, "size per span")?;
+    if form.collectors.is_empty() {
+        form.collectors = "1".to_string();
+    }
+    let collectors: u32 = number(&form.collectors, "number of collectors")?;
+    let routing = if form.routing.is_empty() {
+        Routing::default()
+    } else {
+        Routing::parse(&form.routing).map_err(|e| Invalid(format!("Routing: {e}.")))?
+    };
+    form.routing = routing.name().to_string();
     let cfg = LabConfig {
         traces,
         rate_per_sec: rate,
         seed,
         slo_ms,
         bytes_per_span,
+        pipeline: Pipeline {
+            collectors,
+            routing,
+        },
     };
     cfg.validate().map_err(|e| {
         let mut c = e.chars();
@@ -309,6 +336,8 @@ struct LabPage {
     error: Option<String>,
     view: Option<LabView>,
     max_traces: u64,
+    routings: [Routing; 3],
+    max_collectors: u32,
 }
 
 fn page_response(
@@ -338,6 +367,8 @@ fn page_response(
         error,
         view,
         max_traces: MAX_WEB_TRACES,
+        routings: Routing::ALL,
+        max_collectors: crate::sim::sampling::MAX_COLLECTORS,
     };
     Ok((status, render(&page)?).into_response())
 }

@@ -300,8 +300,13 @@ impl LabView {
                 r.slo_ms
             ),
             truth: format!(
-                "True trace duration: p50 {:.0} ms, p95 {:.0} ms, p99 {:.0} ms.",
-                r.true_p50_ms, r.true_p95_ms, r.true_p99_ms
+                "True trace duration: p50 {:.0} ms, p95 {:.0} ms, p99 {:.0} ms.{}",
+                r.true_p50_ms,
+                r.true_p95_ms,
+                r.true_p99_ms,
+                explain::pipeline(r)
+                    .map(|p| format!(" {p}"))
+                    .unwrap_or_default()
             ),
             lesson: explain::lesson(r, specs),
             rows: specs

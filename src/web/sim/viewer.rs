@@ -21,7 +21,8 @@ use crate::budget::Kind;
 use crate::content::markdown::render_inline;
 use crate::sim::trace::parse_hex;
 use crate::sim::{
-    GenerateOptions, Scenario, Trace, generate_with, to_jaeger_json, to_otlp_json, to_zipkin_json,
+    GenerateOptions, GeneratorVersion, Scenario, Trace, generate_with, to_jaeger_json,
+    to_otlp_json, to_zipkin_json,
 };
 use crate::web::guards::budget::Client;
 use crate::web::layout::Ctx;
@@ -57,6 +58,9 @@ pub struct TraceQuery {
     pub detail_only: bool,
     /// `?seed=` (scenario page form).
     pub seed: Option<u64>,
+    /// `?generator=N`: the generator version that drew the trace (default:
+    /// the current one); simulator question attempts link with theirs.
+    pub generator: GeneratorVersion,
 }
 
 fn bad(message: String) -> AppError {
@@ -138,6 +142,18 @@ impl TraceQuery {
                 "view" => q.view.critical_only = v == "critical",
                 "part" => q.detail_only = v == "detail",
                 "seed" if !v.is_empty() => q.seed = Some(parse_seed(&v)?),
+                "generator" if !v.is_empty() => {
+                    q.generator = v
+                        .parse::<i64>()
+                        .ok()
+                        .and_then(GeneratorVersion::from_number)
+                        .ok_or_else(|| {
+                            bad(format!(
+                                "generator must be a generator version from 1 to {}, not {v:?}.",
+                                GeneratorVersion::CURRENT
+                            ))
+                        })?
+                }
                 _ => {}
             }
         }
@@ -156,7 +172,23 @@ impl TraceQuery {
         if self.view.critical_only {
             keep.push(("view", "critical".to_string()));
         }
+        if self.generator != GeneratorVersion::CURRENT {
+            keep.push(("generator", self.generator.to_string()));
+        }
         keep
+    }
+
+    /// `?spans=…&generator=…` (what names the trace), or nothing.
+    fn trace_params(&self) -> String {
+        let mut q = form_urlencoded::Serializer::new(String::new());
+        if self.spans > 0 {
+            q.append_pair("spans", &self.spans.to_string());
+        }
+        if self.generator != GeneratorVersion::CURRENT {
+            q.append_pair("generator", &self.generator.to_string());
+        }
+        let q = q.finish();
+        if q.is_empty() { q } else { format!("?{q}") }
     }
 }
 
@@ -170,10 +202,11 @@ pub(super) fn scenario(state: &AppState, name: &str) -> Result<Arc<Scenario>, Ap
 }
 
 /// Generates the trace a URL names.
-pub fn trace_for(scenario: &Scenario, seed: u64, spans: usize) -> Trace {
+pub fn trace_for(scenario: &Scenario, seed: u64, spans: usize, version: GeneratorVersion) -> Trace {
     let opts = GenerateOptions {
         min_spans: spans.min(MAX_SPANS_PARAM),
         start_unix_nano: None,
+        version,
     };
     generate_with(scenario, seed, &opts)
 }
@@ -193,7 +226,7 @@ pub fn render_trace_page(
     seed: u64,
     q: &TraceQuery,
 ) -> Result<String, AppError> {
-    let trace = trace_for(scenario, seed, q.spans);
+    let trace = trace_for(scenario, seed, q.spans, q.generator);
     render_generated(ctx, scenario, seed, &trace, q)
 }
 
@@ -220,11 +253,7 @@ pub fn render_generated(
             .ok_or_else(|| bad("part=detail needs a span.".into()))?;
         return sim_page::detail_fragment(trace, &span, links).ok_or(AppError::NotFound);
     }
-    let spans_q = if q.spans > 0 {
-        format!("?spans={}", q.spans)
-    } else {
-        String::new()
-    };
+    let spans_q = q.trace_params();
     let next_seed = seed.wrapping_add(1);
     let view_links = |critical: bool| {
         let mut l = PageLinks {
@@ -298,7 +327,7 @@ async fn download(
     let body = state
         .budget
         .run(Kind::Download, &client.0, None, move || {
-            let t = trace_for(&sc, seed, q.spans);
+            let t = trace_for(&sc, seed, q.spans, q.generator);
             match suffix {
                 "jaeger" => to_jaeger_json(&t),
                 "zipkin" => to_zipkin_json(&t),

@@ -99,6 +99,7 @@ fn the_readme_example_simulates() {
         seed: 3,
         slo_ms: 50.0,
         bytes_per_span: 500,
+        pipeline: Default::default(),
     };
     let strategies = parse(README, false).unwrap_or_else(|e| panic!("{e}"));
     let r = run(&sc, &cfg, &strategies).unwrap_or_else(|e| panic!("{e}"));

@@ -1,6 +1,6 @@
 use std::collections::HashMap;
 
-use crate::sim::generate;
+use crate::sim::GeneratorVersion;
 use crate::sim::sampling::attrs::all_attrs;
 use crate::sim::sampling::population::*;
 use crate::sim::testutil::{FILES, scenario};
@@ -19,10 +19,16 @@ fn lean_path_equals_generate() {
         let sc = scenario(name);
         let tm = Templates::new(&sc);
         let mut lean = LeanTrace::default();
-        for seed in [0u64, 1, 7, 42, 1234, trace_seed(9, 3), u64::MAX] {
-            let full = generate(&sc, seed);
+        let seeds = [0u64, 1, 7, 42, 1234, trace_seed(9, 3), u64::MAX];
+        let versions = [GeneratorVersion::V1, GeneratorVersion::V2];
+        for (seed, version) in seeds.into_iter().zip(versions.into_iter().cycle()) {
+            let opts = crate::sim::GenerateOptions {
+                version,
+                ..Default::default()
+            };
+            let full = crate::sim::generate_with(&sc, seed, &opts);
             let root_start = full.spans[0].start_ns;
-            lean_trace(&sc, &tm, seed, root_start, &mut lean);
+            lean_trace(&sc, &tm, (seed, version), root_start, &mut lean);
             assert_eq!(lean.spans.len(), full.spans.len(), "{name} {seed}");
             assert_eq!(lean.trace_ids, full.trace_ids(), "{name} {seed}");
             let by_id: HashMap<u64, usize> = full

@@ -2,16 +2,19 @@
 //! arrival (the span's end), merged across traces with a min-heap of one
 //! cursor per trace id, and fed to every tail processor in arrival order.
 //! Memory holds only the traces still arriving or awaiting a decision.
+//! Behind a load balancer ([`Pipeline`]) every tail strategy runs on N
+//! replicas, and each span reaches the one replica its routing chooses.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::collections::binary_heap::PeekMut;
 
 use crate::sim::sampling::outcome::Facts;
+use crate::sim::sampling::pipeline::{Pipeline, Router};
 use crate::sim::sampling::population::{LeanSpan, LeanTrace, Templates};
 use crate::sim::sampling::spec::TailSpec;
 use crate::sim::sampling::tail::policy::{DEFAULT_HASH_SALT, salted_hash};
-use crate::sim::sampling::tail::processor::{NO_ENTRY, Processor};
+use crate::sim::sampling::tail::processor::{Counters, NO_ENTRY, Processor};
 use crate::sim::sampling::tail::records::Records;
 use crate::sim::scenario::topology::Scenario;
 
@@ -23,6 +26,8 @@ struct Group {
     h: u64,
     id: [u8; 16],
     first: u64,
+    /// The replica of the trace id under `traceID` routing.
+    replica: u32,
 }
 
 /// The tail side of a lab run.
@@ -34,20 +39,26 @@ pub struct Flight<'a> {
     free: Vec<u32>,
     entries: Vec<u64>,
     slot_buf: Vec<usize>,
+    router: Router,
     /// In-flight traces and the tail strategies' tallies.
     pub records: Records,
-    /// One processor per tail strategy.
+    /// One processor per tail strategy and replica: strategy `j`'s replica
+    /// `r` is `procs[j * replicas + r]`.
     pub procs: Vec<Processor>,
 }
 
 impl<'a> Flight<'a> {
-    /// Processors for `specs`; `bytes_per_span` sizes traces for `bytes_limiting`.
+    /// Processors for `specs`, each on every replica of `pipeline`;
+    /// `bytes_per_span` sizes traces for `bytes_limiting`.
     pub fn new(
         sc: &'a Scenario,
         tm: &'a Templates,
         specs: &[&TailSpec],
         bytes_per_span: u64,
+        pipeline: Pipeline,
     ) -> Flight<'a> {
+        let router = Router::new(sc, pipeline);
+        let replicas = router.replicas();
         Flight {
             sc,
             tm,
@@ -56,12 +67,32 @@ impl<'a> Flight<'a> {
             free: Vec::new(),
             entries: Vec::new(),
             slot_buf: Vec::new(),
+            router,
             records: Records::new(specs.len()),
             procs: specs
                 .iter()
+                .flat_map(|s| std::iter::repeat_n(*s, replicas))
                 .map(|s| Processor::new(sc, tm, s, bytes_per_span))
                 .collect(),
         }
+    }
+
+    /// Strategy `j`'s counters summed over its replicas (peaks too: the
+    /// memory the whole tier needs at most).
+    pub fn counters(&self, j: usize) -> Counters {
+        let n = self.router.replicas();
+        let mut c = Counters::default();
+        for p in &self.procs[j * n..(j + 1) * n] {
+            let q = p.counters;
+            c.late_spans += q.late_spans;
+            c.evicted += q.evicted;
+            c.lost_spans += q.lost_spans;
+            c.peak_traces += q.peak_traces;
+            c.peak_spans += q.peak_spans;
+            c.decisions += q.decisions;
+            c.cache_hits += q.cache_hits;
+        }
+        c
     }
 
     fn new_group(&mut self, record: u32) -> usize {
@@ -92,6 +123,7 @@ impl<'a> Flight<'a> {
             let slot = self.new_group(record);
             self.groups[slot].h = salted_hash(DEFAULT_HASH_SALT.as_bytes(), id);
             self.groups[slot].id = *id;
+            self.groups[slot].replica = self.router.by_trace_id(id);
             slots.push(slot);
         }
         if let [only] = slots[..] {
@@ -129,8 +161,10 @@ impl<'a> Flight<'a> {
             entries,
             records,
             procs,
+            router,
             ..
         } = self;
+        let n = router.replicas();
         while let Some(mut top) = heap.peek_mut() {
             let Reverse((t, slot)) = *top;
             if t >= limit {
@@ -140,8 +174,11 @@ impl<'a> Flight<'a> {
             let g = &mut groups[slot];
             let s = g.spans[g.next];
             g.next += 1;
-            for (j, p) in procs.iter_mut().enumerate() {
-                let e = &mut entries[slot * k + j];
+            let r = router.route(g.replica, s.service) as usize;
+            records.route(g.record, r);
+            for (i, p) in procs.iter_mut().enumerate().skip(r).step_by(n) {
+                let j = i / n;
+                let e = &mut entries[slot * k + i];
                 p.arrive(
                     sc,
                     tm,
@@ -168,8 +205,9 @@ impl<'a> Flight<'a> {
     /// Delivers everything and lets every processor decide what is left.
     pub fn finish(&mut self) {
         self.advance(u64::MAX);
-        for (j, p) in self.procs.iter_mut().enumerate() {
-            p.finish(&mut self.records, j);
+        let n = self.router.replicas();
+        for (i, p) in self.procs.iter_mut().enumerate() {
+            p.finish(&mut self.records, i / n);
         }
         debug_assert_eq!(self.records.in_flight(), 0);
     }

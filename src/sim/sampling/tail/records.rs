@@ -1,7 +1,9 @@
 //! Traces in flight through the tail processors: each remembers what every
 //! processor kept so far and how many of its spans still have an unknown
 //! fate; when all processors are done with it, its outcomes are tallied and
-//! the slot is reused. Memory is bounded by the traces in flight.
+//! the slot is reused. Memory is bounded by the traces in flight. Each
+//! trace also remembers which Collector replicas its spans reached, and each
+//! strategy whether its decisions on the trace's parts disagreed.
 
 use crate::sim::sampling::outcome::{Facts, Outcome, Tally};
 use crate::sim::sampling::tail::policy::Agg;
@@ -11,6 +13,10 @@ struct Acc {
     unknown: u32,
     out: Outcome,
     weighted: bool,
+    /// Some part was decided "sampled".
+    sampled: bool,
+    /// Some part was decided "not sampled".
+    dropped: bool,
 }
 
 /// The slab of in-flight traces and the tail strategies' tallies.
@@ -20,7 +26,15 @@ pub struct Records {
     acc: Vec<Acc>,
     open: Vec<u32>,
     free: Vec<u32>,
+    /// Replicas each trace's spans reached, one bit per replica.
+    replicas: Vec<u64>,
     pub(crate) tallies: Vec<Tally>,
+    /// Traces whose spans reached more than one replica.
+    pub(crate) split: u64,
+    /// Per strategy: traces some of whose parts were decided "sampled" and
+    /// others "not sampled" (by different replicas, or anew after the
+    /// decision was forgotten).
+    pub(crate) disagreeing: Vec<u64>,
 }
 
 impl Records {
@@ -32,7 +46,10 @@ impl Records {
             acc: Vec::new(),
             open: Vec::new(),
             free: Vec::new(),
+            replicas: Vec::new(),
             tallies: vec![Tally::default(); k],
+            split: 0,
+            disagreeing: vec![0; k],
         }
     }
 
@@ -42,30 +59,46 @@ impl Records {
             unknown: f.spans,
             out: Outcome::new(1.0),
             weighted: false,
+            sampled: false,
+            dropped: false,
         };
         let k = self.k;
         if let Some(slot) = self.free.pop() {
             let i = slot as usize;
             self.facts[i] = f;
             self.open[i] = k as u32;
+            self.replicas[i] = 0;
             self.acc[i * k..(i + 1) * k].fill(acc);
             return slot;
         }
         self.facts.push(f);
         self.open.push(k as u32);
+        self.replicas.push(0);
         self.acc.extend(std::iter::repeat_n(acc, k));
         self.facts.len() as u32 - 1
+    }
+
+    /// A span of trace `slot` goes to replica `r` (below 64).
+    pub fn route(&mut self, slot: u32, r: usize) {
+        self.replicas[slot as usize] |= 1 << r;
     }
 
     /// Spans of trace `slot` were evicted under strategy `j` before a decision.
     pub fn lose(&mut self, slot: u32, j: usize, part: &Agg) {
         self.acc[slot as usize * self.k + j].out.lost = true;
-        self.settle(slot, j, part, None);
+        self.account(slot, j, part, None);
     }
 
     /// The fate of `part` (spans of trace `slot`) under strategy `j` is
-    /// known: kept with adjusted count `kept`, or dropped.
+    /// known: decided kept with adjusted count `kept`, or decided dropped.
     pub fn settle(&mut self, slot: u32, j: usize, part: &Agg, kept: Option<f64>) {
+        let a = &mut self.acc[slot as usize * self.k + j];
+        a.sampled |= kept.is_some();
+        a.dropped |= kept.is_none();
+        self.account(slot, j, part, kept);
+    }
+
+    fn account(&mut self, slot: u32, j: usize, part: &Agg, kept: Option<f64>) {
         let i = slot as usize;
         let a = &mut self.acc[i * self.k + j];
         if let Some(w) = kept {
@@ -87,9 +120,11 @@ impl Records {
             if self.open[i] == 0 {
                 let f = self.facts[i];
                 for jj in 0..self.k {
-                    let out = self.acc[i * self.k + jj].out;
-                    self.tallies[jj].record(&f, &out);
+                    let a = self.acc[i * self.k + jj];
+                    self.tallies[jj].record(&f, &a.out);
+                    self.disagreeing[jj] += u64::from(a.sampled && a.dropped);
                 }
+                self.split += u64::from(self.replicas[i].count_ones() > 1);
                 self.free.push(slot);
             }
         }

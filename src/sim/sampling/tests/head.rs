@@ -5,8 +5,10 @@ use crate::sim::sampling::spec::{HeadSpec, RootSampler, StrategyKind, parse_head
 use crate::sim::sampling::tests::{lab, population_of};
 
 fn head(spec: &str) -> HeadSampler {
+    let sc = crate::sim::testutil::scenario("checkout");
+    let tm = crate::sim::sampling::population::Templates::new(&sc);
     match parse_head(spec).map(|s| s.kind) {
-        Ok(StrategyKind::Head(h)) => HeadSampler::new(&h),
+        Ok(StrategyKind::Head(h)) => HeadSampler::new(&h, &sc, &tm),
         other => panic!("{spec}: {other:?}"),
     }
 }
@@ -70,7 +72,13 @@ fn consistent_probability_keeps_nested_subsets() {
     }
     assert_eq!(samplers[2].tracestate.as_deref(), Some("ot=th:e666"));
     // ParentBased(consistent) is the same sampler.
-    let pb = HeadSampler::new(&HeadSpec::ParentBased(RootSampler::Consistent(0.1)));
+    let sc = crate::sim::testutil::scenario("checkout");
+    let tm = crate::sim::sampling::population::Templates::new(&sc);
+    let pb = HeadSampler::new(
+        &HeadSpec::ParentBased(RootSampler::Consistent(0.1)),
+        &sc,
+        &tm,
+    );
     assert_eq!(pb.tracestate.as_deref(), Some("ot=th:e666"));
 }
 
@@ -92,10 +100,10 @@ fn parent_based_never_breaks_a_trace_id() {
     let sampler = head("parent_based=ratio:0.5");
     let mut pop = population_of("broken-propagation", 3_000);
     let mut t = crate::sim::sampling::LeanTrace::default();
-    let mut groups = Vec::new();
+    let mut scratch = crate::sim::sampling::head::Scratch::default();
     let mut split = 0;
     while pop.next_into(&mut t) {
-        let o = sampler.evaluate(&t, &mut groups);
+        let o = sampler.evaluate(&t, &mut scratch);
         // Kept spans are exactly the spans of the trace ids whose root kept.
         let whole_groups: u32 = t
             .spans
