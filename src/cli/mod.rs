@@ -2,4 +2,6 @@
 
 pub mod lab;
 pub mod members;
+pub mod otlp;
 pub mod sim;
+pub mod token;
