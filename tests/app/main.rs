@@ -18,6 +18,7 @@ mod notes_access;
 mod notes_io;
 mod notes_safety;
 mod otlp;
+mod otlp_cli;
 mod otlp_grpc;
 mod otlp_pages;
 mod pages;

@@ -328,3 +328,43 @@ async fn a_trace_is_capped_and_the_cap_is_said() {
         partial.error_message
     );
 }
+
+#[tokio::test]
+async fn batches_out_of_order_are_assembled_into_one_tree() {
+    let app = TestApp::new();
+    let t = token(&app, "alice").await;
+    // Grandchild, then child (another service), then the root, each in its own request.
+    for (service, s) in [
+        ("db", span(5, 3, 2, "SELECT")),
+        ("orders", span(5, 2, 1, "GET /o")),
+        ("web", span(5, 1, 0, "GET /")),
+    ] {
+        let r = post(
+            &app,
+            Some(&t),
+            PB,
+            request(service, vec![s]).encode_to_vec(),
+            false,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK);
+    }
+    let user = app.query_i64("SELECT id FROM users").await;
+    let imported = app
+        .store
+        .call(move |c| spandojo::store::traces::read::load(c, user, &[5; 16]))
+        .await
+        .unwrap()
+        .expect("the trace");
+    let trace = imported.trace;
+    let names: Vec<&str> = trace.spans.iter().map(|s| &*s.name).collect();
+    assert_eq!(
+        names,
+        ["GET /", "GET /o", "SELECT"],
+        "parents before children"
+    );
+    assert_eq!(trace.spans[1].parent, Some(0));
+    assert_eq!(trace.spans[2].parent, Some(1));
+    assert_eq!(trace.services.len(), 3);
+    assert_eq!(trace.spans[0].attributes.len(), 1, "attributes kept");
+}
