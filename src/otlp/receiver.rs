@@ -122,6 +122,8 @@ impl Receiver {
         }
     }
 
+    /// A place in the write queue for `user_id`: [`Failure::Busy`] when the
+    /// queue is full, [`Failure::Throttled`] when the member holds their share.
     fn enter(&self, user_id: i64) -> Result<Place, Failure> {
         let permit = self
             .queue
@@ -220,5 +222,29 @@ impl Receiver {
             format!("{rejected} spans rejected: {}", reasons.join("; "))
         };
         Ok(reply::response(rejected, message))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_member_over_their_share_is_throttled_while_others_get_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.db")).unwrap();
+        let settings = Settings {
+            queue: 3,
+            ..Settings::default()
+        };
+        let receiver = Receiver::new(store, &settings);
+        let first = receiver.enter(1).unwrap();
+        let second = receiver.enter(1).unwrap();
+        assert_eq!(receiver.enter(1).err(), Some(Failure::Throttled));
+        let other = receiver.enter(2).unwrap();
+        assert_eq!(receiver.enter(3).err(), Some(Failure::Busy));
+        drop(first);
+        assert!(receiver.enter(1).is_ok(), "a place is given back on drop");
+        drop((second, other));
     }
 }

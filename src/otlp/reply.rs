@@ -19,10 +19,12 @@ pub fn response(rejected: u64, message: String) -> ExportTraceServiceResponse {
     }
 }
 
-/// `response` encoded in `encoding`.
+/// `response` encoded in `encoding` (JSON: the OTLP JSON mapping).
 pub fn encode_response(response: &ExportTraceServiceResponse, encoding: Encoding) -> Vec<u8> {
     match encoding {
         Encoding::Protobuf => response.encode_to_vec(),
+        // A full success is `{}`: proto3 JSON leaves unset fields out.
+        Encoding::Json if response.partial_success.is_none() => b"{}".to_vec(),
         Encoding::Json => serde_json::to_vec(response).unwrap_or_else(|_| b"{}".to_vec()),
     }
 }

@@ -22,11 +22,7 @@ fn spandojo(data: &std::path::Path, args: &[&str]) -> std::process::Output {
 async fn token_create_prints_exactly_the_two_environment_lines() {
     let app = TestApp::new();
     app.store
-        .call(|c| {
-            Ok(spandojo::store::users::create(
-                c, "alice", "Alice", "x", false, 1,
-            )?)
-        })
+        .call(|c| spandojo::store::users::create(c, "alice", "Alice", "x", false, 1))
         .await
         .unwrap();
     let data = app.dir.path().join("data");

@@ -209,12 +209,9 @@ fn intern(
 
 /// Deletes the member's traces past the retention age, then the least
 /// recently received ones while over the span cap. Returns traces removed.
-pub(crate) fn expire(
-    tx: &Connection,
-    user_id: i64,
-    limits: &Limits,
-    now: i64,
-) -> anyhow::Result<u64> {
+/// [`ingest`] runs it in its transaction; the "My traces" page runs it
+/// before listing, so a member who stopped sending sees retention applied.
+pub fn expire(tx: &Connection, user_id: i64, limits: &Limits, now: i64) -> anyhow::Result<u64> {
     let mut removed = 0u64;
     let mut old = tx.prepare_cached(
         "SELECT id, span_count FROM received_traces

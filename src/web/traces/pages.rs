@@ -11,6 +11,7 @@ use serde::Deserialize;
 use crate::sim::trace::parse_hex;
 use crate::store::traces::read::{self, Search, TraceSummary};
 use crate::store::traces::tokens::{self, CreateError, IngestToken};
+use crate::store::traces::write;
 use crate::web::guards::extract::{Form, Path};
 use crate::web::guards::session::Member;
 use crate::web::layout::{Ctx, render};
@@ -126,9 +127,11 @@ async fn page(
     error: Option<String>,
 ) -> Result<Html<String>, AppError> {
     let user = member.id;
+    let limits = state.config.otlp.limits;
     let (traces, tokens) = state
         .store
         .call(move |c| {
+            write::expire(c, user, &limits, crate::clock::now())?;
             Ok((
                 read::list(c, user, &Search::default())?,
                 tokens::list(c, user)?,
