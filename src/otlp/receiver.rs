@@ -15,6 +15,9 @@ use crate::store::traces::{Limits, tokens, write};
 
 /// Requests decoded and written at once (default of [`Settings::queue`]).
 pub const QUEUE: usize = 16;
+/// Database connections the receiver writes with at once, of the store's
+/// four: SQLite has one writer anyway, and pages keep the others.
+pub const WRITERS: usize = 2;
 
 /// Where and how the receiver runs (`spandojo serve --otlp-…`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,6 +63,7 @@ pub struct Receiver {
     store: Store,
     limits: Limits,
     queue: Arc<Semaphore>,
+    writers: Arc<Semaphore>,
     fair_share: usize,
     in_flight: Arc<Mutex<HashMap<i64, usize>>>,
 }
@@ -93,6 +97,7 @@ impl Receiver {
             store,
             limits: settings.limits,
             queue: Arc::new(Semaphore::new(settings.queue)),
+            writers: Arc::new(Semaphore::new(WRITERS)),
             fair_share: settings.queue.div_ceil(2).max(1),
             in_flight: Arc::default(),
         }
@@ -186,23 +191,30 @@ impl Receiver {
         place: Place,
     ) -> Result<ExportTraceServiceResponse, Failure> {
         let limits = self.limits;
+        // Decoding and checking need no connection: they run on the blocking
+        // pool first, so that the database's connections serve only writes
+        // (at most WRITERS at once) and the pages stay responsive.
+        let decoded = tokio::task::spawn_blocking(move || decode().map(prepare)).await;
+        let prepared = match decoded {
+            Ok(Ok(p)) => p,
+            Ok(Err(f)) => return Err(f),
+            Err(err) => {
+                tracing::error!(error = %err, "an OTLP decoding task failed");
+                return Err(Failure::Unavailable);
+            }
+        };
+        let writer = self.writers.clone().acquire_owned().await;
         let outcome = self
             .store
             .call(move |c| {
-                let request = match decode() {
-                    Ok(r) => r,
-                    Err(f) => return Ok(Err(f)),
-                };
-                let prepared = prepare(request);
                 let stored =
                     write::ingest(c, user_id, &prepared.batch, &limits, crate::clock::now())?;
-                Ok(Ok((prepared, stored)))
+                Ok((prepared, stored))
             })
             .await;
-        drop(place);
+        drop((writer, place));
         let (prepared, stored) = match outcome {
-            Ok(Ok(done)) => done,
-            Ok(Err(failure)) => return Err(failure),
+            Ok(done) => done,
             Err(err) => {
                 tracing::error!(error = %format!("{err:#}"), "cannot store received spans");
                 return Err(Failure::Unavailable);
