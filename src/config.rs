@@ -18,6 +18,8 @@ pub struct Config {
     pub public_url: Option<String>,
     /// Sizes of the budget for heavy work ([`crate::budget`]).
     pub budget: crate::budget::Limits,
+    /// The OTLP receiver's listeners, limits and write queue ([`crate::otlp`]).
+    pub otlp: crate::otlp::receiver::Settings,
 }
 
 impl Config {
@@ -30,6 +32,7 @@ impl Config {
             secure_cookies: false,
             public_url: None,
             budget: crate::budget::Limits::for_machine(),
+            otlp: crate::otlp::receiver::Settings::default(),
         }
     }
 

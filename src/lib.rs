@@ -9,6 +9,7 @@ pub mod clock;
 pub mod config;
 pub mod content;
 pub mod notes;
+pub mod otlp;
 pub mod practice;
 pub mod send;
 pub mod sim;

@@ -42,6 +42,9 @@ enum Command {
     /// Manage invite codes from the shell.
     #[command(subcommand)]
     Invite(InviteCommand),
+    /// Manage OTLP ingest tokens from the shell.
+    #[command(subcommand)]
+    Token(cli::token::TokenCommand),
     /// The trace simulator: list scenarios, generate traces.
     #[command(subcommand)]
     Sim(cli::sim::SimCommand),
@@ -130,6 +133,8 @@ struct ServeArgs {
     /// that does not pass the client's address, or for a load test).
     #[arg(long, env = "SPANDOJO_MAX_CONNECTIONS_PER_IP", default_value_t = 64)]
     max_connections_per_ip: usize,
+    #[command(flatten)]
+    otlp: cli::otlp::OtlpArgs,
 }
 
 #[derive(Args)]
@@ -154,6 +159,7 @@ fn main() -> ExitCode {
         Command::Backup { file, data } => backup(&file, data),
         Command::User(command) => cli::members::user(command),
         Command::Invite(command) => cli::members::invite(command),
+        Command::Token(command) => cli::token::run(command),
         Command::Sim(command) => cli::sim::run(command),
         Command::Traceparent { header, tracestate } => {
             cli::sim::traceparent(&header, tracestate.as_deref())
@@ -189,6 +195,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             .unwrap_or_else(|| format!("http://{addr}"))
             .trim_end_matches('/')
             .to_string();
+        let otlp = args.otlp.settings()?;
         let config = Config {
             data_dir: args.data.data_dir,
             content_dir: args.content.content_dir,
@@ -196,10 +203,12 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             secure_cookies: args.secure_cookies,
             public_url: Some(public_url.clone()),
             budget: spandojo::budget::Limits::for_machine(),
+            otlp,
         };
         let state = spandojo::web::build_state(config)?;
         let setup_token = spandojo::web::issue_setup_token(&state.store)?;
         let budget = state.budget.clone();
+        let state_for_otlp = state.clone();
         let app = spandojo::web::router(state);
         println!("spandojo is running at http://{addr}/ (Ctrl-C to stop)");
         if let Some(token) = setup_token {
@@ -217,7 +226,9 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             per_ip: args.max_connections_per_ip.max(1),
             ..ServeLimits::default()
         };
+        let (stop, receivers) = cli::otlp::start(&state_for_otlp, stop, limits.clone()).await?;
         spandojo::web::serve::serve(listener, app, limits, stop).await;
+        receivers.finish().await;
         println!("spandojo stopped");
         Ok(ExitCode::SUCCESS)
     })

@@ -2,5 +2,7 @@
 
 pub mod lab;
 pub mod members;
+pub mod otlp;
 pub mod send;
 pub mod sim;
+pub mod token;

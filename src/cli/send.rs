@@ -170,8 +170,8 @@ pub fn send(args: SendArgs) -> anyhow::Result<ExitCode> {
                 tokio::time::sleep_until(due.into()).await;
             }
             let opts = GenerateOptions {
-                min_spans: 0,
                 start_unix_nano: Some(now_ns()),
+                ..GenerateOptions::default()
             };
             let trace = generate_with(&sc, trace_seed(args.seed, i), &opts);
             summary.traces += 1;

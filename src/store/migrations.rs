@@ -14,6 +14,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0005_time_zone.sql"),
     include_str!("../../migrations/0006_note_html.sql"),
     include_str!("../../migrations/0007_attempt_generator.sql"),
+    include_str!("../../migrations/0008_traces.sql"),
 ];
 
 /// Brings the schema up to date.

@@ -12,6 +12,7 @@ pub mod practice;
 pub mod progress;
 pub mod sessions;
 pub mod throttle;
+pub mod traces;
 pub mod users;
 
 use std::path::{Path, PathBuf};

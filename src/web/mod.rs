@@ -12,6 +12,7 @@ pub mod practice;
 pub mod render;
 pub mod serve;
 pub mod sim;
+pub mod traces;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -55,6 +56,8 @@ pub struct AppState {
     pub store: Store,
     /// The budget every heavy task runs in ([`crate::budget`]).
     pub budget: Budget,
+    /// The OTLP receiver ([`crate::otlp::receiver`]).
+    pub otlp: crate::otlp::receiver::Receiver,
 }
 
 /// Loads content, opens the database and builds the whole application.
@@ -76,6 +79,7 @@ pub fn build_state(config: Config) -> anyhow::Result<AppState> {
     })?;
     Ok(AppState {
         budget: Budget::new(config.budget.clone()),
+        otlp: crate::otlp::receiver::Receiver::new(store.clone(), &config.otlp),
         config: Arc::new(config),
         content: Arc::new(content),
         store,
@@ -104,15 +108,21 @@ pub fn issue_setup_token(store: &Store) -> anyhow::Result<Option<String>> {
 /// 413 page ([`security::readable_413`]). Every route gets
 /// [`MAX_BODY_BYTES`] except the two merged after that layer, which set
 /// their own larger limit on the route.
+///
+/// OTLP/HTTP's `POST /v1/traces` ([`traces::otlp_http`]) is merged outside
+/// all of these layers: it is a machine API with its own body limit,
+/// authentication and answers.
 pub fn router(state: AppState) -> Router {
     assets::init();
-    Router::new()
+    let otlp = traces::otlp_http::router(state.clone());
+    let pages = Router::new()
         .merge(home::router())
         .merge(lessons::router())
         .merge(accounts::router())
         .merge(practice::router())
         .merge(notes::router())
         .merge(sim::router())
+        .merge(traces::router())
         .merge(assets::router())
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .merge(notes::io::import_router())
@@ -134,5 +144,6 @@ pub fn router(state: AppState) -> Router {
                 .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
-        .with_state(state)
+        .with_state(state);
+    otlp.merge(pages)
 }

@@ -1,0 +1,226 @@
+//! Store tests of received traces and tokens.
+
+use crate::store::Store;
+use crate::store::traces::read::{self, Search};
+use crate::store::traces::write::ingest;
+use crate::store::traces::{Limits, NewBatch, NewSpan, tokens};
+
+fn store() -> (tempfile::TempDir, Store, i64, i64) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("t.db")).unwrap();
+    let (a, b) = store
+        .call_blocking(|c| {
+            let a = crate::store::users::create(c, "alice", "Alice", "x", false, 1)?.unwrap();
+            let b = crate::store::users::create(c, "bob", "Bob", "x", false, 1)?.unwrap();
+            Ok((a, b))
+        })
+        .unwrap();
+    (dir, store, a, b)
+}
+
+fn span(trace: u8, id: u8, parent: Option<u8>, start: u64) -> NewSpan {
+    NewSpan {
+        trace_id: [trace; 16],
+        span_id: [id; 8],
+        parent_span_id: parent.map(|p| [p; 8]),
+        service: format!("svc{}", id % 2),
+        name: format!("op{id}"),
+        start_ns: start,
+        end_ns: start + 1_000,
+        error: id == 3,
+        resource: 0,
+        scope: 0,
+        body: vec![id],
+    }
+}
+
+fn batch(spans: Vec<NewSpan>) -> NewBatch {
+    NewBatch {
+        resources: vec![b"r".to_vec()],
+        scopes: vec![b"s".to_vec()],
+        spans,
+    }
+}
+
+#[test]
+fn batches_in_any_order_make_one_trace_per_member() {
+    let (_d, store, alice, bob) = store();
+    let limits = Limits::default();
+    store
+        .call_blocking(|c| {
+            let first = ingest(
+                c,
+                alice,
+                &batch(vec![span(1, 3, Some(2), 30)]),
+                &limits,
+                100,
+            )?;
+            assert_eq!(first.stored, 1);
+            ingest(
+                c,
+                alice,
+                &batch(vec![span(1, 2, Some(1), 20), span(1, 1, None, 10)]),
+                &limits,
+                101,
+            )?;
+            let again = ingest(c, alice, &batch(vec![span(1, 1, None, 10)]), &limits, 102)?;
+            assert_eq!((again.stored, again.duplicates), (0, 1));
+            Ok(())
+        })
+        .unwrap();
+    let list = store
+        .call_blocking(|c| read::list(c, alice, &Search::default()))
+        .unwrap();
+    assert_eq!(list.len(), 1);
+    let t = &list[0];
+    assert_eq!(
+        (t.spans, t.errors, t.services, t.start_ns, t.duration_ns),
+        (3, 1, 2, 10, 1_020)
+    );
+    assert_eq!(t.root_name.as_deref(), Some("op1"));
+    assert!(
+        store
+            .call_blocking(|c| read::list(c, bob, &Search::default()))
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .call_blocking(|c| read::load_rows(c, bob, &[1; 16]))
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .call_blocking(|c| read::load_rows(c, alice, &[1; 16]))
+            .unwrap()
+            .len(),
+        3
+    );
+    let errors = Search {
+        errors_only: true,
+        service: Some("svc1".into()),
+        ..Search::default()
+    };
+    assert_eq!(
+        store
+            .call_blocking(|c| read::list(c, alice, &errors))
+            .unwrap()
+            .len(),
+        1
+    );
+    let none = Search {
+        min_duration_ns: Some(2_000),
+        ..Search::default()
+    };
+    assert!(
+        store
+            .call_blocking(|c| read::list(c, alice, &none))
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn caps_evict_oldest_and_refuse_spans_past_the_trace_cap() {
+    let (_d, store, alice, _) = store();
+    let limits = Limits {
+        max_spans_per_member: 4,
+        max_spans_per_trace: 3,
+        retention_secs: 1_000,
+    };
+    store
+        .call_blocking(|c| {
+            let s = ingest(
+                c,
+                alice,
+                &batch((1..=5).map(|i| span(1, i, None, 1)).collect()),
+                &limits,
+                10,
+            )?;
+            assert_eq!((s.stored, s.over_trace_cap), (3, 2));
+            ingest(
+                c,
+                alice,
+                &batch(vec![span(2, 1, None, 1), span(2, 2, None, 1)]),
+                &limits,
+                11,
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    let list = store
+        .call_blocking(|c| read::list(c, alice, &Search::default()))
+        .unwrap();
+    assert_eq!(list.len(), 1, "the older trace was evicted");
+    assert_eq!(list[0].trace_id, [2; 16]);
+    store
+        .call_blocking(|c| ingest(c, alice, &batch(vec![span(3, 1, None, 1)]), &limits, 5_000))
+        .unwrap();
+    let list = store
+        .call_blocking(|c| read::list(c, alice, &Search::default()))
+        .unwrap();
+    assert_eq!(
+        list.len(),
+        1,
+        "retention removed the trace not received for 1,000 s"
+    );
+    assert!(
+        store
+            .call_blocking(|c| read::delete(c, alice, &[3; 16]))
+            .unwrap()
+    );
+    assert!(
+        !store
+            .call_blocking(|c| read::delete(c, alice, &[3; 16]))
+            .unwrap()
+    );
+}
+
+#[test]
+fn tokens_are_hashed_listed_and_revocable() {
+    let (_d, store, alice, bob) = store();
+    let (id, token) = store
+        .call_blocking(|c| Ok(tokens::create(c, alice, "  laptop\n ", 5)?.unwrap()))
+        .unwrap();
+    assert_eq!(token.len(), 64);
+    let stored: Vec<u8> = store
+        .call_blocking(|c| {
+            Ok(c.query_row("SELECT token_hash FROM ingest_tokens", [], |r| r.get(0))?)
+        })
+        .unwrap();
+    assert_ne!(stored, token.as_bytes());
+    assert_eq!(
+        store
+            .call_blocking(|c| tokens::authenticate(c, &token, 6))
+            .unwrap(),
+        Some(alice)
+    );
+    assert_eq!(
+        store
+            .call_blocking(|c| tokens::authenticate(c, "nope", 6))
+            .unwrap(),
+        None
+    );
+    let list = store.call_blocking(|c| tokens::list(c, alice)).unwrap();
+    assert_eq!(
+        (list[0].name.as_str(), list[0].last_used_at),
+        ("laptop", Some(6))
+    );
+    assert!(
+        !store
+            .call_blocking(|c| tokens::revoke(c, bob, id, 7))
+            .unwrap()
+    );
+    assert!(
+        store
+            .call_blocking(|c| tokens::revoke(c, alice, id, 7))
+            .unwrap()
+    );
+    assert_eq!(
+        store
+            .call_blocking(|c| tokens::authenticate(c, &token, 8))
+            .unwrap(),
+        None
+    );
+}

@@ -1,0 +1,21 @@
+//! "My traces": the OTLP/HTTP receiver ([`otlp_http`]), the member's ingest
+//! tokens and the list of their received traces ([`pages`]), each trace
+//! opening in the same viewer as uploads.
+
+pub mod otlp_http;
+mod pages;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::web::AppState;
+
+/// The pages under `/traces` (login required; forms CSRF-protected).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/traces", get(pages::list))
+        .route("/traces/tokens", post(pages::create_token))
+        .route("/traces/tokens/{id}/revoke", post(pages::revoke_token))
+        .route("/traces/{trace_id}", get(pages::view))
+        .route("/traces/{trace_id}/delete", post(pages::delete))
+}

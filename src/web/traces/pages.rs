@@ -1,0 +1,288 @@
+//! The "My traces" pages: tokens (create, shown once; list; revoke) and the
+//! member's received traces, each opening in the upload viewer. Only the
+//! owner ever sees a trace: every query is scoped by the logged-in member,
+//! and another member's trace id is a 404.
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use crate::sim::trace::parse_hex;
+use crate::store::traces::read::{self, Search, TraceSummary};
+use crate::store::traces::tokens::{self, CreateError, IngestToken};
+use crate::store::traces::write;
+use crate::web::guards::extract::{Form, Path};
+use crate::web::guards::session::Member;
+use crate::web::layout::{Ctx, render};
+use crate::web::sim::page::{self, Uploaded, View};
+use crate::web::{AppError, AppState};
+
+/// One row of the trace list, formatted.
+pub struct Row {
+    /// Trace id, hex.
+    pub id: String,
+    /// `service: operation` of the root, or "(root not received)".
+    pub root: String,
+    /// Spans.
+    pub spans: u64,
+    /// Services.
+    pub services: u64,
+    /// Duration, e.g. `12.3 ms`.
+    pub duration: String,
+    /// Error spans.
+    pub errors: u64,
+    /// Start, in the member's zone.
+    pub start: String,
+    /// "incomplete: 12 spans, last received 3 s ago", or empty.
+    pub incomplete: String,
+}
+
+/// A token row.
+pub struct TokenRow {
+    /// Row id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Created, in the member's zone.
+    pub created: String,
+    /// Last used, or "never".
+    pub used: String,
+    /// Revoked.
+    pub revoked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "traces_list.html")]
+struct ListPage {
+    ctx: Ctx,
+    rows: Vec<Row>,
+    tokens: Vec<TokenRow>,
+    /// The two environment lines of a token just created (shown once).
+    created: Option<[String; 2]>,
+    endpoint: String,
+    error: Option<String>,
+}
+
+/// Formats nanoseconds as µs, ms or s.
+pub fn duration(ns: u64) -> String {
+    let ns = ns as f64;
+    if ns < 1e6 {
+        format!("{:.0} µs", ns / 1e3)
+    } else if ns < 1e9 {
+        format!("{:.1} ms", ns / 1e6)
+    } else {
+        format!("{:.2} s", ns / 1e9)
+    }
+}
+
+fn incomplete(t: &TraceSummary, now: i64) -> String {
+    if t.incomplete(now) {
+        format!(
+            "incomplete: {} spans, last received {} s ago",
+            t.spans,
+            (now - t.last_received_at).max(0)
+        )
+    } else {
+        String::new()
+    }
+}
+
+fn row(t: &TraceSummary, ctx: &Ctx, now: i64) -> Row {
+    let root = match (&t.root_service, &t.root_name) {
+        (Some(s), Some(n)) => format!("{s}: {n}"),
+        _ => "(root not received)".to_string(),
+    };
+    Row {
+        id: crate::accounts::hex(&t.trace_id),
+        root,
+        spans: t.spans,
+        services: t.services,
+        duration: duration(t.duration_ns),
+        errors: t.errors,
+        start: crate::clock::date_time((t.start_ns / 1_000_000_000) as i64, &ctx.time_zone()),
+        incomplete: incomplete(t, now),
+    }
+}
+
+fn token_row(t: IngestToken, ctx: &Ctx) -> TokenRow {
+    let zone = ctx.time_zone();
+    TokenRow {
+        id: t.id,
+        name: t.name,
+        created: crate::clock::date_time(t.created_at, &zone),
+        used: t.last_used_at.map_or_else(
+            || "never".to_string(),
+            |u| crate::clock::date_time(u, &zone),
+        ),
+        revoked: t.revoked_at.is_some(),
+    }
+}
+
+async fn page(
+    ctx: Ctx,
+    state: &AppState,
+    member: &Member,
+    created: Option<[String; 2]>,
+    error: Option<String>,
+) -> Result<Html<String>, AppError> {
+    let user = member.id;
+    let limits = state.config.otlp.limits;
+    let (traces, tokens) = state
+        .store
+        .call(move |c| {
+            write::expire(c, user, &limits, crate::clock::now())?;
+            Ok((
+                read::list(c, user, &Search::default())?,
+                tokens::list(c, user)?,
+            ))
+        })
+        .await?;
+    let now = crate::clock::now();
+    let endpoint = crate::otlp::endpoint(&state.config.otlp, state.config.public_url.as_deref());
+    render(&ListPage {
+        rows: traces.iter().map(|t| row(t, &ctx, now)).collect(),
+        tokens: tokens.into_iter().map(|t| token_row(t, &ctx)).collect(),
+        created,
+        endpoint,
+        error,
+        ctx,
+    })
+}
+
+/// `GET /traces`.
+pub async fn list(
+    ctx: Ctx,
+    member: Member,
+    State(state): State<AppState>,
+) -> Result<Html<String>, AppError> {
+    page(ctx, &state, &member, None, None).await
+}
+
+/// The token form.
+#[derive(Deserialize)]
+pub struct TokenForm {
+    #[serde(default)]
+    name: String,
+}
+
+/// `POST /traces/tokens`: creates a token and shows it once, in the page.
+pub async fn create_token(
+    ctx: Ctx,
+    member: Member,
+    State(state): State<AppState>,
+    Form(form): Form<TokenForm>,
+) -> Result<Html<String>, AppError> {
+    let user = member.id;
+    let created = state
+        .store
+        .call(move |c| tokens::create(c, user, &form.name, crate::clock::now()))
+        .await?;
+    match created {
+        Ok((_, token)) => {
+            let endpoint =
+                crate::otlp::endpoint(&state.config.otlp, state.config.public_url.as_deref());
+            let lines = crate::otlp::env_lines(&endpoint, &token);
+            page(ctx, &state, &member, Some(lines), None).await
+        }
+        Err(CreateError::TooMany) => {
+            let message = format!(
+                "You have {} live tokens, the most allowed: revoke one first.",
+                tokens::MAX_TOKENS_PER_MEMBER
+            );
+            page(ctx, &state, &member, None, Some(message)).await
+        }
+    }
+}
+
+/// `POST /traces/tokens/{id}/revoke`.
+pub async fn revoke_token(
+    member: Member,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let user = member.id;
+    let done = state
+        .store
+        .call(move |c| tokens::revoke(c, user, id, crate::clock::now()))
+        .await?;
+    if !done {
+        return Err(AppError::NotFound);
+    }
+    Ok(Redirect::to("/traces").into_response())
+}
+
+fn trace_id(value: &str) -> Result<[u8; 16], AppError> {
+    parse_hex::<16>(value).ok_or(AppError::NotFound)
+}
+
+/// `GET /traces/{trace_id}`: the trace in the upload viewer; a header line
+/// says when it is incomplete and which spans are orphans.
+pub async fn view(
+    ctx: Ctx,
+    member: Member,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id = trace_id(&id)?;
+    let user = member.id;
+    let loaded = state
+        .store
+        .call(move |c| Ok((read::summary(c, user, &id)?, read::load(c, user, &id)?)))
+        .await?;
+    let (Some(summary), Some(imported)) = loaded else {
+        return Err(AppError::NotFound);
+    };
+    let now = crate::clock::now();
+    let mut notes = Vec::new();
+    let note = incomplete(&summary, now);
+    if !note.is_empty() {
+        notes.push(note);
+    }
+    let trace = imported.trace;
+    let orphans: Vec<String> = trace
+        .spans
+        .iter()
+        .filter(|s| s.parent.is_none() && s.parent_span_id.is_some())
+        .map(|s| {
+            let service = trace.services.get(s.service).map_or("?", |v| &v.name);
+            format!(
+                "orphan: {service}: {} (parent {} never arrived)",
+                s.name,
+                s.parent_span_id
+                    .map(|p| crate::accounts::hex(&p))
+                    .unwrap_or_default()
+            )
+        })
+        .collect();
+    notes.extend(orphans.into_iter().take(20));
+    notes.extend(imported.warnings.list);
+    let total = notes.len();
+    let uploaded = Uploaded {
+        file_name: format!("trace {}", crate::accounts::hex(&id)),
+        format: "OTLP, received".to_string(),
+        warnings: notes,
+        warnings_total: total,
+        back: None,
+    };
+    let html = page::build(ctx, &trace, &View::default(), None, Some(uploaded), None).render()?;
+    Ok(Html(html).into_response())
+}
+
+/// `POST /traces/{trace_id}/delete`.
+pub async fn delete(
+    member: Member,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id = trace_id(&id)?;
+    let user = member.id;
+    let done = state
+        .store
+        .call(move |c| read::delete(c, user, &id))
+        .await?;
+    if !done {
+        return Err(AppError::NotFound);
+    }
+    Ok(Redirect::to("/traces").into_response())
+}

@@ -1,0 +1,72 @@
+//! `spandojo token create/list/revoke`, and a token from the shell
+//! authenticating an OTLP request.
+
+use std::process::Command;
+
+use axum::http::StatusCode;
+use prost::Message;
+
+use crate::common::TestApp;
+use crate::otlp::{post, request, span};
+
+fn spandojo(data: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_spandojo"))
+        .args(args)
+        .arg("--data")
+        .arg(data)
+        .output()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn token_create_prints_exactly_the_two_environment_lines() {
+    let app = TestApp::new();
+    app.store
+        .call(|c| spandojo::store::users::create(c, "alice", "Alice", "x", false, 1))
+        .await
+        .unwrap();
+    let data = app.dir.path().join("data");
+    let out = spandojo(&data, &["token", "create", "alice", "--name", "laptop"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert_eq!(
+        lines[0],
+        "OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318"
+    );
+    let token = lines[1]
+        .strip_prefix("OTEL_EXPORTER_OTLP_HEADERS=authorization=Bearer%20")
+        .expect("the header line");
+    assert_eq!(token.len(), 64);
+    let body = request("api", vec![span(1, 1, 0, "a")]).encode_to_vec();
+    let pb = "application/x-protobuf";
+    assert_eq!(
+        post(&app, Some(token), pb, body.clone(), false)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let listed = spandojo(&data, &["token", "list", "alice"]);
+    assert!(String::from_utf8_lossy(&listed.stdout).contains("laptop"));
+    let id = app
+        .query_i64("SELECT id FROM ingest_tokens")
+        .await
+        .to_string();
+    assert!(
+        spandojo(&data, &["token", "revoke", "alice", &id])
+            .status
+            .success()
+    );
+    assert_eq!(
+        post(&app, Some(token), pb, body, false).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let nobody = spandojo(&data, &["token", "create", "nobody"]);
+    assert!(!nobody.status.success());
+    assert!(String::from_utf8_lossy(&nobody.stderr).contains("no member named"));
+}
