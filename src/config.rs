@@ -16,6 +16,10 @@ pub struct Config {
     /// The address people use to reach the app, e.g. `https://dojo.example.org`;
     /// used in printed links.
     pub public_url: Option<String>,
+    /// Refuse requests whose `Host` is not [`Config::public_url`]'s host
+    /// (a readable 400; set when `--public-url` was given, not for the
+    /// bound address used by default).
+    pub check_host: bool,
     /// Sizes of the budget for heavy work ([`crate::budget`]).
     pub budget: crate::budget::Limits,
 }
@@ -29,6 +33,7 @@ impl Config {
             private: false,
             secure_cookies: false,
             public_url: None,
+            check_host: false,
             budget: crate::budget::Limits::for_machine(),
         }
     }

@@ -195,6 +195,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             private: args.private,
             secure_cookies: args.secure_cookies,
             public_url: Some(public_url.clone()),
+            check_host: args.public_url.is_some(),
             budget: spandojo::budget::Limits::for_machine(),
         };
         let state = spandojo::web::build_state(config)?;

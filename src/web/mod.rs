@@ -23,7 +23,7 @@ use axum::middleware;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::RequestBodyDeadlineLayer;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::budget::Budget;
@@ -32,7 +32,7 @@ use crate::content::Content;
 use crate::store::Store;
 
 pub use guards::error::{AppError, Invalid, blocking};
-use guards::{csrf, security, session};
+use guards::{access_log, csrf, host, security, session};
 pub use layout::Ctx;
 
 /// Longest time a client may take to send a request body; a client that
@@ -126,12 +126,14 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyDeadlineLayer::new(BODY_READ_DEADLINE))
         .layer(middleware::map_response(security::readable_413))
+        .layer(middleware::from_fn_with_state(state.clone(), host::check))
         .layer(middleware::from_fn(security::headers))
         // gzip or brotli, as the client accepts; brotli at quality 4.
         .layer(CompressionLayer::new())
+        // The access log: method, path and query without secrets.
         .layer(
             TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .make_span_with(access_log::make_span)
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
         .with_state(state)

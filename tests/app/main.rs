@@ -4,6 +4,7 @@
 
 mod accounts;
 mod accounts_safety;
+mod accounts_tokens;
 mod browser;
 mod budget;
 mod cli;

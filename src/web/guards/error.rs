@@ -148,7 +148,9 @@ impl IntoResponse for AppError {
         if let AppError::LoginRequired(next) = &self {
             return Redirect::to(&format!(
                 "/login?next={}",
-                crate::web::guards::extract::urlencode(next)
+                crate::web::guards::extract::urlencode(
+                    &crate::web::guards::access_log::without_secrets(next)
+                )
             ))
             .into_response();
         }
