@@ -22,6 +22,8 @@ pub struct Config {
     pub check_host: bool,
     /// Sizes of the budget for heavy work ([`crate::budget`]).
     pub budget: crate::budget::Limits,
+    /// Each member's storage quota for notes ([`crate::notes::quota`]).
+    pub notes_quota: crate::notes::quota::Quota,
 }
 
 impl Config {
@@ -35,6 +37,7 @@ impl Config {
             public_url: None,
             check_host: false,
             budget: crate::budget::Limits::for_machine(),
+            notes_quota: crate::notes::quota::Quota::default(),
         }
     }
 

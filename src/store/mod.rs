@@ -120,6 +120,20 @@ impl Store {
         })
     }
 
+    /// Copies the write-ahead log into the database file and truncates it,
+    /// so that pages holding deleted text (zeroed in the file by
+    /// `secure_delete`) do not live on in the log. Best effort: when a
+    /// reader holds the log, it is truncated at a later checkpoint.
+    pub fn truncate_wal(conn: &Connection) {
+        let done: rusqlite::Result<(i64, i64, i64)> =
+            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            });
+        if let Err(err) = done {
+            tracing::warn!(error = %err, "cannot truncate the write-ahead log");
+        }
+    }
+
     /// The schema version (number of migrations applied).
     pub fn schema_version(&self) -> anyhow::Result<i64> {
         self.call_blocking(|conn| Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?))
@@ -145,8 +159,9 @@ impl Pool {
 }
 
 /// Opens one connection with the pragmas the design requires: WAL, foreign
-/// keys, a busy timeout, and `synchronous=FULL` so an acknowledged write
-/// survives a crash.
+/// keys, a busy timeout, `synchronous=FULL` so an acknowledged write
+/// survives a crash, and `secure_delete=ON` so deleted text is overwritten
+/// with zeros instead of lingering in free space.
 fn open_connection(path: &Path) -> anyhow::Result<Connection> {
     let conn = Connection::open(path)
         .with_context(|| format!("cannot open the database {}", path.display()))?;
@@ -155,6 +170,7 @@ fn open_connection(path: &Path) -> anyhow::Result<Connection> {
         .with_context(|| format!("cannot write to the database {}", path.display()))?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "secure_delete", "ON")?;
     Ok(conn)
 }
 
@@ -178,6 +194,10 @@ mod tests {
         assert_eq!(mode, "wal");
         assert_eq!(sync, 2, "synchronous=FULL is 2");
         assert_eq!(fk, 1);
+        let secure: i64 = store
+            .call_blocking(|c| Ok(c.query_row("PRAGMA secure_delete", [], |r| r.get(0))?))
+            .unwrap();
+        assert_eq!(secure, 1, "secure_delete is on");
         assert!(store.schema_version().unwrap() >= 1);
     }
 }

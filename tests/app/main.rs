@@ -17,6 +17,7 @@ mod members;
 mod notes;
 mod notes_access;
 mod notes_io;
+mod notes_quota;
 mod notes_safety;
 mod pages;
 mod practice;
