@@ -68,6 +68,10 @@ pub fn build_app(config: Config) -> anyhow::Result<Router> {
 /// Loads content and opens the database: everything [`router`] needs.
 pub fn build_state(config: Config) -> anyhow::Result<AppState> {
     let content = Content::load(config.content_dir.as_deref())?;
+    // An unwritable directory is one sentence, without the context below.
+    if config.data_dir.is_dir() {
+        crate::store::fault::check_writable(&config.data_dir)?;
+    }
     let store = Store::open(&config.database_path()).with_context(|| {
         format!(
             "cannot use the data directory {}",

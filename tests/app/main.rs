@@ -26,4 +26,5 @@ mod practice_sim;
 mod sim;
 mod sim_formats;
 mod sim_upload;
+mod storage;
 mod time_zone;

@@ -97,10 +97,10 @@ async fn resolve(state: &AppState, hash: Vec<u8>) -> anyhow::Result<Option<(Memb
             let Some(session) = sessions::lookup(c, &hash, now)? else {
                 return Ok(None);
             };
-            let renew = now - session.renewed_at >= RENEW_AFTER_SECONDS;
-            if renew {
-                sessions::renew(c, &hash, now, now + SESSION_SECONDS)?;
-            }
+            // A renewal that cannot be written (read-only directory, full
+            // disk) waits for the next request; this one is still served.
+            let renew = now - session.renewed_at >= RENEW_AFTER_SECONDS
+                && sessions::renew(c, &hash, now, now + SESSION_SECONDS).is_ok();
             let due = crate::store::cards::due_count(c, session.user.id, now)?;
             Ok(Some((member_from(session.user, hash, due), renew)))
         })

@@ -15,7 +15,9 @@ use crate::content::Content;
 use crate::notes::quota::OverQuota;
 use crate::notes::render::{CleanHtml, markdown};
 use crate::notes::{self, Draft, STUDY_TEMPLATE};
+use crate::store::fault::fault_of;
 use crate::store::notes::{self as store, Placement};
+use crate::web::guards::error::STORAGE_RETRY_AFTER;
 use crate::web::guards::extract::Form;
 use crate::web::guards::session::Member;
 use crate::web::layout::{Ctx, render};
@@ -169,6 +171,33 @@ fn refused(
     Ok((StatusCode::CONFLICT, render(&page)?).into_response())
 }
 
+/// The editor again after a failed write: for a storage fault (read-only
+/// directory, full disk), a 503 with `Retry-After` that says what happened
+/// and keeps the member's text; any other error is ours (500).
+fn unsaved(
+    ctx: Ctx,
+    content: &Content,
+    id: Option<i64>,
+    form: NoteForm,
+    err: anyhow::Error,
+) -> Result<Response, AppError> {
+    let Some(fault) = fault_of(&err) else {
+        return Err(AppError::Internal(err));
+    };
+    tracing::error!(error = format!("{err:#}"), "note not saved: storage fault");
+    let msg = format!(
+        "Not saved. {} Your text is still here: keep a copy, and save again in a while.",
+        fault.message()
+    );
+    let page = editor(ctx, content, id, form, Some(msg), None);
+    Ok((
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::RETRY_AFTER, STORAGE_RETRY_AFTER.to_string())],
+        render(&page)?,
+    )
+        .into_response())
+}
+
 #[derive(Deserialize)]
 struct NewQuery {
     lesson: Option<String>,
@@ -250,10 +279,11 @@ async fn create(
                 .ok_or_else(|| anyhow::anyhow!("note id collision"))?;
             Ok(Ok(id))
         })
-        .await?;
+        .await;
     let id = match id {
-        Ok(id) => id,
-        Err(over) => return refused(ctx, &state.content, None, form, over),
+        Ok(Ok(id)) => id,
+        Ok(Err(over)) => return refused(ctx, &state.content, None, form, over),
+        Err(err) => return unsaved(ctx, &state.content, None, form, err),
     };
     Ok(Redirect::to(&format!("/notes/{id}?done=created")).into_response())
 }
@@ -314,10 +344,11 @@ async fn save(
             store::prune_revisions(c, id, quota.revisions_per_note)?;
             Ok(Ok(saved))
         })
-        .await?;
+        .await;
     let saved = match saved {
-        Ok(saved) => saved,
-        Err(over) => return refused(ctx, &state.content, Some(id), form, over),
+        Ok(Ok(saved)) => saved,
+        Ok(Err(over)) => return refused(ctx, &state.content, Some(id), form, over),
+        Err(err) => return unsaved(ctx, &state.content, Some(id), form, err),
     };
     if !saved {
         return Err(AppError::NotFound);

@@ -6,3 +6,11 @@
 -- this migration go too.
 INSERT INTO notes_fts (notes_fts, rank) VALUES ('secure-delete', 1);
 INSERT INTO notes_fts (notes_fts) VALUES ('optimize');
+
+-- One row that `/healthz` rewrites, so that a database that cannot be
+-- written (read-only directory, full disk) is reported, not only one that
+-- cannot be read.
+CREATE TABLE health (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    checked_at INTEGER NOT NULL
+) STRICT;
