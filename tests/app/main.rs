@@ -11,6 +11,7 @@ mod cli;
 mod cli_lab;
 mod cli_sim;
 mod common;
+mod crash;
 mod interview;
 mod lab;
 mod members;
