@@ -7,6 +7,7 @@ mod accounts_safety;
 mod accounts_tokens;
 mod browser;
 mod budget;
+mod budget_rows;
 mod cli;
 mod cli_lab;
 mod cli_sim;
