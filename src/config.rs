@@ -16,10 +16,16 @@ pub struct Config {
     /// The address people use to reach the app, e.g. `https://dojo.example.org`;
     /// used in printed links.
     pub public_url: Option<String>,
+    /// Refuse requests whose `Host` is not [`Config::public_url`]'s host
+    /// (a readable 400; set when `--public-url` was given, not for the
+    /// bound address used by default).
+    pub check_host: bool,
     /// Sizes of the budget for heavy work ([`crate::budget`]).
     pub budget: crate::budget::Limits,
     /// The OTLP receiver's listeners, limits and write queue ([`crate::otlp`]).
     pub otlp: crate::otlp::receiver::Settings,
+    /// Each member's storage quota for notes ([`crate::notes::quota`]).
+    pub notes_quota: crate::notes::quota::Quota,
 }
 
 impl Config {
@@ -31,8 +37,10 @@ impl Config {
             private: false,
             secure_cookies: false,
             public_url: None,
+            check_host: false,
             budget: crate::budget::Limits::for_machine(),
             otlp: crate::otlp::receiver::Settings::default(),
+            notes_quota: crate::notes::quota::Quota::default(),
         }
     }
 

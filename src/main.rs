@@ -135,6 +135,14 @@ struct ServeArgs {
     max_connections_per_ip: usize,
     #[command(flatten)]
     otlp: cli::otlp::OtlpArgs,
+    /// Earlier versions kept per note; older ones are deleted when a note is saved.
+    #[arg(long, env = "SPANDOJO_NOTE_REVISIONS", default_value_t = spandojo::notes::quota::DEFAULT_REVISIONS_PER_NOTE,
+          value_parser = clap::value_parser!(u16).range(1..))]
+    note_revisions: u16,
+    /// Most text one member's notes may take, in MiB (notes, trash and versions).
+    #[arg(long, env = "SPANDOJO_NOTES_QUOTA_MIB", default_value_t = spandojo::notes::quota::DEFAULT_MIB_PER_MEMBER,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    notes_quota_mib: u32,
 }
 
 #[derive(Args)]
@@ -202,8 +210,13 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             private: args.private,
             secure_cookies: args.secure_cookies,
             public_url: Some(public_url.clone()),
+            check_host: args.public_url.is_some(),
             budget: spandojo::budget::Limits::for_machine(),
             otlp,
+            notes_quota: spandojo::notes::quota::Quota {
+                revisions_per_note: usize::from(args.note_revisions),
+                bytes_per_member: u64::from(args.notes_quota_mib) * 1024 * 1024,
+            },
         };
         let state = spandojo::web::build_state(config)?;
         let setup_token = spandojo::web::issue_setup_token(&state.store)?;

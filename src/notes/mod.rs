@@ -4,6 +4,7 @@
 
 pub mod archive;
 pub mod dates;
+pub mod quota;
 pub mod raw_html;
 pub mod render;
 pub mod zip_index;
@@ -36,6 +37,14 @@ pub struct Draft {
     pub title: String,
     pub body: String,
     pub tags: Vec<String>,
+}
+
+impl Draft {
+    /// Bytes of text the draft stores (title, body and tags as stored), as
+    /// counted against [`quota::Quota::bytes_per_member`].
+    pub fn bytes(&self) -> u64 {
+        (self.title.len() + self.body.len() + tags_to_text(&self.tags).len()) as u64
+    }
 }
 
 /// Validates and normalises the three fields a member edits; the error is a

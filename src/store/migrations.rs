@@ -15,6 +15,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0006_note_html.sql"),
     include_str!("../../migrations/0007_attempt_generator.sql"),
     include_str!("../../migrations/0008_traces.sql"),
+    include_str!("../../migrations/0009_secure_delete_health.sql"),
 ];
 
 /// Brings the schema up to date.

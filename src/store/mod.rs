@@ -4,6 +4,7 @@
 //! call runs on tokio's blocking pool so the async workers never wait on disk.
 
 pub mod cards;
+pub mod fault;
 pub mod flags;
 pub mod invites;
 mod migrations;
@@ -36,6 +37,8 @@ struct Pool {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
     permits: Semaphore,
+    /// A fault tests asked for ([`Store::inject_fault`]).
+    injected: Mutex<Option<fault::Injected>>,
 }
 
 impl Store {
@@ -47,7 +50,18 @@ impl Store {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
         }
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        fault::check_writable(dir)?;
         let mut conn = open_connection(path)?;
+        if conn.is_readonly(rusqlite::MAIN_DB)? {
+            anyhow::bail!(
+                "cannot write to the database {}; make the file writable by this user.",
+                path.display()
+            );
+        }
         migrations::apply(&mut conn)
             .with_context(|| format!("cannot migrate the database {}", path.display()))?;
         Ok(Store {
@@ -55,6 +69,7 @@ impl Store {
                 path: path.to_path_buf(),
                 idle: Mutex::new(vec![conn]),
                 permits: Semaphore::new(POOL_SIZE),
+                injected: Mutex::new(None),
             }),
         })
     }
@@ -102,23 +117,80 @@ impl Store {
         })
     }
 
-    /// Checks that the database answers a query.
+    /// Checks that the database answers a query and can be written: the one
+    /// row of the `health` table is rewritten (a committed write, so a full
+    /// disk or a read-only directory shows). Errors carry the SQLite error,
+    /// which [`fault::fault_of`] classifies.
     pub async fn health(&self) -> anyhow::Result<()> {
         self.call(|conn| {
             let one: i64 = conn.query_row("SELECT 1", [], |row| row.get(0))?;
             anyhow::ensure!(one == 1, "the database answered {one} to SELECT 1");
+            conn.execute(
+                "INSERT INTO health (id, checked_at) VALUES (1, ?1)
+                 ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at",
+                [crate::clock::now()],
+            )?;
             Ok(())
         })
         .await
     }
 
-    /// Writes a consistent copy of the database to `dest` with SQLite's online
-    /// backup API; safe while the server is running.
+    /// Writes a consistent copy of the database to `dest`: `VACUUM INTO` a
+    /// temporary file beside it (one read transaction, so writers never make
+    /// it start over), flushed to disk, then renamed to `dest`. `dest` is
+    /// either absent or a whole copy; on failure the temporary file is
+    /// removed (a process killed mid-copy leaves only `*.partial`).
     pub fn backup_to(&self, dest: &Path) -> anyhow::Result<()> {
-        self.call_blocking(|conn| {
-            conn.backup(rusqlite::MAIN_DB, dest, None)
-                .with_context(|| format!("cannot write the backup to {}", dest.display()))
-        })
+        let name = dest
+            .file_name()
+            .ok_or_else(|| anyhow!("{} is not a file name", dest.display()))?;
+        let mut partial_name = name.to_os_string();
+        partial_name.push(".partial");
+        let partial = dest.with_file_name(partial_name);
+        let _ = std::fs::remove_file(&partial);
+        let result = self.call_blocking(|conn| {
+            let target = partial
+                .to_str()
+                .ok_or_else(|| anyhow!("{} is not valid UTF-8", partial.display()))?;
+            conn.execute("VACUUM INTO ?1", [target])?;
+            std::fs::File::open(&partial)?.sync_all()?;
+            std::fs::rename(&partial, dest)?;
+            if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
+                // The rename itself reaches the disk with the directory.
+                let _ = std::fs::File::open(dir).and_then(|d| d.sync_all());
+            }
+            Ok(())
+        });
+        if result.is_err() {
+            let _ = std::fs::remove_file(&partial);
+        }
+        result.with_context(|| format!("cannot write the backup to {}", dest.display()))
+    }
+
+    /// Makes every connection taken from the pool from now on fail writes
+    /// as on a read-only directory or a full disk, through SQLite's own
+    /// `query_only` and `max_page_count` pragmas ([`fault::Injected`]);
+    /// `None` stops injecting, and connections that carry the fault recover
+    /// as they do after a real one (dropped at their first fault). For
+    /// tests: file permissions do not stop root.
+    pub fn inject_fault(&self, fault: Option<fault::Injected>) {
+        if let Ok(mut injected) = self.inner.injected.lock() {
+            *injected = fault;
+        }
+    }
+
+    /// Copies the write-ahead log into the database file and truncates it,
+    /// so that pages holding deleted text (zeroed in the file by
+    /// `secure_delete`) do not live on in the log. Best effort: when a
+    /// reader holds the log, it is truncated at a later checkpoint.
+    pub fn truncate_wal(conn: &Connection) {
+        let done: rusqlite::Result<(i64, i64, i64)> =
+            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            });
+        if let Err(err) = done {
+            tracing::warn!(error = %err, "cannot truncate the write-ahead log");
+        }
     }
 
     /// The schema version (number of migrations applied).
@@ -137,17 +209,43 @@ impl Pool {
             Some(conn) => conn,
             None => open_connection(&self.path)?,
         };
+        let injected = self.injected.lock().ok().and_then(|i| *i);
+        if let Some(fault) = injected {
+            inject(&conn, fault)?;
+        }
         let result = f(&mut conn);
+        // A connection that met a storage fault, or that SQLite opened
+        // read-only, is closed: the next call opens a fresh one, which
+        // works again once the directory is writable or the disk has room.
+        let faulted = result.as_ref().err().and_then(fault::fault_of).is_some()
+            || conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(true);
         if let Ok(mut idle) = self.idle.lock() {
-            idle.push(conn);
+            if faulted {
+                // The others most likely share the fault: open afresh.
+                idle.clear();
+            } else {
+                idle.push(conn);
+            }
         }
         result
     }
 }
 
+fn inject(conn: &Connection, fault: fault::Injected) -> anyhow::Result<()> {
+    match fault {
+        fault::Injected::ReadOnly => conn.pragma_update(None, "query_only", 1)?,
+        fault::Injected::Full => {
+            let pages: i64 = conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+            conn.pragma_update(None, "max_page_count", pages)?;
+        }
+    }
+    Ok(())
+}
+
 /// Opens one connection with the pragmas the design requires: WAL, foreign
-/// keys, a busy timeout, and `synchronous=FULL` so an acknowledged write
-/// survives a crash.
+/// keys, a busy timeout, `synchronous=FULL` so an acknowledged write
+/// survives a crash, and `secure_delete=ON` so deleted text is overwritten
+/// with zeros instead of lingering in free space.
 fn open_connection(path: &Path) -> anyhow::Result<Connection> {
     let conn = Connection::open(path)
         .with_context(|| format!("cannot open the database {}", path.display()))?;
@@ -156,6 +254,7 @@ fn open_connection(path: &Path) -> anyhow::Result<Connection> {
         .with_context(|| format!("cannot write to the database {}", path.display()))?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "secure_delete", "ON")?;
     Ok(conn)
 }
 
@@ -179,6 +278,10 @@ mod tests {
         assert_eq!(mode, "wal");
         assert_eq!(sync, 2, "synchronous=FULL is 2");
         assert_eq!(fk, 1);
+        let secure: i64 = store
+            .call_blocking(|c| Ok(c.query_row("PRAGMA secure_delete", [], |r| r.get(0))?))
+            .unwrap();
+        assert_eq!(secure, 1, "secure_delete is on");
         assert!(store.schema_version().unwrap() >= 1);
     }
 }

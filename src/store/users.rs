@@ -175,7 +175,8 @@ pub fn set_admin(
 }
 
 /// Deletes a member and, through foreign keys, everything they own; never
-/// the last admin.
+/// the last admin. The text is zeroed in the file (`secure_delete`) and the
+/// write-ahead log truncated.
 pub fn delete(c: &mut Connection, id: i64) -> anyhow::Result<Result<(), UserChangeError>> {
     let tx = c.transaction()?;
     let Some(user) = by_id(&tx, id)? else {
@@ -186,6 +187,7 @@ pub fn delete(c: &mut Connection, id: i64) -> anyhow::Result<Result<(), UserChan
     }
     tx.execute("DELETE FROM users WHERE id = ?1", [id])?;
     tx.commit()?;
+    crate::store::Store::truncate_wal(c);
     Ok(Ok(()))
 }
 

@@ -5,7 +5,8 @@ use std::sync::Arc;
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
-use axum::response::Html;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 
 use crate::content::{Lesson, Level};
@@ -59,7 +60,22 @@ async fn home(ctx: Ctx, State(state): State<AppState>) -> Result<Html<String>, A
     })
 }
 
-async fn healthz(State(state): State<AppState>) -> Result<&'static str, AppError> {
-    state.store.health().await?;
-    Ok("ok")
+/// `ok`, or a 503 with the reason when the database cannot be read or
+/// written (each call rewrites one row: [`crate::store::Store::health`]).
+async fn healthz(State(state): State<AppState>) -> Response {
+    match state.store.health().await {
+        Ok(()) => "ok".into_response(),
+        Err(err) => {
+            let reason = match crate::store::fault::fault_of(&err) {
+                Some(fault) => fault.message().to_string(),
+                None => format!("The database did not answer: {err:#}"),
+            };
+            tracing::warn!(%reason, "health check failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("not ok: {reason}\n"),
+            )
+                .into_response()
+        }
+    }
 }

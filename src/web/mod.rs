@@ -24,7 +24,7 @@ use axum::middleware;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::RequestBodyDeadlineLayer;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::budget::Budget;
@@ -33,7 +33,7 @@ use crate::content::Content;
 use crate::store::Store;
 
 pub use guards::error::{AppError, Invalid, blocking};
-use guards::{csrf, security, session};
+use guards::{access_log, csrf, host, security, session};
 pub use layout::Ctx;
 
 /// Longest time a client may take to send a request body; a client that
@@ -71,6 +71,10 @@ pub fn build_app(config: Config) -> anyhow::Result<Router> {
 /// Loads content and opens the database: everything [`router`] needs.
 pub fn build_state(config: Config) -> anyhow::Result<AppState> {
     let content = Content::load(config.content_dir.as_deref())?;
+    // An unwritable directory is one sentence, without the context below.
+    if config.data_dir.is_dir() {
+        crate::store::fault::check_writable(&config.data_dir)?;
+    }
     let store = Store::open(&config.database_path()).with_context(|| {
         format!(
             "cannot use the data directory {}",
@@ -136,12 +140,14 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyDeadlineLayer::new(BODY_READ_DEADLINE))
         .layer(middleware::map_response(security::readable_413))
+        .layer(middleware::from_fn_with_state(state.clone(), host::check))
         .layer(middleware::from_fn(security::headers))
         // gzip or brotli, as the client accepts; brotli at quality 4.
         .layer(CompressionLayer::new())
+        // The access log: method, path and query without secrets.
         .layer(
             TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .make_span_with(access_log::make_span)
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
         .with_state(state);

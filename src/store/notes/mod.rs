@@ -6,10 +6,12 @@
 
 mod history;
 mod html;
+mod quota;
 mod search;
 
 pub use history::{Revision, RevisionSummary, restore_revision, revision, revisions};
 pub use html::{cache_html, cached_html};
+pub use quota::{prune_revisions, used_bytes};
 pub use search::{Hit, search};
 
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehavior, params};
@@ -330,19 +332,29 @@ pub fn restore(c: &Connection, owner: i64, id: i64) -> anyhow::Result<bool> {
 }
 
 /// Deletes the owner's note for good; only a note already in the trash.
+/// Its text, versions and cached HTML are zeroed in the file
+/// (`secure_delete`) and the write-ahead log is truncated.
 pub fn purge(c: &Connection, owner: i64, id: i64) -> anyhow::Result<bool> {
-    Ok(c.execute(
+    let gone = c.execute(
         "DELETE FROM notes WHERE id = ?1 AND user_id = ?2 AND deleted_at IS NOT NULL",
         params![id, owner],
-    )? == 1)
+    )? == 1;
+    if gone {
+        crate::store::Store::truncate_wal(c);
+    }
+    Ok(gone)
 }
 
 /// Deletes every note that has been in the trash for [`TRASH_DAYS`].
 pub fn purge_expired(c: &Connection, now: i64) -> anyhow::Result<usize> {
-    Ok(c.execute(
+    let gone = c.execute(
         "DELETE FROM notes WHERE deleted_at IS NOT NULL AND deleted_at <= ?1",
         [now - TRASH_DAYS * 86_400],
-    )?)
+    )?;
+    if gone > 0 {
+        crate::store::Store::truncate_wal(c);
+    }
+    Ok(gone)
 }
 
 /// The owner's notes in the trash, most recently deleted first.

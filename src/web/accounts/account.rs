@@ -5,7 +5,6 @@ use crate::web::guards::extract::Query;
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
-use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -201,7 +200,7 @@ async fn sign_out_everywhere(
         .call(move |c| sessions::delete_for_user(c, id, None))
         .await?;
     Ok((
-        [(header::SET_COOKIE, session::clear_cookie(&state))],
+        session::changed(&state, session::clear_cookie(&state)),
         Redirect::to("/login"),
     )
         .into_response())
@@ -228,7 +227,7 @@ async fn delete(
     let id = member.id;
     match state.store.call(move |c| users::delete(c, id)).await? {
         Ok(()) => Ok((
-            [(header::SET_COOKIE, session::clear_cookie(&state))],
+            session::changed(&state, session::clear_cookie(&state)),
             Redirect::to("/"),
         )
             .into_response()),

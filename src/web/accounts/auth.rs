@@ -4,7 +4,7 @@ use crate::web::guards::extract::Query;
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -143,7 +143,7 @@ async fn login(
                 .call(move |c| throttle::forget_success(c, &attempt, &user_key))
                 .await?;
             let cookie = session::start(&state, id).await?;
-            Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response())
+            Ok((session::changed(&state, cookie), Redirect::to(&next)).into_response())
         }
         _ => {
             let page = LoginPage {
@@ -168,7 +168,7 @@ async fn logout(
             .await?;
     }
     Ok((
-        [(header::SET_COOKIE, session::clear_cookie(&state))],
+        session::changed(&state, session::clear_cookie(&state)),
         Redirect::to("/"),
     )
         .into_response())
@@ -323,7 +323,7 @@ async fn setup(
         .await?
         .ok_or_else(invalid_setup_link)?;
     let cookie = session::start(&state, id).await?;
-    Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/admin")).into_response())
+    Ok((session::changed(&state, cookie), Redirect::to("/admin")).into_response())
 }
 
 #[derive(Template)]
@@ -449,7 +449,7 @@ async fn register(
     match outcome {
         Registered::Ok(id) => {
             let cookie = session::start(&state, id).await?;
-            Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response())
+            Ok((session::changed(&state, cookie), Redirect::to("/")).into_response())
         }
         Registered::Taken => fail(
             ctx,

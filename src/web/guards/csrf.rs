@@ -11,7 +11,7 @@
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, Method, header};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -59,17 +59,40 @@ pub async fn protect(State(state): State<AppState>, request: Request, next: Next
     }
     request.extensions_mut().insert(CsrfToken(token.clone()));
     let mut response = next.run(request).await;
-    if existing.is_none() {
-        let cookie = cookies::set(
-            cookies::CSRF,
-            &token,
-            CSRF_MAX_AGE,
-            state.config.cookies_secure(),
-            "Strict",
-        );
+    if existing.is_none() && !sets_csrf_cookie(&response) {
+        let cookie = csrf_cookie(&state, &token);
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
     response
+}
+
+fn csrf_cookie(state: &AppState, token: &str) -> HeaderValue {
+    cookies::set(
+        cookies::CSRF,
+        token,
+        CSRF_MAX_AGE,
+        state.config.cookies_secure(),
+        "Strict",
+    )
+}
+
+/// Whether a handler already set the CSRF cookie (a rotation).
+fn sets_csrf_cookie(response: &Response) -> bool {
+    let prefix = format!("{}=", cookies::CSRF);
+    response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .any(|v| v.as_bytes().starts_with(prefix.as_bytes()))
+}
+
+/// A `Set-Cookie` value with a fresh CSRF token, sent when a session starts
+/// or ends (login, setup, registration, logout, account deletion): a token
+/// seen before the login (on a shared computer, in a page someone kept) is
+/// no longer accepted after it, as OWASP's CSRF cheat sheet asks of
+/// synchronizer tokens at session change.
+pub fn rotated_cookie(state: &AppState) -> HeaderValue {
+    csrf_cookie(state, &accounts::new_token())
 }
 
 /// Refuses requests a browser marks as coming from another site.

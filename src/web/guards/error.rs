@@ -7,6 +7,10 @@ use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use crate::budget::{Refused, RunError};
+use crate::store::fault::fault_of;
+
+/// `Retry-After` seconds of a 503 for a storage fault.
+pub const STORAGE_RETRY_AFTER: i64 = 60;
 use crate::web::guards::csrf::CsrfToken;
 use crate::web::guards::session::MaybeMember;
 use crate::web::layout::Ctx;
@@ -31,7 +35,9 @@ pub enum AppError {
     /// Heavy work was refused or stopped ([`crate::budget::Refused`]): a
     /// 503 with `Retry-After` seconds.
     Unavailable { message: String, retry_after: i64 },
-    /// Our fault: logged with its cause, shown as a generic 500.
+    /// Our fault: logged with its cause, shown as a generic 500; or, when
+    /// its cause is a storage fault ([`crate::store::fault`]), a 503 that
+    /// says the database cannot be written, with `Retry-After`.
     Internal(anyhow::Error),
 }
 
@@ -148,13 +154,16 @@ impl IntoResponse for AppError {
         if let AppError::LoginRequired(next) = &self {
             return Redirect::to(&format!(
                 "/login?next={}",
-                crate::web::guards::extract::urlencode(next)
+                crate::web::guards::extract::urlencode(
+                    &crate::web::guards::access_log::without_secrets(next)
+                )
             ))
             .into_response();
         }
         let retry_after = match &self {
             AppError::TooManyRequests { retry_after, .. }
             | AppError::Unavailable { retry_after, .. } => Some(*retry_after),
+            AppError::Internal(err) if fault_of(err).is_some() => Some(STORAGE_RETRY_AFTER),
             _ => None,
         };
         let (status, heading, message) = match &self {
@@ -184,6 +193,14 @@ impl IntoResponse for AppError {
                 "Too much data",
                 "The request is larger than this server accepts. Send less at once.".to_string(),
             ),
+            AppError::Internal(err) if let Some(fault) = fault_of(err) => {
+                tracing::error!(error = format!("{err:#}"), "storage fault");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Not saved",
+                    format!("{} Nothing was changed. Go back, keep a copy of what you typed, and try again later.", fault.message()),
+                )
+            }
             AppError::Internal(err) => {
                 tracing::error!(error = format!("{err:#}"), "internal error");
                 (

@@ -5,9 +5,9 @@ use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::{AppendHeaders, IntoResponse, Response};
 
 use crate::accounts;
 use crate::clock::{self, TimeZone};
@@ -97,10 +97,10 @@ async fn resolve(state: &AppState, hash: Vec<u8>) -> anyhow::Result<Option<(Memb
             let Some(session) = sessions::lookup(c, &hash, now)? else {
                 return Ok(None);
             };
-            let renew = now - session.renewed_at >= RENEW_AFTER_SECONDS;
-            if renew {
-                sessions::renew(c, &hash, now, now + SESSION_SECONDS)?;
-            }
+            // A renewal that cannot be written (read-only directory, full
+            // disk) waits for the next request; this one is still served.
+            let renew = now - session.renewed_at >= RENEW_AFTER_SECONDS
+                && sessions::renew(c, &hash, now, now + SESSION_SECONDS).is_ok();
             let due = crate::store::cards::due_count(c, session.user.id, now)?;
             Ok(Some((member_from(session.user, hash, due), renew)))
         })
@@ -151,6 +151,21 @@ pub async fn start(state: &AppState, user_id: i64) -> Result<HeaderValue, AppErr
         })
         .await?;
     Ok(session_cookie(state, &token, SESSION_SECONDS))
+}
+
+/// The cookies of a session change (login, logout): `session_cookie` and a
+/// fresh CSRF token ([`crate::web::guards::csrf::rotated_cookie`]).
+pub fn changed(
+    state: &AppState,
+    session_cookie: HeaderValue,
+) -> AppendHeaders<[(HeaderName, HeaderValue); 2]> {
+    AppendHeaders([
+        (header::SET_COOKIE, session_cookie),
+        (
+            header::SET_COOKIE,
+            crate::web::guards::csrf::rotated_cookie(state),
+        ),
+    ])
 }
 
 /// A cookie that removes the session cookie.

@@ -12,9 +12,12 @@ use serde::Deserialize;
 
 use crate::clock::now;
 use crate::content::Content;
+use crate::notes::quota::OverQuota;
 use crate::notes::render::{CleanHtml, markdown};
 use crate::notes::{self, Draft, STUDY_TEMPLATE};
+use crate::store::fault::fault_of;
 use crate::store::notes::{self as store, Placement};
+use crate::web::guards::error::STORAGE_RETRY_AFTER;
 use crate::web::guards::extract::Form;
 use crate::web::guards::session::Member;
 use crate::web::layout::{Ctx, render};
@@ -142,6 +145,59 @@ fn check(
     }
 }
 
+/// The form as the member sent it, from its checked parts, to show again.
+fn keep_form(draft: &Draft, place: &Placement) -> NoteForm {
+    NoteForm {
+        title: draft.title.clone(),
+        body: draft.body.clone(),
+        tags: draft.tags.join(", "),
+        lesson: place.lesson.clone().unwrap_or_default(),
+        question: place.question.clone().unwrap_or_default(),
+        shared: place.shared.then(String::new),
+        action: String::new(),
+    }
+}
+
+/// The editor again, with the member's text and why it was not saved (409).
+fn refused(
+    ctx: Ctx,
+    content: &Content,
+    id: Option<i64>,
+    form: NoteForm,
+    over: OverQuota,
+) -> Result<Response, AppError> {
+    let msg = format!("{} Your text is still here.", over.message());
+    let page = editor(ctx, content, id, form, Some(msg), None);
+    Ok((StatusCode::CONFLICT, render(&page)?).into_response())
+}
+
+/// The editor again after a failed write: for a storage fault (read-only
+/// directory, full disk), a 503 with `Retry-After` that says what happened
+/// and keeps the member's text; any other error is ours (500).
+fn unsaved(
+    ctx: Ctx,
+    content: &Content,
+    id: Option<i64>,
+    form: NoteForm,
+    err: anyhow::Error,
+) -> Result<Response, AppError> {
+    let Some(fault) = fault_of(&err) else {
+        return Err(AppError::Internal(err));
+    };
+    tracing::error!(error = format!("{err:#}"), "note not saved: storage fault");
+    let msg = format!(
+        "Not saved. {} Your text is still here: keep a copy, and save again in a while.",
+        fault.message()
+    );
+    let page = editor(ctx, content, id, form, Some(msg), None);
+    Ok((
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::RETRY_AFTER, STORAGE_RETRY_AFTER.to_string())],
+        render(&page)?,
+    )
+        .into_response())
+}
+
 #[derive(Deserialize)]
 struct NewQuery {
     lesson: Option<String>,
@@ -194,14 +250,19 @@ async fn create(
     member: Member,
     Form(form): Form<NoteForm>,
 ) -> Result<Response, AppError> {
-    let (draft, place) = match check(ctx, &state.content, None, form)? {
+    let (draft, place) = match check(ctx.clone(), &state.content, None, form)? {
         Ok(ok) => ok,
         Err(page) => return Ok(page),
     };
     let owner = member.id;
+    let quota = state.config.notes_quota;
+    let form = keep_form(&draft, &place);
     let id = state
         .store
         .call(move |c| {
+            if let Err(over) = quota.check(store::used_bytes(c, owner)?, draft.bytes()) {
+                return Ok(Err(over));
+            }
             let now = now();
             let file = notes::archive::NoteFile {
                 uid: notes::new_uid(),
@@ -214,9 +275,16 @@ async fn create(
                 created_at: now,
                 updated_at: now,
             };
-            store::insert(c, owner, &file)?.ok_or_else(|| anyhow::anyhow!("note id collision"))
+            let id = store::insert(c, owner, &file)?
+                .ok_or_else(|| anyhow::anyhow!("note id collision"))?;
+            Ok(Ok(id))
         })
-        .await?;
+        .await;
+    let id = match id {
+        Ok(Ok(id)) => id,
+        Ok(Err(over)) => return refused(ctx, &state.content, None, form, over),
+        Err(err) => return unsaved(ctx, &state.content, None, form, err),
+    };
     Ok(Redirect::to(&format!("/notes/{id}?done=created")).into_response())
 }
 
@@ -260,14 +328,28 @@ async fn save(
     if !exists {
         return Err(AppError::NotFound);
     }
-    let (draft, place) = match check(ctx, &state.content, Some(id), form)? {
+    let (draft, place) = match check(ctx.clone(), &state.content, Some(id), form)? {
         Ok(ok) => ok,
         Err(page) => return Ok(page),
     };
+    let quota = state.config.notes_quota;
+    let form = keep_form(&draft, &place);
     let saved = state
         .store
-        .call(move |c| store::update(c, owner, id, &draft, &place, now()))
-        .await?;
+        .call(move |c| {
+            if let Err(over) = quota.check(store::used_bytes(c, owner)?, draft.bytes()) {
+                return Ok(Err(over));
+            }
+            let saved = store::update(c, owner, id, &draft, &place, now())?;
+            store::prune_revisions(c, id, quota.revisions_per_note)?;
+            Ok(Ok(saved))
+        })
+        .await;
+    let saved = match saved {
+        Ok(Ok(saved)) => saved,
+        Ok(Err(over)) => return refused(ctx, &state.content, Some(id), form, over),
+        Err(err) => return unsaved(ctx, &state.content, Some(id), form, err),
+    };
     if !saved {
         return Err(AppError::NotFound);
     }

@@ -185,22 +185,35 @@ async fn import(
         }
     }
     let owner = member.id;
-    let (imported, duplicates) = state
+    let quota = state.config.notes_quota;
+    let (imported, duplicates, over) = state
         .store
         .call(move |c| {
             let tx = c.transaction()?;
-            let (mut imported, mut duplicates) = (Vec::new(), Vec::new());
+            let (mut imported, mut duplicates, mut over) = (Vec::new(), Vec::new(), Vec::new());
+            let mut used = store::used_bytes(&tx, owner)?;
             for (file, note) in notes {
+                let adding =
+                    (note.title.len() + note.body.len() + note.tags.join(" ").len()) as u64;
+                if let Err(refused) = quota.check(used, adding) {
+                    over.push((file, refused.message()));
+                    continue;
+                }
                 match store::insert(&tx, owner, &note)? {
-                    Some(id) => imported.push((id, note.title)),
+                    Some(id) => {
+                        used += adding;
+                        imported.push((id, note.title));
+                    }
                     None => duplicates.push((file, note.title)),
                 }
             }
             tx.commit()?;
-            Ok((imported, duplicates))
+            Ok((imported, duplicates, over))
         })
         .await?;
-    let status = if imported.is_empty() && duplicates.is_empty() && !unpacked.problems.is_empty() {
+    let mut problems = unpacked.problems;
+    problems.extend(over);
+    let status = if imported.is_empty() && duplicates.is_empty() && !problems.is_empty() {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK
@@ -208,6 +221,6 @@ async fn import(
     page.done = true;
     page.imported = imported;
     page.duplicates = duplicates;
-    page.problems = unpacked.problems;
+    page.problems = problems;
     Ok((status, render(&page)?).into_response())
 }

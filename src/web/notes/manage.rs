@@ -248,11 +248,25 @@ async fn restore_revision(
     Path((raw, raw_rev)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     let (id, rev, owner) = (note_id(&raw)?, note_id(&raw_rev)?, member.id);
-    if !state
+    let quota = state.config.notes_quota;
+    let restored = state
         .store
-        .call(move |c| store::restore_revision(c, owner, id, rev, now()))
+        .call(move |c| {
+            // The current text becomes a kept version: that is what it adds.
+            let Some(note) = store::get_owned(c, owner, id)? else {
+                return Ok(Ok(false));
+            };
+            let adding = (note.title.len() + note.body.len() + note.tags.join(" ").len()) as u64;
+            if let Err(over) = quota.check(store::used_bytes(c, owner)?, adding) {
+                return Ok(Err(over));
+            }
+            let done = store::restore_revision(c, owner, id, rev, now())?;
+            store::prune_revisions(c, id, quota.revisions_per_note)?;
+            Ok(Ok(done))
+        })
         .await?
-    {
+        .map_err(|over| AppError::BadRequest(over.message()))?;
+    if !restored {
         return Err(AppError::NotFound);
     }
     Ok(Redirect::to(&format!("/notes/{id}?done=reverted")).into_response())

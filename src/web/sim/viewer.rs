@@ -328,6 +328,10 @@ async fn download(
         .budget
         .run(Kind::Download, &client.0, None, move || {
             let t = trace_for(&sc, seed, q.spans, q.generator);
+            // Past the deadline after generating: skip building the body.
+            if crate::budget::cancelled() {
+                return String::new();
+            }
             match suffix {
                 "jaeger" => to_jaeger_json(&t),
                 "zipkin" => to_zipkin_json(&t),
