@@ -13,6 +13,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0004_notes.sql"),
     include_str!("../../migrations/0005_time_zone.sql"),
     include_str!("../../migrations/0006_note_html.sql"),
+    include_str!("../../migrations/0010_peer_reviews.sql"),
 ];
 
 /// Brings the schema up to date.
