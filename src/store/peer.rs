@@ -36,7 +36,14 @@ pub fn add(c: &Connection, n: &NewComment) -> anyhow::Result<i64> {
     c.execute(
         "INSERT INTO peer_comments (session_id, position, author_id, body, rating, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![n.session_id, n.position, n.author_id, n.body, n.rating, n.now],
+        params![
+            n.session_id,
+            n.position,
+            n.author_id,
+            n.body,
+            n.rating,
+            n.now
+        ],
     )?;
     Ok(c.last_insert_rowid())
 }
