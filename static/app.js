@@ -82,4 +82,27 @@ document.addEventListener("DOMContentLoaded", () => {
       pre.appendChild(button);
     }
   }
+  // Interview summary: rating an answer, and adding or deleting a peer
+  // comment, update that answer in place instead of reloading the page.
+  // Without this script each form returns to its answer (#answer-N).
+  document.addEventListener("submit", async (event) => {
+    const form = event.target;
+    const item = form.closest && form.closest(".interview-item[id]");
+    if (!item || form.method.toLowerCase() !== "post" || !window.fetch || !window.DOMParser) return;
+    event.preventDefault();
+    const body = new URLSearchParams(new FormData(form, event.submitter));
+    for (const button of form.querySelectorAll("button")) button.disabled = true;
+    try {
+      const response = await fetch(form.action, { method: "POST", body, credentials: "same-origin" });
+      const html = await response.text();
+      const fresh = response.ok && new DOMParser().parseFromString(html, "text/html").getElementById(item.id);
+      if (!fresh) throw new Error("no answer in the reply");
+      item.replaceWith(fresh);
+      fresh.tabIndex = -1;
+      fresh.focus({ preventScroll: true });
+      history.replaceState(null, "", `#${fresh.id}`);
+    } catch (_) {
+      HTMLFormElement.prototype.submit.call(form);
+    }
+  });
 });

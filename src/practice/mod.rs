@@ -5,6 +5,7 @@
 pub mod finish;
 pub mod fsrs;
 pub mod grading;
+pub mod peer;
 pub mod plan;
 pub mod puzzles;
 pub mod schedule;

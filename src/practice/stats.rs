@@ -204,9 +204,13 @@ pub struct LevelProgress {
     pub total: usize,
     /// Questions answered at least once.
     pub seen: usize,
-    /// Graded answers and right answers (for accuracy).
+    /// Answers graded by the app and right ones (for accuracy).
     pub graded: i64,
     pub right: i64,
+    /// Self-rated open answers and those rated Good or Easy: kept apart
+    /// from the graded ones.
+    pub self_rated: i64,
+    pub self_good: i64,
     /// Cards with stability of at least [`super::MASTERED_STABILITY`] days.
     pub mastered: usize,
 }
@@ -227,6 +231,12 @@ impl LevelProgress {
         self.seen += 1;
         self.graded += graded;
         self.right += right;
+    }
+
+    /// Adds one question's self-rated answers (no change to `seen`).
+    pub fn add_self_rated(&mut self, rated: i64, good: i64) {
+        self.self_rated += rated;
+        self.self_good += good;
     }
 
     /// Counts a card if mastered.

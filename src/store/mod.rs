@@ -9,6 +9,7 @@ pub mod flags;
 pub mod invites;
 mod migrations;
 pub mod notes;
+pub mod peer;
 pub mod practice;
 pub mod progress;
 pub mod sessions;

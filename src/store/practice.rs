@@ -317,5 +317,8 @@ pub fn shared_sessions(c: &Connection, limit: i64) -> anyhow::Result<Vec<SharedS
     Ok(rows)
 }
 
+mod lists;
+pub use lists::{Unfinished, missed_since, unfinished};
+
 #[cfg(test)]
 mod tests;

@@ -8,15 +8,28 @@ pub struct QuestionRecord {
     pub user_id: i64,
     pub question_id: String,
     pub attempts: i64,
-    /// Graded attempts: choice answers, and rated open answers.
+    /// Attempts graded by the app (choice and simulator questions).
     pub graded: i64,
-    /// Right choice answers, and open answers rated Good or Easy.
+    /// Of those, the right ones.
     pub right: i64,
+    /// Open answers the member rated themself: not graded, kept apart.
+    pub self_rated: i64,
+    /// Of those, the ones rated Good or Easy.
+    pub self_good: i64,
+}
+
+impl QuestionRecord {
+    /// Misses: wrong graded answers and open answers self-rated Again or Hard.
+    pub fn missed(&self) -> i64 {
+        (self.graded - self.right) + (self.self_rated - self.self_good)
+    }
 }
 
 const RECORD_SQL: &str = "SELECT user_id, question_id, count(*),
-        sum(correct IS NOT NULL OR rating IS NOT NULL),
-        sum(coalesce(correct, rating >= 3, 0))
+        sum(correct IS NOT NULL),
+        sum(coalesce(correct, 0)),
+        sum(correct IS NULL AND rating IS NOT NULL),
+        sum(correct IS NULL AND rating >= 3)
      FROM attempts";
 
 fn record(r: &rusqlite::Row) -> rusqlite::Result<QuestionRecord> {
@@ -26,6 +39,8 @@ fn record(r: &rusqlite::Row) -> rusqlite::Result<QuestionRecord> {
         attempts: r.get(2)?,
         graded: r.get::<_, Option<i64>>(3)?.unwrap_or(0),
         right: r.get::<_, Option<i64>>(4)?.unwrap_or(0),
+        self_rated: r.get::<_, Option<i64>>(5)?.unwrap_or(0),
+        self_good: r.get::<_, Option<i64>>(6)?.unwrap_or(0),
     })
 }
 
@@ -70,18 +85,27 @@ pub fn stabilities(c: &Connection) -> anyhow::Result<Vec<(i64, String, f64)>> {
     Ok(rows)
 }
 
-/// A leaderboard row: answers and right answers since `since`.
+/// A leaderboard row since `since`: answers, graded answers and right
+/// ones, and self-rated open answers and those rated Good or Easy.
 #[derive(Debug, Clone)]
 pub struct WeekRow {
     pub display_name: String,
     pub answers: i64,
+    pub graded: i64,
     pub right: i64,
+    pub self_rated: i64,
+    pub self_good: i64,
 }
 
-/// Members who opted in, by right answers since `since`.
+/// Members who opted in, by graded right answers since `since`, then by
+/// answers; self-rated answers are reported but do not rank.
 pub fn leaderboard(c: &Connection, since: i64) -> anyhow::Result<Vec<WeekRow>> {
     let mut stmt = c.prepare(
-        "SELECT u.display_name, count(a.id), coalesce(sum(coalesce(a.correct, a.rating >= 3, 0)), 0) AS right
+        "SELECT u.display_name, count(a.id),
+                coalesce(sum(a.correct IS NOT NULL), 0),
+                coalesce(sum(coalesce(a.correct, 0)), 0) AS right,
+                coalesce(sum(a.correct IS NULL AND a.rating IS NOT NULL), 0),
+                coalesce(sum(a.correct IS NULL AND a.rating >= 3), 0)
          FROM users u JOIN attempts a ON a.user_id = u.id AND a.answered_at >= ?1
          WHERE u.on_leaderboard = 1
          GROUP BY u.id ORDER BY right DESC, count(a.id) DESC, u.display_name LIMIT 20",
@@ -91,7 +115,10 @@ pub fn leaderboard(c: &Connection, since: i64) -> anyhow::Result<Vec<WeekRow>> {
             Ok(WeekRow {
                 display_name: r.get(0)?,
                 answers: r.get(1)?,
-                right: r.get(2)?,
+                graded: r.get(2)?,
+                right: r.get(3)?,
+                self_rated: r.get(4)?,
+                self_good: r.get(5)?,
             })
         })?
         .collect::<Result<_, _>>()?;

@@ -52,7 +52,11 @@ async fn interview_mode_hides_answers_until_the_end_and_can_be_shared() {
             &[("rating", "2"), ("back", "done")],
         )
         .await;
-    assert_eq!(r.location(), format!("/practice/s/{session}/done"));
+    assert_eq!(
+        r.location(),
+        format!("/practice/s/{session}/done#answer-0"),
+        "back to the rated answer, not the top"
+    );
 
     let mut bob = app.member("bob", false).await;
     assert_eq!(
@@ -164,7 +168,11 @@ async fn group_shows_progress_and_a_leaderboard_members_can_leave() {
         "{}",
         group.body
     );
-    assert!(group.body.contains("ada — 1 right of 1 answers"));
+    assert!(
+        group
+            .body
+            .contains("ada — 1 of 1 graded answers right · 1 answers")
+    );
     let r = ada.post("/account/leaderboard", &[("on", "0")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert!(!ada.get("/group").await.body.contains("ada — 1 right"));

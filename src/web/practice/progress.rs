@@ -97,12 +97,12 @@ async fn show(
     let weeks = cells.iter().map(|c| c.week).max().unwrap_or(0) + 1;
     let mut missed: Vec<Missed> = records
         .iter()
-        .filter(|r| r.graded > r.right)
+        .filter(|r| r.missed() > 0)
         .filter_map(|r| {
             state.content.question(&r.question_id).map(|q| Missed {
                 lessons: lesson_links(&state, q),
                 q: q.clone(),
-                wrong: r.graded - r.right,
+                wrong: r.missed(),
                 attempts: r.attempts,
             })
         })

@@ -422,7 +422,7 @@ async fn rate(
             .await?;
     }
     let to = match form.back.as_deref() {
-        Some("done") => format!("/practice/s/{id}/done"),
+        Some("done") => crate::web::practice::peer::answer_url(id, pos as i64),
         _ => format!("/practice/s/{id}"),
     };
     Ok(Redirect::to(&to).into_response())

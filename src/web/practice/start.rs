@@ -33,6 +33,67 @@ pub fn router() -> Router<AppState> {
         )
         .route("/practice/{level}", get(level_page).post(start_level))
         .route("/review", get(review_page).post(start_review))
+        .route("/practice/mistakes", axum::routing::post(start_mistakes))
+}
+
+/// Unix time of the start of the member's day, in their time zone.
+fn today_start(member: &Member) -> i64 {
+    let zone = &member.time_zone;
+    crate::clock::day_start(crate::clock::local_day(now(), zone), zone)
+}
+
+/// How a session is named in lists: "Senior practice (sampling)", "Review",
+/// "Interview (Architect)", "Mistakes drill".
+pub fn session_title(mode: Mode, level: Option<&str>, topic: Option<&str>) -> String {
+    let level = level.and_then(Level::parse).map(Level::label);
+    let base = match (mode, level) {
+        (Mode::Interview, Some(l)) => format!("Interview ({l})"),
+        (Mode::Interview, None) => "Interview".to_string(),
+        (Mode::Review, _) => "Review".to_string(),
+        (Mode::Practice, Some(l)) => format!("{l} practice"),
+        (Mode::Practice, None) => "Mistakes drill".to_string(),
+    };
+    match topic {
+        Some(t) => format!("{base} ({t})"),
+        None => base,
+    }
+}
+
+/// "Drill my mistakes now": a practice session of the questions the member
+/// missed today (wrong, or self-rated Again or Hard), whatever their FSRS
+/// due dates; back to `/practice` when there is nothing to drill.
+async fn start_mistakes(
+    State(state): State<AppState>,
+    member: Member,
+) -> Result<Response, AppError> {
+    let (user, since) = (member.id, today_start(&member));
+    let content = state.content.clone();
+    let id = state
+        .store
+        .call(move |c| {
+            let missed: Vec<String> = practice::missed_since(c, user, since)?
+                .into_iter()
+                .filter(|q| content.question(q).is_some())
+                .take(SESSION_SIZE)
+                .collect();
+            if missed.is_empty() {
+                return Ok(None);
+            }
+            Ok(Some(practice::create_session(
+                c,
+                user,
+                Mode::Practice,
+                None,
+                None,
+                &missed,
+                now(),
+            )?))
+        })
+        .await?;
+    match id {
+        Some(id) => Ok(Redirect::to(&format!("/practice/s/{id}")).into_response()),
+        None => Ok(Redirect::to("/practice").into_response()),
+    }
 }
 
 fn parse_level(s: &str) -> Result<Level, AppError> {
@@ -71,9 +132,9 @@ impl Tally {
         let mut per: HashMap<(i64, Level), LevelProgress> = HashMap::new();
         for r in records {
             if let Some(q) = content.question(&r.question_id) {
-                per.entry((r.user_id, q.level))
-                    .or_default()
-                    .add_record(r.graded, r.right);
+                let level = per.entry((r.user_id, q.level)).or_default();
+                level.add_record(r.graded, r.right);
+                level.add_self_rated(r.self_rated, r.self_good);
             }
         }
         for (user, id, stability) in cards {
@@ -120,12 +181,26 @@ struct LevelRow {
     progress: LevelProgress,
 }
 
+/// A session left unfinished, as listed on `/practice`.
+struct OpenRow {
+    id: i64,
+    title: String,
+    started: String,
+    answered: i64,
+    total: usize,
+}
+
+/// Unfinished sessions listed on `/practice`, newest first.
+const UNFINISHED_SHOWN: i64 = 10;
+
 #[derive(Template)]
 #[template(path = "practice.html")]
 struct PracticePage {
     ctx: Ctx,
     levels: Vec<LevelRow>,
     due: i64,
+    unfinished: Vec<OpenRow>,
+    missed_today: usize,
 }
 
 async fn index(
@@ -134,6 +209,30 @@ async fn index(
     member: Member,
 ) -> Result<Response, AppError> {
     let mut progress = level_progress(&state, member.id).await?;
+    let (user, since) = (member.id, today_start(&member));
+    let (open, missed) = state
+        .store
+        .call(move |c| {
+            Ok((
+                practice::unfinished(c, user, UNFINISHED_SHOWN)?,
+                practice::missed_since(c, user, since)?,
+            ))
+        })
+        .await?;
+    let unfinished = open
+        .into_iter()
+        .map(|u| OpenRow {
+            id: u.id,
+            title: session_title(u.mode, u.level.as_deref(), u.topic.as_deref()),
+            started: crate::clock::date_time(u.started_at, &member.time_zone),
+            answered: u.answered,
+            total: u.total,
+        })
+        .collect();
+    let missed_today = missed
+        .iter()
+        .filter(|q| state.content.question(q).is_some())
+        .count();
     let levels = Level::ALL
         .iter()
         .map(|&level| LevelRow {
@@ -145,6 +244,8 @@ async fn index(
         ctx,
         levels,
         due: member.due_reviews,
+        unfinished,
+        missed_today,
     })?
     .into_response())
 }

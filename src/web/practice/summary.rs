@@ -14,11 +14,13 @@ use serde::Deserialize;
 use crate::clock::now;
 use crate::content::{Question, QuestionKind};
 use crate::practice::fsrs::Rating;
+use crate::practice::peer::{MAX_COMMENT_CHARS, PeerRating};
 use crate::store::practice::Mode;
-use crate::store::{flags, practice};
+use crate::store::{flags, peer, practice};
 use crate::web::guards::extract::{Form, Path};
 use crate::web::guards::session::Member;
 use crate::web::layout::{Ctx, render};
+use crate::web::practice::peer::{CommentView, take_comments};
 use crate::web::practice::quiz::load;
 use crate::web::practice::quiz_view::{LessonLink, chosen_options, elapsed_text, lesson_links};
 use crate::web::{AppError, AppState};
@@ -45,6 +47,8 @@ struct SummaryRow {
     rating: Option<&'static str>,
     revisit: bool,
     lessons: Vec<LessonLink>,
+    /// Peer comments on this answer (interviews only).
+    comments: Vec<CommentView>,
 }
 
 #[derive(Template)]
@@ -59,11 +63,20 @@ struct DonePage {
     shared: bool,
     complete: bool,
     has_revisit: bool,
+    /// Answers graded by the app (choice and simulator questions), and how
+    /// many of them were right.
     right: usize,
     graded: usize,
+    /// Open answers rated by the member, and how many were rated Good or Easy.
+    self_good: usize,
+    self_rated: usize,
     time_taken: String,
     rows: Vec<SummaryRow>,
     ratings: [Rating; 4],
+    /// Whether the viewer may comment (a shared interview).
+    can_comment: bool,
+    peer_ratings: [PeerRating; 4],
+    max_comment: usize,
 }
 
 async fn done(
@@ -85,6 +98,12 @@ async fn done(
             .await?;
         loaded.session.finished_at = Some(finished);
     }
+    let interview = loaded.session.mode == Mode::Interview;
+    let mut comments = if interview {
+        state.store.call(move |c| peer::for_session(c, id)).await?
+    } else {
+        Vec::new()
+    };
     let mut rows = Vec::new();
     for (pos, qid) in loaded.session.question_ids.iter().enumerate() {
         let Some(q) = state.content.question(qid).cloned() else {
@@ -113,16 +132,19 @@ async fn done(
             rating: rating.map(Rating::label),
             revisit: correct == Some(false) || matches!(rating, Some(Rating::Again | Rating::Hard)),
             lessons: lesson_links(&state, &q),
+            comments: take_comments(&mut comments, pos, member.id, &member.time_zone),
             q,
         });
     }
-    let graded = rows
+    let graded = rows.iter().filter(|r| r.correct.is_some()).count();
+    let right = rows.iter().filter(|r| r.correct == Some(true)).count();
+    let self_rated = rows
         .iter()
-        .filter(|r| r.correct.is_some() || r.rating.is_some())
+        .filter(|r| r.correct.is_none() && r.rating.is_some())
         .count();
-    let right = rows
+    let self_good = rows
         .iter()
-        .filter(|r| r.correct == Some(true) || matches!(r.rating, Some("Good" | "Easy")))
+        .filter(|r| r.correct.is_none() && matches!(r.rating, Some("Good" | "Easy")))
         .count();
     let end = loaded.session.finished_at.unwrap_or_else(now);
     let session = &loaded.session;
@@ -130,7 +152,7 @@ async fn done(
         ctx,
         session_id: id,
         owner,
-        interview: session.mode == Mode::Interview,
+        interview,
         mode: session.mode.as_str(),
         level: session
             .level
@@ -143,9 +165,14 @@ async fn done(
         has_revisit: rows.iter().any(|r| r.revisit),
         right,
         graded,
+        self_good,
+        self_rated,
         time_taken: elapsed_text(end - session.started_at),
         rows,
         ratings: Rating::ALL,
+        can_comment: interview && session.shared,
+        peer_ratings: PeerRating::ALL,
+        max_comment: MAX_COMMENT_CHARS,
     };
     Ok(render(&page)?.into_response())
 }
