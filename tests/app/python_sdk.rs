@@ -1,31 +1,29 @@
-//! The real OpenTelemetry Python SDK against spandojo's OTLP code:
-//! the OTLP JSON spandojo writes parses with the official protobuf JSON
-//! parser, and the lesson "Send your own traces" runs exactly as written
-//! (`labs/send-your-own-traces/run.sh`): two Flask services under
-//! `opentelemetry-instrument` export one trace whose client and server
-//! spans hang together across the two services.
+//! The real OpenTelemetry Python SDK against a real spandojo server: the
+//! OTLP JSON spandojo writes parses with the official protobuf JSON parser;
+//! the SDK's OTLP exporters, over HTTP and over gRPC, deliver spans that the
+//! member then finds in "My traces"; and the lesson "Send your own traces"
+//! runs exactly as written (`labs/send-your-own-traces/run.sh`, with the two
+//! lines `spandojo token create` printed): two Flask services under
+//! `opentelemetry-instrument` store one trace whose client and server spans
+//! hang together across the two services.
 //!
 //! Needs `.venv-otel` with `tests/python/requirements.txt`. When it is
 //! missing the tests pass and print `SKIPPED: python sdk: <reason>`, unless
 //! `SPANDOJO_E2E=required` (as `.ci/run` sets), which makes that a failure.
 
-use std::io::Write as _;
-use std::net::TcpListener as StdListener;
-use std::path::PathBuf;
-use std::process::Command;
-use std::sync::{Arc, Mutex};
+#![cfg(unix)]
 
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::HeaderMap;
-use axum::routing::post;
-use opentelemetry_proto::tonic::collector::trace::v1::{
-    ExportTraceServiceRequest, ExportTraceServiceResponse,
-};
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::net::{SocketAddr, TcpListener as StdListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+
+use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, Span};
 use prost::Message as _;
 use spandojo::sim::formats::export::to_proto;
 use spandojo::sim::{Catalog, generate, to_otlp_json};
+use spandojo::store::traces::read;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -96,17 +94,239 @@ fn otlp_json_parses_with_the_official_protobuf_parser() {
     }
 }
 
-/// Requests an OTLP/HTTP stub received: (authorization header, body).
-type Seen = Arc<Mutex<Vec<(String, Bytes)>>>;
+/// How many times the store is read, a tenth of a second apart, before a
+/// trace the server acknowledged is declared missing. A count, not a clock:
+/// acknowledged spans are already committed, so one read normally suffices.
+const READS: usize = 50;
 
-async fn receive(State(seen): State<Seen>, headers: HeaderMap, body: Bytes) -> Vec<u8> {
-    let auth = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
+/// A `spandojo serve` child on 127.0.0.1 with OS-chosen ports for the web
+/// server and both OTLP receivers; killed when dropped, so a failing
+/// assertion leaves no server behind.
+struct Server {
+    child: Child,
+    /// The OTLP/HTTP receiver (`--otlp-http-addr`).
+    http: SocketAddr,
+    /// The OTLP/gRPC receiver (`--otlp-grpc-addr`).
+    grpc: SocketAddr,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the binary on `data` and reads the addresses it reports binding.
+fn serve(data: &Path) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_spandojo"))
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--otlp-http-addr",
+            "127.0.0.1:0",
+            "--otlp-grpc-addr",
+            "127.0.0.1:0",
+            "--data",
+        ])
+        .arg(data)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the server starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let (mut http, mut grpc) = (None, None);
+    while http.is_none() || grpc.is_none() {
+        let line = lines
+            .next()
+            .expect("the server prints its receivers' addresses")
+            .expect("a line");
+        if let Some(rest) = line.strip_prefix("OTLP/HTTP receiver at http://") {
+            let addr = rest.trim_end_matches("/v1/traces");
+            http = Some(addr.parse().expect("an address"));
+        } else if let Some(rest) = line.strip_prefix("OTLP/gRPC receiver at ") {
+            grpc = Some(rest.parse().expect("an address"));
+        }
+    }
+    // Keep reading stdout so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Server {
+        child,
+        http: http.expect("read above"),
+        grpc: grpc.expect("read above"),
+    }
+}
+
+/// A fresh data directory with the member `ada`; (data dir, her user id,
+/// the `OTEL_EXPORTER_OTLP_HEADERS` value `spandojo token create` printed).
+fn member(dir: &Path) -> (PathBuf, i64, String) {
+    let data = dir.join("data");
+    let store = spandojo::store::Store::open(&data.join("spandojo.db")).unwrap();
+    let id = store
+        .call_blocking(|c| spandojo::store::users::create(c, "ada", "Ada", "x", false, 0))
+        .unwrap()
+        .expect("a new member");
+    drop(store);
+    let out = Command::new(env!("CARGO_BIN_EXE_spandojo"))
+        .args(["token", "create", "ada", "--name", "python-sdk", "--data"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let headers = text
+        .lines()
+        .find_map(|l| l.strip_prefix("OTEL_EXPORTER_OTLP_HEADERS="))
+        .expect("the headers line")
         .to_string();
-    seen.lock().unwrap().push((auth, body));
-    ExportTraceServiceResponse::default().encode_to_vec()
+    (data, id, headers)
+}
+
+/// Reads `ada`'s traces from the data directory until `found` accepts the
+/// list, at most [`READS`] times.
+fn traces_until(
+    data: &Path,
+    user: i64,
+    found: impl Fn(&[read::TraceSummary]) -> bool,
+) -> Vec<read::TraceSummary> {
+    let c = rusqlite::Connection::open(data.join("spandojo.db")).unwrap();
+    let mut list = Vec::new();
+    for _ in 0..READS {
+        list = read::list(&c, user, &read::Search::default()).unwrap();
+        if found(&list) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    list
+}
+
+/// One span as stored: (service, kind, span id, parent span id).
+type Stored = (String, i32, Vec<u8>, Vec<u8>);
+
+/// The stored spans of `ada`'s trace `trace_id`, decoded.
+fn stored_spans(data: &Path, user: i64, trace_id: &[u8; 16]) -> Vec<Stored> {
+    let c = rusqlite::Connection::open(data.join("spandojo.db")).unwrap();
+    read::load_rows(&c, user, trace_id)
+        .unwrap()
+        .iter()
+        .map(|row| {
+            let resource = ResourceSpans::decode(row.resource.as_slice()).unwrap();
+            let service = resource
+                .resource
+                .iter()
+                .flat_map(|r| &r.attributes)
+                .find(|kv| kv.key == "service.name")
+                .and_then(|kv| kv.value.as_ref())
+                .map(|v| format!("{:?}", v.value))
+                .unwrap_or_default();
+            let span = Span::decode(row.body.as_slice()).unwrap();
+            (service, span.kind, span.span_id, span.parent_span_id)
+        })
+        .collect()
+}
+
+/// One trace of two spans through the SDK's own OTLP exporter for
+/// `argv[1]` (`http` or `grpc`), configured only by the `OTEL_EXPORTER_OTLP_*`
+/// environment; fails unless every export succeeded; prints the trace id.
+const SEND: &str = r#"
+import sys
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExportResult
+if sys.argv[1] == "grpc":
+    from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+else:
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+results = []
+class Checked(OTLPSpanExporter):
+    def export(self, spans):
+        result = super().export(spans)
+        results.append(result)
+        return result
+provider = TracerProvider(resource=Resource.create({"service.name": "sdk-" + sys.argv[1]}))
+provider.add_span_processor(SimpleSpanProcessor(Checked()))
+tracer = provider.get_tracer("spandojo-tests")
+with tracer.start_as_current_span("parent") as parent:
+    with tracer.start_as_current_span("child"):
+        pass
+provider.shutdown()
+assert results and all(r == SpanExportResult.SUCCESS for r in results), results
+print(format(parent.get_span_context().trace_id, "032x"))
+"#;
+
+fn trace_id(hex: &str) -> [u8; 16] {
+    let hex = hex.trim();
+    assert_eq!(hex.len(), 32, "a trace id: {hex:?}");
+    let mut id = [0u8; 16];
+    for (i, byte) in id.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap();
+    }
+    id
+}
+
+#[test]
+fn the_sdks_exporters_over_http_and_grpc_reach_the_members_traces() {
+    let Some(python) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (data, user, headers) = member(dir.path());
+    let server = serve(&data);
+    for (protocol, endpoint) in [
+        ("http", format!("http://{}", server.http)),
+        ("grpc", format!("http://{}", server.grpc)),
+    ] {
+        let out = Command::new(&python)
+            .args(["-c", SEND, protocol])
+            .env("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint)
+            .env("OTEL_EXPORTER_OTLP_HEADERS", &headers)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{protocol}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let id = trace_id(&String::from_utf8_lossy(&out.stdout));
+        let list = traces_until(&data, user, |l| {
+            l.iter().any(|t| t.trace_id == id && t.spans == 2)
+        });
+        let trace = list
+            .iter()
+            .find(|t| t.trace_id == id)
+            .unwrap_or_else(|| panic!("{protocol}: the trace is not in {list:?}"));
+        assert_eq!(trace.spans, 2, "{protocol}: {trace:?}");
+        assert_eq!(
+            trace.root_service.as_deref(),
+            Some(&*format!("sdk-{protocol}"))
+        );
+        assert_eq!(trace.root_name.as_deref(), Some("parent"));
+        let spans = stored_spans(&data, user, &id);
+        let parent = spans.iter().find(|s| s.3.is_empty()).expect("a root");
+        assert!(
+            spans.iter().any(|s| s.3 == parent.2),
+            "{protocol}: the child hangs under the parent: {spans:?}"
+        );
+    }
+    // A token is needed: without it nothing is stored.
+    let before = traces_until(&data, user, |_| true).len();
+    let out = Command::new(&python)
+        .args(["-c", SEND, "http"])
+        .env(
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            format!("http://{}", server.http),
+        )
+        .env_remove("OTEL_EXPORTER_OTLP_HEADERS")
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "an export without a token succeeded");
+    assert_eq!(traces_until(&data, user, |_| true).len(), before);
 }
 
 fn free_port() -> u16 {
@@ -118,19 +338,11 @@ fn free_port() -> u16 {
 }
 
 #[test]
-fn the_lessons_two_services_export_one_connected_trace() {
+fn the_lessons_two_services_store_one_connected_trace() {
     let Some(python) = python() else { return };
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let seen: Seen = Arc::default();
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let addr = listener.local_addr().unwrap();
-    let app = Router::new()
-        .route("/v1/traces", post(receive))
-        .with_state(seen.clone());
-    runtime.spawn(async move { axum::serve(listener, app).await });
-
+    let dir = tempfile::tempdir().unwrap();
+    let (data, user, headers) = member(dir.path());
+    let server = serve(&data);
     let bin = python.parent().unwrap();
     let path = format!(
         "{}:{}",
@@ -140,11 +352,11 @@ fn the_lessons_two_services_export_one_connected_trace() {
     let out = Command::new("sh")
         .arg(root().join("labs/send-your-own-traces/run.sh"))
         .env("PATH", path)
-        .env("OTEL_EXPORTER_OTLP_ENDPOINT", format!("http://{addr}"))
         .env(
-            "OTEL_EXPORTER_OTLP_HEADERS",
-            "authorization=Bearer%20lesson-token",
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            format!("http://{}", server.http),
         )
+        .env("OTEL_EXPORTER_OTLP_HEADERS", &headers)
         .env("FRONTEND_PORT", free_port().to_string())
         .env("BACKEND_PORT", free_port().to_string())
         .output()
@@ -157,54 +369,36 @@ fn the_lessons_two_services_export_one_connected_trace() {
         String::from_utf8_lossy(&out.stdout)
     );
 
-    let seen = seen.lock().unwrap();
-    assert!(!seen.is_empty(), "no export arrived: {stderr}");
-    // (service, kind, trace id, span id, parent span id)
-    let mut spans = Vec::new();
-    for (auth, body) in seen.iter() {
-        assert_eq!(auth, "Bearer lesson-token");
-        let req = ExportTraceServiceRequest::decode(body.as_ref()).unwrap();
-        for rs in &req.resource_spans {
-            let service = rs
-                .resource
-                .iter()
-                .flat_map(|r| &r.attributes)
-                .find(|kv| kv.key == "service.name")
-                .and_then(|kv| kv.value.as_ref())
-                .map(|v| format!("{:?}", v.value))
-                .unwrap_or_default();
-            for s in rs.scope_spans.iter().flat_map(|ss| &ss.spans) {
-                spans.push((
-                    service.clone(),
-                    s.kind,
-                    s.trace_id.clone(),
-                    s.span_id.clone(),
-                    s.parent_span_id.clone(),
-                ));
-            }
-        }
-    }
+    // The call to /checkout: a trace rooted at the frontend, reaching the backend.
+    let is_checkout =
+        |t: &read::TraceSummary| t.root_service.as_deref() == Some("frontend") && t.services == 2;
+    let list = traces_until(&data, user, |l| l.iter().any(is_checkout));
+    let checkout: Vec<_> = list.iter().filter(|t| is_checkout(t)).collect();
+    assert_eq!(
+        checkout.len(),
+        1,
+        "one trace across both services: {list:?} ({stderr})"
+    );
+    let spans = stored_spans(&data, user, &checkout[0].trace_id);
     const SERVER: i32 = 2;
     const CLIENT: i32 = 3;
     let front = spans
         .iter()
-        .find(|s| s.0.contains("frontend") && s.1 == SERVER && s.4.is_empty())
+        .find(|s| s.0.contains("frontend") && s.1 == SERVER && s.3.is_empty())
         .unwrap_or_else(|| panic!("no frontend root server span in {spans:?}"));
-    let trace: Vec<_> = spans.iter().filter(|s| s.2 == front.2).collect();
-    let client = trace
+    let client = spans
         .iter()
-        .find(|s| s.0.contains("frontend") && s.1 == CLIENT && s.4 == front.3)
-        .unwrap_or_else(|| panic!("no client span under the frontend's server span: {trace:?}"));
-    let back = trace
+        .find(|s| s.0.contains("frontend") && s.1 == CLIENT && s.3 == front.2)
+        .unwrap_or_else(|| panic!("no client span under the frontend's server span: {spans:?}"));
+    let back = spans
         .iter()
         .find(|s| s.0.contains("backend") && s.1 == SERVER)
-        .unwrap_or_else(|| panic!("the backend's span is not in the frontend's trace: {trace:?}"));
+        .unwrap_or_else(|| panic!("the backend's span is not in the frontend's trace: {spans:?}"));
     assert_eq!(
-        back.4, client.3,
+        back.3, client.2,
         "the backend's server span is the client span's child"
     );
 }
-
 #[test]
 fn the_lesson_shows_the_lab_files_as_they_are() {
     let lesson =
