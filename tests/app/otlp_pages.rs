@@ -111,3 +111,18 @@ async fn tokens_need_csrf_and_revoked_ones_stop_working() {
     );
     assert!(alice.get("/traces").await.body.contains("revoked"));
 }
+
+#[tokio::test]
+async fn the_navigation_links_my_traces_for_members_only() {
+    let app = TestApp::new();
+    let link = r#"<a href="/traces">My traces</a>"#;
+    let visitor = app.get("/lessons").await;
+    assert_eq!(visitor.status, StatusCode::OK);
+    assert!(!visitor.body.contains(link), "no link for visitors");
+    let mut alice = app.member("alice", false).await;
+    for path in ["/lessons", "/notes", "/traces"] {
+        let page = alice.get(path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        assert!(page.body.contains(link), "{path}: {}", page.body);
+    }
+}
