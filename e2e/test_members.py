@@ -45,6 +45,8 @@ class Members(unittest.TestCase):
         page.evaluate("() => { window.__kept = 1; }") if js else None
         page.click("#answer-3 form.rate button[value='3']")
         page.wait_for_load_state()
+        # With JS the answer is replaced in place: wait for the new one.
+        page.wait_for_selector("#answer-3 p.meta:has-text('Rated Good')")
         self.assertIn("Rated Good", page.locator("#answer-3").inner_text())
         if js:
             self.assertEqual(page.evaluate("() => window.__kept"), 1, "no reload with JS")
@@ -73,8 +75,10 @@ class Members(unittest.TestCase):
                 reviewer.select_option("#peer-rating-1", "2")
                 reviewer.click("#answer-1 .peer-form button[type=submit]")
                 reviewer.wait_for_load_state()
+                reviewer.wait_for_selector("#answer-1 .comment-body")
                 self.assertIn("Name the sampler", reviewer.locator("#answer-1").inner_text())
-                for scheme in ("light", "dark"):
+                # axe-core runs as page script: only where scripts run.
+                for scheme in ("light", "dark") if js else ():
                     reviewer.emulate_media(color_scheme=scheme)
                     self.assertEqual(axe_violations(reviewer), [], scheme)
 
@@ -86,6 +90,7 @@ class Members(unittest.TestCase):
 
                 reviewer.click("#answer-1 button:has-text('Delete my comment')")
                 reviewer.wait_for_load_state()
+                reviewer.wait_for_selector("#answer-1 .comment-body", state="detached")
                 self.assertNotIn("Name the sampler", reviewer.locator("#answer-1").inner_text())
                 self.assertEqual(actx.errors + rctx.errors, [])
                 actx.close()
