@@ -1,4 +1,4 @@
-"""The browser suite's harness: one spandojo server (the release binary) on
+"""The browser suite's harness: one spandojo server (the binary under test) on
 127.0.0.1 with a port the system chooses and a temporary data directory,
 one headless Chromium driven by Playwright, and helpers the tests share.
 
