@@ -79,7 +79,10 @@ fn render(trace: &Trace) -> usize {
         format: "OTLP JSON".into(),
         warnings: Vec::new(),
         warnings_total: 0,
-        back: None,
+        traces: 1,
+        trace_id: String::new(),
+        state: String::new(),
+        received: false,
     };
     let p = page::build(
         Ctx::default(),

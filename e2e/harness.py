@@ -40,7 +40,10 @@ class Server:
         self.binary = binary
         self.data = tempfile.mkdtemp(prefix="spandojo-e2e-")
         self.proc = subprocess.Popen(
-            [binary, "serve", "--addr", "127.0.0.1:0", "--data", self.data],
+            # No OTLP receivers: their fixed default ports (4317, 4318)
+            # would collide with other servers the tests start at once.
+            [binary, "serve", "--addr", "127.0.0.1:0", "--otlp-http-addr", "off",
+             "--otlp-grpc-addr", "off", "--data", self.data],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,

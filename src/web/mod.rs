@@ -3,6 +3,7 @@
 
 pub mod accounts;
 mod assets;
+pub mod download;
 pub mod guards;
 mod home;
 mod layout;

@@ -74,9 +74,8 @@ async fn tokens_in_urls_stay_out_of_the_access_log() {
     let csrf = client.csrf().await;
     client.get("/setup?token=secret-setup-token").await;
     client.get("/register?code=secret-invite-code").await;
-    client
-        .post_file(&format!("/sim/upload?csrf={csrf}"), "file", "t.json", b"{}")
-        .await;
+    // A token pasted into an address (no form of ours puts it there).
+    client.get(&format!("/sim/upload?csrf={csrf}")).await;
     let text = String::from_utf8_lossy(&log.0.lock().unwrap()).into_owned();
     assert!(text.contains("/setup?token=[redacted]"), "{text}");
     assert!(text.contains("/sim/upload?csrf=[redacted]"), "{text}");

@@ -123,7 +123,16 @@ fn serve_refuses_invalid_content_and_unusable_data_dirs() {
     std::fs::create_dir_all(dir.path().join("lessons")).unwrap();
     std::fs::write(dir.path().join("lessons/01-a.md"), "no front matter\n").unwrap();
     let out = spandojo()
-        .args(["serve", "--addr", "127.0.0.1:0", "--content"])
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--otlp-http-addr",
+            "off",
+            "--otlp-grpc-addr",
+            "off",
+            "--content",
+        ])
         .arg(dir.path())
         .arg("--data")
         .arg(dir.path().join("data"))
@@ -136,7 +145,16 @@ fn serve_refuses_invalid_content_and_unusable_data_dirs() {
     let file = dir.path().join("a-file");
     std::fs::write(&file, "").unwrap();
     let out = spandojo()
-        .args(["serve", "--addr", "127.0.0.1:0", "--content"])
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--otlp-http-addr",
+            "off",
+            "--otlp-grpc-addr",
+            "off",
+            "--content",
+        ])
         .arg(minimal_content(dir.path()))
         .arg("--data")
         .arg(file.join("sub"))
@@ -157,7 +175,16 @@ fn serve_reports_a_port_in_use_in_one_line() {
     let addr = taken.local_addr().unwrap().to_string();
     let dir = tempfile::tempdir().unwrap();
     let out = spandojo()
-        .args(["serve", "--addr", &addr, "--content"])
+        .args([
+            "serve",
+            "--addr",
+            &addr,
+            "--otlp-http-addr",
+            "off",
+            "--otlp-grpc-addr",
+            "off",
+            "--content",
+        ])
         .arg(minimal_content(dir.path()))
         .arg("--data")
         .arg(dir.path().join("data"))

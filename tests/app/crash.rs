@@ -24,7 +24,16 @@ const KILL_AFTER: usize = 60;
 /// Starts `spandojo serve` on 127.0.0.1:0 and reads the address it bound.
 fn start(data: &Path) -> (Child, SocketAddr) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_spandojo"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--data"])
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--otlp-http-addr",
+            "off",
+            "--otlp-grpc-addr",
+            "off",
+            "--data",
+        ])
         .arg(data)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())

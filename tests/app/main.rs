@@ -26,6 +26,7 @@ mod otlp;
 mod otlp_cli;
 mod otlp_grpc;
 mod otlp_pages;
+mod otlp_search;
 mod pages;
 mod peer_review;
 mod practice;

@@ -31,10 +31,7 @@ async fn notes_of(app: &TestApp, owner: i64) -> Vec<Note> {
 }
 
 async fn import(client: &mut Client<'_>, name: &str, data: &[u8]) -> crate::common::Reply {
-    let csrf = client.csrf().await;
-    client
-        .post_file(&format!("/notes/import?csrf={csrf}"), "file", name, data)
-        .await
+    client.post_file("/notes/import", "file", name, data).await
 }
 
 async fn write_notes(ada: &mut Client<'_>) -> i64 {
@@ -217,10 +214,9 @@ async fn import_has_its_own_size_limit() {
     let r = import(&mut ada, "big.zip", &big).await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(r.body.contains("Too much data"));
-    let csrf = ada.csrf().await;
-    let path = format!("/notes/import?csrf={csrf}");
+    let path = "/notes/import";
     let r = ada
-        .post_file_with(&path, "file", "big.zip", &big, false)
+        .post_file_with(path, "file", "big.zip", &big, false)
         .await;
     assert_eq!(
         r.status,
@@ -241,10 +237,7 @@ async fn import_has_its_own_size_limit() {
         "{}",
         r.body
     );
-    let csrf = ada.csrf().await;
-    let r = ada
-        .post_file(&format!("/notes/preview?csrf={csrf}"), "file", "x", &medium)
-        .await;
+    let r = ada.post_file("/notes/preview", "file", "x", &medium).await;
     assert_eq!(
         r.status,
         StatusCode::PAYLOAD_TOO_LARGE,

@@ -2,8 +2,8 @@
 //! note, a save over the byte cap is refused with the text kept, and deleted
 //! notes and accounts leave no text in the database file.
 
+use crate::common::TestApp;
 use crate::common::notes::{create, save};
-use crate::common::{TestApp, encode};
 use axum::http::StatusCode;
 use spandojo::notes::quota::Quota;
 
@@ -76,9 +76,8 @@ async fn a_save_over_the_byte_cap_is_refused_with_the_text_kept() {
     create(&mut bob, "Bob's", &"c".repeat(5 * 1024), "").await;
     // An import over the cap lists what it left out and why.
     let file = format!("+++\ntitle = \"Imported\"\n+++\n{}", "d".repeat(6 * 1024));
-    let path = format!("/notes/import?csrf={}", encode(&ada.csrf().await));
     let r = ada
-        .post_file(&path, "file", "imported.md", file.as_bytes())
+        .post_file("/notes/import", "file", "imported.md", file.as_bytes())
         .await;
     assert!(r.body.contains("Not saved: your notes take"), "{}", r.body);
     assert_eq!(app.query_i64("SELECT count(*) FROM notes").await, 2);

@@ -5,7 +5,7 @@
 use std::io::Write;
 
 use crate::common::{TestApp, multipart};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use spandojo::sim::formats::split;
 use spandojo::sim::trace::hex;
 use spandojo::sim::{Format, SpanKind, read_file};
@@ -116,10 +116,9 @@ async fn upload(
     name: &str,
     bytes: &[u8],
 ) -> crate::common::Reply {
-    let csrf = client.csrf().await;
     client
         .post_multipart(
-            &format!("/sim/upload?csrf={csrf}"),
+            "/sim/upload",
             multipart(&[("format", "auto")], Some((name, bytes))),
         )
         .await
@@ -249,37 +248,27 @@ async fn a_file_with_several_traces_lists_them_and_opens_each() {
         .and_then(|s| s.split('"').next())
         .expect("the list keeps the file")
         .to_string();
-    let csrf = client.csrf().await;
     let open = |id: &'static str| multipart(&[("state", state.as_str()), ("trace", id)], None);
     let r = client
-        .post_multipart(
-            &format!("/sim/upload?csrf={csrf}"),
-            open("0000000000000000000000000000000a"),
-        )
+        .post_multipart("/sim/upload", open("0000000000000000000000000000000a"))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.body.contains("<strong>2</strong> spans"));
     assert!(r.body.contains("Back to the 3 traces of three.json"));
     let r = client
-        .post_multipart(
-            &format!("/sim/upload?csrf={csrf}"),
-            open("0000000000000000000000000000000c"),
-        )
+        .post_multipart("/sim/upload", open("0000000000000000000000000000000c"))
         .await;
     assert!(
         r.body.contains("This trace has 2 roots"),
         "one trace, broken inside"
     );
     let r = client
-        .post_multipart(
-            &format!("/sim/upload?csrf={csrf}"),
-            open("0000000000000000000000000000000d"),
-        )
+        .post_multipart("/sim/upload", open("0000000000000000000000000000000d"))
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     let r = client
         .post_multipart(
-            &format!("/sim/upload?csrf={csrf}"),
+            "/sim/upload",
             multipart(
                 &[
                     ("state", "garbage"),
@@ -305,4 +294,73 @@ async fn the_trace_page_offers_a_zipkin_download() {
     let otlp = client.get("/sim/checkout/4/otlp.json").await;
     let t = spandojo::sim::from_otlp_json(&otlp.body).expect("valid");
     assert_eq!(back.spans.len(), t.spans.len());
+}
+
+/// The kept file in a page (`name="state" value="…"`).
+fn kept_state(body: &str) -> String {
+    body.split("name=\"state\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("the page keeps the file")
+        .to_string()
+}
+
+#[tokio::test]
+async fn an_uploaded_trace_converts_without_the_file_chosen_again() {
+    let app = TestApp::new();
+    let mut client = app.client();
+    // A file of one trace: its view offers the three downloads of the kept file.
+    let one = client.get("/sim/checkout/4/jaeger.json").await.body;
+    let r = upload(&mut client, "one.json", one.as_bytes()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("Download this trace as"));
+    assert!(
+        !r.body.contains("Back to the"),
+        "one trace: no list to go back to"
+    );
+    let state = kept_state(&r.body);
+    let id = r
+        .body
+        .split("name=\"trace\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("the trace id")
+        .to_string();
+    let spans = spandojo::sim::from_jaeger_json(&one)
+        .expect("valid")
+        .spans
+        .len();
+    for output in ["otlp", "jaeger", "zipkin"] {
+        let body = multipart(
+            &[("state", &state), ("trace", &id), ("output", output)],
+            None,
+        );
+        let r = client.post_multipart("/sim/upload", body).await;
+        assert_eq!(r.status, StatusCode::OK, "{output}: {}", r.body);
+        let disposition = r.headers[header::CONTENT_DISPOSITION].to_str().unwrap();
+        assert!(
+            disposition.contains(&format!("one.{}.{output}.json", &id[..8])),
+            "{disposition}"
+        );
+        let back = spandojo::sim::read_file(r.body.as_bytes(), None).expect("readable");
+        assert_eq!(back.trace.spans.len(), spans, "{output}");
+    }
+
+    // A file of three traces: one of them, or the whole file, from the kept copy.
+    let r = upload(&mut client, "three.json", three_traces().as_bytes()).await;
+    assert!(r.body.contains("Download the whole file as"));
+    let state = kept_state(&r.body);
+    let whole = multipart(&[("state", &state), ("output", "zipkin")], None);
+    let r = client.post_multipart("/sim/upload", whole).await;
+    let back = spandojo::sim::from_zipkin_json(&r.body).expect("valid Zipkin v2 JSON");
+    assert_eq!(back.spans.len(), 5, "every span of the file");
+    let a = "0000000000000000000000000000000a";
+    let view = multipart(&[("state", &state), ("trace", a)], None);
+    let r = client.post_multipart("/sim/upload", view).await;
+    assert!(r.body.contains("Download this trace as"));
+    assert!(r.body.contains("Back to the 3 traces of three.json"));
+    let only = multipart(&[("state", &state), ("trace", a), ("output", "otlp")], None);
+    let r = client.post_multipart("/sim/upload", only).await;
+    let back = spandojo::sim::from_otlp_json(&r.body).expect("valid OTLP JSON");
+    assert_eq!(back.spans.len(), 2, "only trace …0a");
 }

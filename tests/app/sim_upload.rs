@@ -18,25 +18,28 @@ fn scenario(name: &str) -> std::sync::Arc<spandojo::sim::Scenario> {
 }
 
 #[tokio::test]
-async fn the_form_carries_the_csrf_token_in_its_action() {
+async fn the_form_carries_the_csrf_token_as_its_first_field() {
     let app = TestApp::new();
     let mut client = app.client();
     let r = client.get("/sim/upload").await;
     assert_eq!(r.status, StatusCode::OK);
     let token = client.csrf().await;
+    let form = r.body.split("<form").nth(1).unwrap_or_default();
     assert!(
-        r.body
-            .contains(&format!("action=\"/sim/upload?csrf={token}\""))
+        form.starts_with(" class=\"stack\" method=\"post\" action=\"/sim/upload\" enctype=\"multipart/form-data\">"),
+        "{form}"
     );
-    assert!(r.body.contains("enctype=\"multipart/form-data\""));
+    let token_at = form.find(&format!("name=\"csrf\" value=\"{token}\""));
+    let file_at = form.find("type=\"file\"");
+    assert!(token_at.is_some() && token_at < file_at, "{form}");
+    assert!(!r.body.contains("?csrf="), "no token in an address");
 }
 
 #[tokio::test]
 async fn downloads_round_trip_through_the_upload() {
     let app = TestApp::new();
     let mut client = app.client();
-    let csrf = client.csrf().await;
-    let path = format!("/sim/upload?csrf={csrf}");
+    let path = "/sim/upload";
     for name in ["checkout", "broken-propagation", "async-orders"] {
         let spans = generate(&scenario(name), 4).spans.len();
         for format in ["otlp", "jaeger"] {
@@ -47,7 +50,7 @@ async fn downloads_round_trip_through_the_upload() {
                     &[("format", chosen), ("output", "view")],
                     Some(("t.json", file.body.as_bytes())),
                 );
-                let r = client.post_multipart(&path, body).await;
+                let r = client.post_multipart(path, body).await;
                 assert_eq!(
                     r.status,
                     StatusCode::OK,
@@ -75,15 +78,12 @@ async fn downloads_round_trip_through_the_upload() {
 async fn an_upload_converts_between_formats() {
     let app = TestApp::new();
     let mut client = app.client();
-    let csrf = client.csrf().await;
     let trace = generate(&scenario("retry-storm"), 2);
     let body = multipart(
         &[("format", "auto"), ("output", "jaeger")],
         Some(("retry.otlp.json", to_otlp_json(&trace).as_bytes())),
     );
-    let r = client
-        .post_multipart(&format!("/sim/upload?csrf={csrf}"), body)
-        .await;
+    let r = client.post_multipart("/sim/upload", body).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(
         r.headers[header::CONTENT_DISPOSITION],
@@ -97,7 +97,6 @@ async fn an_upload_converts_between_formats() {
 async fn files_between_one_and_ten_mib_are_accepted() {
     let app = TestApp::new();
     let mut client = app.client();
-    let csrf = client.csrf().await;
     let trace = generate_with(
         &scenario("large-estate"),
         3,
@@ -110,9 +109,7 @@ async fn files_between_one_and_ten_mib_are_accepted() {
     let json = to_jaeger_json(&trace);
     assert!(json.len() > 1024 * 1024 && json.len() < 10 * 1024 * 1024);
     let body = multipart(&[("depth", "64")], Some(("big.json", json.as_bytes())));
-    let r = client
-        .post_multipart(&format!("/sim/upload?csrf={csrf}"), body)
-        .await;
+    let r = client.post_multipart("/sim/upload", body).await;
     assert_eq!(
         r.status,
         StatusCode::OK,
@@ -135,8 +132,7 @@ async fn files_between_one_and_ten_mib_are_accepted() {
 async fn invalid_files_get_a_400_page_naming_the_problem() {
     let app = TestApp::new();
     let mut client = app.client();
-    let csrf = client.csrf().await;
-    let path = format!("/sim/upload?csrf={csrf}");
+    let path = "/sim/upload";
     let trace = generate(&scenario("checkout"), 1);
     let mut otlp: serde_json::Value = serde_json::from_str(&to_otlp_json(&trace)).expect("json");
     otlp["resourceSpans"][0]["scopeSpans"][0]["spans"][0]["traceId"] = "xyz".into();
@@ -162,16 +158,16 @@ async fn invalid_files_get_a_400_page_naming_the_problem() {
     ];
     for (format, bytes, says) in cases {
         let body = multipart(&[("format", format)], Some(("bad.json", &bytes)));
-        let r = client.post_multipart(&path, body).await;
+        let r = client.post_multipart(path, body).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{says}");
         assert!(r.body.contains(says), "{says}: {}", r.body);
         assert!(r.body.contains("<form"), "the form is shown again");
     }
-    let r = client.post_multipart(&path, multipart(&[], None)).await;
+    let r = client.post_multipart(path, multipart(&[], None)).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.body.contains("Choose a file"));
     let body = multipart(&[("depth", "99")], Some(("t.json", b"{}")));
-    let r = client.post_multipart(&path, body).await;
+    let r = client.post_multipart(path, body).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.body.contains("depth must be"));
 }
@@ -180,7 +176,6 @@ async fn invalid_files_get_a_400_page_naming_the_problem() {
 async fn span_names_from_an_upload_are_escaped() {
     let app = TestApp::new();
     let mut client = app.client();
-    let csrf = client.csrf().await;
     let trace = generate(&scenario("study-sheet"), 1);
     let mut otlp: serde_json::Value = serde_json::from_str(&to_otlp_json(&trace)).expect("json");
     let evil = "<script>alert('x')</script>";
@@ -188,9 +183,7 @@ async fn span_names_from_an_upload_are_escaped() {
     otlp["resourceSpans"][0]["resource"]["attributes"][0]["value"]["stringValue"] =
         "<img src=x onerror=alert(1)>".into();
     let body = multipart(&[], Some(("<b>evil</b>.json", otlp.to_string().as_bytes())));
-    let r = client
-        .post_multipart(&format!("/sim/upload?csrf={csrf}"), body)
-        .await;
+    let r = client.post_multipart("/sim/upload", body).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(
         r.body
@@ -205,13 +198,9 @@ async fn span_names_from_an_upload_are_escaped() {
 async fn oversized_uploads_get_413() {
     let app = TestApp::new();
     let mut client = app.client();
-    let csrf = client.csrf().await;
     let big = vec![b' '; 10 * 1024 * 1024 + 1];
     let r = client
-        .post_multipart(
-            &format!("/sim/upload?csrf={csrf}"),
-            multipart(&[], Some(("big.json", &big))),
-        )
+        .post_multipart("/sim/upload", multipart(&[], Some(("big.json", &big))))
         .await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(r.body.contains("Too much data"));
@@ -227,9 +216,28 @@ async fn an_upload_without_the_csrf_token_is_refused() {
     let mut client = app.client();
     client.csrf().await;
     let trace = generate(&scenario("checkout"), 1);
-    let body = multipart(&[], Some(("t.json", to_otlp_json(&trace).as_bytes())));
-    let r = client.post_multipart("/sim/upload", body.clone()).await;
+    let otlp = to_otlp_json(&trace);
+    let body = multipart(&[], Some(("t.json", otlp.as_bytes())));
+    let r = client.post_multipart_raw("/sim/upload", body.clone()).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = client.post_multipart("/sim/upload?csrf=wrong", body).await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let file = Some(("t.json", otlp.as_bytes()));
+    let wrong = multipart(&[("csrf", "wrong")], file);
+    let r = client.post_multipart_raw("/sim/upload", wrong).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "a wrong token");
+    // The guard reads the first field only, and no longer the address.
+    let csrf = client.csrf().await;
+    let late = multipart(&[("format", "auto"), ("csrf", &csrf)], file);
+    let r = client.post_multipart_raw("/sim/upload", late).await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "the token after another field"
+    );
+    let path = format!("/sim/upload?csrf={csrf}");
+    let r = client.post_multipart_raw(&path, body).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "the token in the address");
+    // The same upload with the token first is accepted.
+    let first = multipart(&[("csrf", &csrf)], file);
+    let r = client.post_multipart_raw("/sim/upload", first).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 }

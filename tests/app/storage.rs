@@ -87,7 +87,17 @@ fn spandojo() -> Command {
 fn the_server_refuses_a_data_directory_it_cannot_write() {
     // sysfs refuses new files even to root.
     let out = spandojo()
-        .args(["serve", "--addr", "127.0.0.1:0", "--data", "/sys"])
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--otlp-http-addr",
+            "off",
+            "--otlp-grpc-addr",
+            "off",
+            "--data",
+            "/sys",
+        ])
         .output()
         .unwrap();
     assert!(!out.status.success());

@@ -1,7 +1,7 @@
 //! The access log's request span, with secrets kept out of it.
 //!
 //! tower-http's `DefaultMakeSpan` records the whole URI, query included, so
-//! a file-upload form's `?csrf=…`, a one-time `/setup?token=…` link or an
+//! a `?csrf=…` pasted into an address, a one-time `/setup?token=…` link or an
 //! invite `?code=…` would land in the log. [`make_span`] records the method,
 //! the path and the query with the value of every [`SECRET_PARAMS`] key
 //! replaced by [`REDACTED`].

@@ -5,11 +5,14 @@
 //!    browser sends it) must be `same-origin` or `none`, and an `Origin`
 //!    header must name the same host as `Host`;
 //! 2. double-submit token: every visitor gets a random HttpOnly `sd_csrf`
-//!    cookie; every form echoes it in a hidden `csrf` field (or, for file
-//!    uploads, in the form action's `?csrf=` query). A page on another site
-//!    can neither read nor set that cookie.
+//!    cookie; every form echoes it in a hidden `csrf` field. A page on
+//!    another site can neither read nor set that cookie. In a
+//!    `multipart/form-data` upload the `csrf` field must come first (browsers
+//!    send fields in the form's order, RFC 7578 §5.2): the guard reads only
+//!    the head of the body, never the file, and the token never appears in
+//!    an address, a history entry or a log line.
 
-use axum::body::{Body, to_bytes};
+use axum::body::{Body, Bytes, to_bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
@@ -117,18 +120,23 @@ fn same_origin(headers: &HeaderMap) -> Result<(), &'static str> {
     Ok(())
 }
 
-/// Finds the `csrf` value in the query string or an urlencoded body; the
-/// body is read (bounded) and put back for the handler.
+/// How much of a multipart body the guard reads, at most, looking for the
+/// end of the first part (plus the rest of the chunk that crosses it).
+const MULTIPART_HEAD_BYTES: usize = 8 * 1024;
+
+/// Finds the `csrf` value in an urlencoded body, or in the first part of a
+/// multipart one; what was read is put back for the handler.
 async fn supplied_token(request: Request) -> Result<(Option<String>, Request), AppError> {
-    if let Some(token) = request.uri().query().and_then(|q| field(q, "csrf")) {
-        return Ok((Some(token), request));
-    }
-    let is_form = request
+    let content_type = request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+        .unwrap_or_default()
+        .to_owned();
+    if content_type.starts_with("multipart/form-data") {
+        return multipart_token(&content_type, request).await;
+    }
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
         return Ok((None, request));
     }
     let (parts, body) = request.into_parts();
@@ -139,6 +147,55 @@ async fn supplied_token(request: Request) -> Result<(Option<String>, Request), A
         .ok()
         .and_then(|b| field(b, "csrf"));
     Ok((token, Request::from_parts(parts, Body::from(bytes))))
+}
+
+/// The `csrf` field when it is the first part of a multipart body. Reads at
+/// most [`MULTIPART_HEAD_BYTES`] (and the chunk that crosses it), then hands
+/// the handler a body that replays those bytes before the unread rest.
+async fn multipart_token(
+    content_type: &str,
+    request: Request,
+) -> Result<(Option<String>, Request), AppError> {
+    use futures_util::StreamExt as _;
+
+    let Ok(boundary) = multer::parse_boundary(content_type) else {
+        return Ok((None, request));
+    };
+    let (parts, body) = request.into_parts();
+    let mut rest = body.into_data_stream();
+    let end_of_first_part = format!("\r\n--{boundary}");
+    let mut head = Vec::new();
+    while head.len() < MULTIPART_HEAD_BYTES && !contains(&head, end_of_first_part.as_bytes()) {
+        match rest.next().await {
+            Some(Ok(chunk)) => head.extend_from_slice(&chunk),
+            Some(Err(_)) => {
+                return Err(AppError::BadRequest(
+                    "The upload was interrupted. Try again.".into(),
+                ));
+            }
+            None => break,
+        }
+    }
+    let head = Bytes::from(head);
+    let token = first_field_token(head.clone(), boundary).await;
+    let replay = futures_util::stream::once(std::future::ready(Ok::<_, axum::Error>(head)));
+    let body = Body::from_stream(replay.chain(rest));
+    Ok((token, Request::from_parts(parts, body)))
+}
+
+/// The value of the first part of `head` when that part is named `csrf`.
+async fn first_field_token(head: Bytes, boundary: String) -> Option<String> {
+    let stream = futures_util::stream::once(std::future::ready(Ok::<_, std::io::Error>(head)));
+    let mut multipart = multer::Multipart::new(stream, boundary);
+    let field = multipart.next_field().await.ok()??;
+    if field.name() != Some("csrf") {
+        return None;
+    }
+    field.text().await.ok()
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 fn field(urlencoded: &str, name: &str) -> Option<String> {

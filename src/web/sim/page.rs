@@ -81,16 +81,19 @@ pub struct Uploaded {
     pub warnings: Vec<String>,
     /// All warnings, including those not listed.
     pub warnings_total: usize,
-    /// Set when the file holds several traces: the way back to their list.
-    pub back: Option<Back>,
-}
-
-/// The form that goes back to an upload's list of traces.
-pub struct Back {
-    /// Traces in the file.
-    pub count: usize,
-    /// The kept file (empty when too large to keep).
+    /// Traces in the file (more than one: the page offers the way back to
+    /// their list).
+    pub traces: usize,
+    /// This trace's id, 32 hex digits.
+    pub trace_id: String,
+    /// The kept file ([`crate::web::sim::upload_state`]), so that the page
+    /// converts it or goes back to its list without the file chosen again;
+    /// empty when the file is too large to keep.
     pub state: String,
+    /// Set for a trace the OTLP receiver stored for the member
+    /// (`/traces/{trace_id}`): it is kept, so its downloads are links and
+    /// it can be deleted.
+    pub received: bool,
 }
 
 /// Where the errors start.

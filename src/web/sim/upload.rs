@@ -11,18 +11,19 @@ use askama::Template;
 use axum::Router;
 use axum::extract::State;
 use axum::extract::multipart::{Multipart, MultipartError, MultipartRejection};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::budget::Kind;
 use crate::sim::formats::split;
-use crate::sim::trace::parse_hex;
-use crate::sim::{Format, Imported, read_file, to_jaeger_json, to_otlp_json, to_zipkin_json};
+use crate::sim::trace::{hex as to_hex, parse_hex};
+use crate::sim::{Format, Imported, read_file};
+use crate::web::download::{TraceFile, attachment};
 use crate::web::guards::budget::Client;
 use crate::web::layout::{Ctx, render};
-use crate::web::sim::page::{self, Back, MAX_DEPTH, Uploaded, View};
+use crate::web::sim::page::{self, MAX_DEPTH, Uploaded, View};
 use crate::web::sim::upload_list::{self, Listed};
 use crate::web::sim::upload_state::{self, MAX_STATE_BYTES};
 use crate::web::{AppError, AppState};
@@ -150,20 +151,6 @@ fn download_name(file_name: &str, suffix: &str) -> String {
     format!("{clean}.{suffix}.json")
 }
 
-/// A converted file as a download.
-fn attachment(body: String, name: &str) -> Response {
-    let mut r = body.into_response();
-    let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    r
-}
-
 /// What one request asked for, once the file (or the kept state) is read.
 enum Outcome {
     Refused(String),
@@ -205,15 +192,7 @@ fn work(ctx: Ctx, sent: Sent, depth: Option<usize>) -> Result<Outcome, AppError>
     } else {
         file_name
     };
-    let output = sent.output.as_str();
-    if matches!(output, "otlp" | "jaeger" | "zipkin") {
-        let body = match output {
-            "jaeger" => to_jaeger_json(&imported.trace),
-            "zipkin" => to_zipkin_json(&imported.trace),
-            _ => to_otlp_json(&imported.trace),
-        };
-        return Ok(Outcome::Download(body, download_name(&file_name, output)));
-    }
+    let output = TraceFile::from_output(&sent.output);
     let summaries = split::summaries(&imported.trace);
     let wanted = match sent.trace.trim() {
         "" if summaries.len() == 1 => summaries.first().map(|s| s.trace_id),
@@ -227,9 +206,20 @@ fn work(ctx: Ctx, sent: Sent, depth: Option<usize>) -> Result<Outcome, AppError>
             }
         },
     };
-    let state = (summaries.len() > 1)
-        .then(|| upload_state::encode(&file_name, &imported))
-        .flatten();
+    if let Some(output) = output {
+        // One trace when one was chosen, else the whole file.
+        let suffix = output.suffix();
+        let (trace, name) = match wanted.filter(|_| !sent.trace.trim().is_empty()) {
+            Some(id) => match split::extract(imported.trace, &id) {
+                Some(t) => (t, format!("{}.{suffix}", &to_hex(&id)[..8])),
+                None => return Ok(Outcome::Refused(format!("{file_name} has no such trace."))),
+            },
+            None => (imported.trace, suffix.to_string()),
+        };
+        let body = output.write(&trace);
+        return Ok(Outcome::Download(body, download_name(&file_name, &name)));
+    }
+    let state = upload_state::encode(&file_name, &imported);
     let Some(trace_id) = wanted else {
         let listed = Listed {
             file_name,
@@ -250,10 +240,10 @@ fn work(ctx: Ctx, sent: Sent, depth: Option<usize>) -> Result<Outcome, AppError>
         ..View::default()
     };
     let uploaded = Uploaded {
-        back: (count > 1).then(|| Back {
-            count,
-            state: state.unwrap_or_default(),
-        }),
+        traces: count,
+        trace_id: to_hex(&trace_id),
+        state: state.unwrap_or_default(),
+        received: false,
         file_name,
         format: label,
         warnings: imported.warnings.list,

@@ -5,7 +5,9 @@
 //! Shape: base64 (RFC 4648, padded) of gzip of a JSON envelope holding the
 //! file name, the format it was read as, its warnings and every span as an
 //! OTLP `TracesData` ([`crate::sim::formats::wire::otlp`]). Bounded by
-//! [`MAX_STATE_BYTES`]; a state that would be larger is not kept.
+//! [`MAX_STATE_SPANS`] and [`MAX_STATE_BYTES`]; a file past either is not
+//! kept (the page says to upload it again), so that a big upload does not
+//! pay for compressing a copy of itself.
 
 use std::io::Write;
 
@@ -16,6 +18,8 @@ use crate::sim::formats::export::to_otlp;
 use crate::sim::formats::import::{Imported, Warnings, gunzip, read_otlp};
 use crate::sim::formats::wire::otlp::TracesData;
 
+/// Most spans a kept file holds.
+pub const MAX_STATE_SPANS: usize = 20_000;
 /// Largest encoded state (base64 text) written or read.
 pub const MAX_STATE_BYTES: usize = 8 * 1024 * 1024;
 /// Largest JSON envelope a state may decompress to.
@@ -46,8 +50,12 @@ pub struct Kept {
     pub imported: Imported,
 }
 
-/// Encodes an upload; None when it would exceed [`MAX_STATE_BYTES`].
+/// Encodes an upload; None when it has more than [`MAX_STATE_SPANS`] spans
+/// or would exceed [`MAX_STATE_BYTES`].
 pub fn encode(file_name: &str, imported: &Imported) -> Option<String> {
+    if imported.trace.spans.len() > MAX_STATE_SPANS {
+        return None;
+    }
     let env = Envelope {
         file_name: file_name.to_string(),
         format: imported.format.label().to_string(),
@@ -102,5 +110,25 @@ mod tests {
         assert_eq!(back.imported.trace.spans, im.trace.spans);
         assert!(decode("not base64!").is_err());
         assert!(decode(&Base64::encode_string(b"not gzip")).is_err());
+    }
+
+    #[test]
+    fn a_file_past_the_span_cap_is_not_kept() {
+        let span = |i: usize| {
+            format!(
+                r#"{{"traceID":"1","spanID":"{i:x}","operationName":"op","startTime":10,"duration":5,"processID":"p1"}}"#
+            )
+        };
+        let doc = |n: usize| {
+            let spans: Vec<String> = (1..=n).map(span).collect();
+            format!(
+                r#"{{"data":[{{"traceID":"1","spans":[{}],"processes":{{"p1":{{"serviceName":"svc"}}}}}}]}}"#,
+                spans.join(",")
+            )
+        };
+        let at_cap = read_text(&doc(MAX_STATE_SPANS), Format::Jaeger, usize::MAX).expect("read");
+        assert!(encode("t.json", &at_cap).is_some());
+        let past = read_text(&doc(MAX_STATE_SPANS + 1), Format::Jaeger, usize::MAX).expect("read");
+        assert!(encode("t.json", &past).is_none());
     }
 }

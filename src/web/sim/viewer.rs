@@ -20,10 +20,8 @@ use axum::routing::get;
 use crate::budget::Kind;
 use crate::content::markdown::render_inline;
 use crate::sim::trace::parse_hex;
-use crate::sim::{
-    GenerateOptions, GeneratorVersion, Scenario, Trace, generate_with, to_jaeger_json,
-    to_otlp_json, to_zipkin_json,
-};
+use crate::sim::{GenerateOptions, GeneratorVersion, Scenario, Trace, generate_with};
+use crate::web::download::{TraceFile, attachment};
 use crate::web::guards::budget::Client;
 use crate::web::layout::Ctx;
 use crate::web::render::PageLinks;
@@ -42,9 +40,7 @@ pub fn router() -> Router<AppState> {
         .route("/sim", get(sim_gallery::gallery))
         .route("/sim/{scenario}", get(sim_gallery::scenario_page))
         .route("/sim/{scenario}/{seed}", get(trace_page))
-        .route("/sim/{scenario}/{seed}/otlp.json", get(download_otlp))
-        .route("/sim/{scenario}/{seed}/jaeger.json", get(download_jaeger))
-        .route("/sim/{scenario}/{seed}/zipkin.json", get(download_zipkin))
+        .route("/sim/{scenario}/{seed}/{file}", get(download_file))
 }
 
 /// The query of a trace page.
@@ -319,7 +315,7 @@ async fn download(
     name: String,
     seed: String,
     raw: Option<String>,
-    suffix: &'static str,
+    file: TraceFile,
 ) -> Result<Response, AppError> {
     let sc = scenario(&state, &name)?;
     let seed = parse_seed(&seed)?;
@@ -332,51 +328,23 @@ async fn download(
             if crate::budget::cancelled() {
                 return String::new();
             }
-            match suffix {
-                "jaeger" => to_jaeger_json(&t),
-                "zipkin" => to_zipkin_json(&t),
-                _ => to_otlp_json(&t),
-            }
+            file.write(&t)
         })
         .await?;
-    let disposition = format!("attachment; filename=\"spandojo-{name}-{seed}.{suffix}.json\"");
-    let mut r = body.into_response();
-    let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    if let Ok(v) = HeaderValue::from_str(&disposition) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    Ok(r)
+    let file_name = format!("spandojo-{name}-{seed}.{}.json", file.suffix());
+    Ok(attachment(body, &file_name))
 }
 
-async fn download_otlp(
+/// `GET /sim/{scenario}/{seed}/{file}`, `file` one of `otlp.json`,
+/// `jaeger.json`, `zipkin.json`.
+async fn download_file(
     client: Client,
     State(state): State<AppState>,
-    Path((name, seed)): Path<(String, String)>,
+    Path((name, seed, file)): Path<(String, String, String)>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
-    download(state, client, name, seed, raw, "otlp").await
-}
-
-async fn download_jaeger(
-    client: Client,
-    State(state): State<AppState>,
-    Path((name, seed)): Path<(String, String)>,
-    RawQuery(raw): RawQuery,
-) -> Result<Response, AppError> {
-    download(state, client, name, seed, raw, "jaeger").await
-}
-
-async fn download_zipkin(
-    client: Client,
-    State(state): State<AppState>,
-    Path((name, seed)): Path<(String, String)>,
-    RawQuery(raw): RawQuery,
-) -> Result<Response, AppError> {
-    download(state, client, name, seed, raw, "zipkin").await
+    let file = TraceFile::from_file_name(&file).ok_or(AppError::NotFound)?;
+    download(state, client, name, seed, raw, file).await
 }
 
 #[cfg(test)]

@@ -1,9 +1,11 @@
 //! "My traces": the OTLP/HTTP receiver ([`otlp_http`]), the member's ingest
-//! tokens and the list of their received traces ([`pages`]), each trace
-//! opening in the same viewer as uploads.
+//! tokens and the list of their received traces ([`pages`]) with a search
+//! form and a duration scatter plot ([`search`]), each trace opening in the
+//! same viewer as uploads.
 
 pub mod otlp_http;
 mod pages;
+pub mod search;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -18,4 +20,5 @@ pub fn router() -> Router<AppState> {
         .route("/traces/tokens/{id}/revoke", post(pages::revoke_token))
         .route("/traces/{trace_id}", get(pages::view))
         .route("/traces/{trace_id}/delete", post(pages::delete))
+        .route("/traces/{trace_id}/{file}", get(pages::download))
 }

@@ -5,17 +5,22 @@
 
 use askama::Template;
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use crate::budget::Kind;
 use crate::sim::trace::parse_hex;
-use crate::store::traces::read::{self, Search, TraceSummary};
+use crate::store::traces::read::{self, TraceSummary};
 use crate::store::traces::tokens::{self, CreateError, IngestToken};
 use crate::store::traces::write;
-use crate::web::guards::extract::{Form, Path};
+use crate::web::download::{TraceFile, attachment};
+use crate::web::guards::budget::Client;
+use crate::web::guards::extract::{Form, Path, Query};
 use crate::web::guards::session::Member;
 use crate::web::layout::{Ctx, render};
 use crate::web::sim::page::{self, Uploaded, View};
+use crate::web::traces::search::{self, SearchForm};
 use crate::web::{AppError, AppState};
 
 /// One row of the trace list, formatted.
@@ -62,6 +67,14 @@ struct ListPage {
     created: Option<[String; 2]>,
     endpoint: String,
     error: Option<String>,
+    /// The search as sent, to fill the form again.
+    form: SearchForm,
+    /// The time windows offered.
+    windows: &'static [(u64, &'static str)],
+    /// The duration scatter plot of `rows` (SVG, escaped), or empty.
+    scatter: String,
+    /// Whether a filter was applied.
+    filtered: bool,
 }
 
 /// Formats nanoseconds as µs, ms or s.
@@ -119,44 +132,66 @@ fn token_row(t: IngestToken, ctx: &Ctx) -> TokenRow {
     }
 }
 
+/// The page with the traces `form` finds; a search that does not validate
+/// is a 400 page with the form again and the reason.
 async fn page(
     ctx: Ctx,
     state: &AppState,
     member: &Member,
     created: Option<[String; 2]>,
     error: Option<String>,
-) -> Result<Html<String>, AppError> {
+    form: SearchForm,
+) -> Result<Response, AppError> {
     let user = member.id;
     let limits = state.config.otlp.limits;
+    let now = crate::clock::now();
+    let (search, error, status) = match form.to_search(now) {
+        Ok(search) => (Some(search), error, StatusCode::OK),
+        Err(reason) => (None, Some(reason), StatusCode::BAD_REQUEST),
+    };
     let (traces, tokens) = state
         .store
         .call(move |c| {
             write::expire(c, user, &limits, crate::clock::now())?;
-            Ok((
-                read::list(c, user, &Search::default())?,
-                tokens::list(c, user)?,
-            ))
+            let traces = match search {
+                Some(search) => read::list(c, user, &search)?,
+                None => Vec::new(),
+            };
+            Ok((traces, tokens::list(c, user)?))
         })
         .await?;
-    let now = crate::clock::now();
     let endpoint = crate::otlp::endpoint(&state.config.otlp, state.config.public_url.as_deref());
-    render(&ListPage {
-        rows: traces.iter().map(|t| row(t, &ctx, now)).collect(),
+    let rows: Vec<Row> = traces.iter().map(|t| row(t, &ctx, now)).collect();
+    let scatter = search::scatter(&traces, |t| {
+        let root = match (&t.root_service, &t.root_name) {
+            (Some(s), Some(n)) => format!("{s}: {n}"),
+            _ => "(root not received)".to_string(),
+        };
+        format!("{root}, {}, {} spans", duration(t.duration_ns), t.spans)
+    });
+    let html = render(&ListPage {
+        rows,
         tokens: tokens.into_iter().map(|t| token_row(t, &ctx)).collect(),
         created,
         endpoint,
         error,
+        filtered: form.is_filtered(),
+        form,
+        windows: &search::WINDOWS,
+        scatter,
         ctx,
-    })
+    })?;
+    Ok((status, html).into_response())
 }
 
-/// `GET /traces`.
+/// `GET /traces`, with the search form's fields in the query.
 pub async fn list(
     ctx: Ctx,
     member: Member,
     State(state): State<AppState>,
-) -> Result<Html<String>, AppError> {
-    page(ctx, &state, &member, None, None).await
+    Query(form): Query<SearchForm>,
+) -> Result<Response, AppError> {
+    page(ctx, &state, &member, None, None, form).await
 }
 
 /// The token form.
@@ -172,7 +207,7 @@ pub async fn create_token(
     member: Member,
     State(state): State<AppState>,
     Form(form): Form<TokenForm>,
-) -> Result<Html<String>, AppError> {
+) -> Result<Response, AppError> {
     let user = member.id;
     let created = state
         .store
@@ -183,14 +218,30 @@ pub async fn create_token(
             let endpoint =
                 crate::otlp::endpoint(&state.config.otlp, state.config.public_url.as_deref());
             let lines = crate::otlp::env_lines(&endpoint, &token);
-            page(ctx, &state, &member, Some(lines), None).await
+            page(
+                ctx,
+                &state,
+                &member,
+                Some(lines),
+                None,
+                SearchForm::default(),
+            )
+            .await
         }
         Err(CreateError::TooMany) => {
             let message = format!(
                 "You have {} live tokens, the most allowed: revoke one first.",
                 tokens::MAX_TOKENS_PER_MEMBER
             );
-            page(ctx, &state, &member, None, Some(message)).await
+            page(
+                ctx,
+                &state,
+                &member,
+                None,
+                Some(message),
+                SearchForm::default(),
+            )
+            .await
         }
     }
 }
@@ -263,10 +314,39 @@ pub async fn view(
         format: "OTLP, received".to_string(),
         warnings: notes,
         warnings_total: total,
-        back: None,
+        traces: 1,
+        trace_id: crate::accounts::hex(&id),
+        state: String::new(),
+        received: true,
     };
     let html = page::build(ctx, &trace, &View::default(), None, Some(uploaded), None).render()?;
     Ok(Html(html).into_response())
+}
+
+/// `GET /traces/{trace_id}/{file}`, `file` one of `otlp.json`,
+/// `jaeger.json`, `zipkin.json`: one received trace as a file, for the
+/// member who owns it (anyone else gets 404).
+pub async fn download(
+    member: Member,
+    client: Client,
+    State(state): State<AppState>,
+    Path((id, file)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let id = trace_id(&id)?;
+    let file = TraceFile::from_file_name(&file).ok_or(AppError::NotFound)?;
+    let user = member.id;
+    let loaded = state.store.call(move |c| read::load(c, user, &id)).await?;
+    let Some(imported) = loaded else {
+        return Err(AppError::NotFound);
+    };
+    let body = state
+        .budget
+        .run(Kind::Download, &client.0, None, move || {
+            file.write(&imported.trace)
+        })
+        .await?;
+    let name = format!("trace-{}.{}.json", crate::accounts::hex(&id), file.suffix());
+    Ok(attachment(body, &name))
 }
 
 /// `POST /traces/{trace_id}/delete`.

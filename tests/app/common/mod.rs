@@ -219,8 +219,8 @@ impl Client<'_> {
         reply
     }
 
-    /// POST a `multipart/form-data` body with one file field to `path`
-    /// (which carries its own `?csrf=` query, as file upload forms do).
+    /// POST a `multipart/form-data` body to `path`: the CSRF token as its
+    /// first field (as the upload forms send it), then one file field.
     pub async fn post_file(
         &mut self,
         path: &str,
@@ -242,8 +242,42 @@ impl Client<'_> {
         data: &[u8],
         sized: bool,
     ) -> Reply {
+        let csrf = self.csrf().await;
+        self.send_file(path, Some(&csrf), field, file_name, data, sized)
+            .await
+    }
+
+    /// Like [`Client::post_file`], with no CSRF field at all.
+    pub async fn post_file_without_token(
+        &mut self,
+        path: &str,
+        field: &str,
+        file_name: &str,
+        data: &[u8],
+    ) -> Reply {
+        self.send_file(path, None, field, file_name, data, true)
+            .await
+    }
+
+    async fn send_file(
+        &mut self,
+        path: &str,
+        csrf: Option<&str>,
+        field: &str,
+        file_name: &str,
+        data: &[u8],
+        sized: bool,
+    ) -> Reply {
         let boundary = "----spandojo-test-boundary-7MA4YWxkTrZu0gW";
         let mut body = Vec::new();
+        if let Some(csrf) = csrf {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
         body.extend_from_slice(
             format!(
                 "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
@@ -268,8 +302,22 @@ impl Client<'_> {
         reply
     }
 
-    /// POST a `multipart/form-data` body (see [`multipart`]) with cookies.
+    /// POST a `multipart/form-data` body built by [`multipart`] with cookies,
+    /// the CSRF token put in front as its first field.
     pub async fn post_multipart(&mut self, path: &str, body: (String, Vec<u8>)) -> Reply {
+        let (content_type, bytes) = body;
+        let csrf = self.csrf().await;
+        let mut with_token = format!(
+            "--{MULTIPART_BOUNDARY}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n"
+        )
+        .into_bytes();
+        with_token.extend_from_slice(&bytes);
+        self.post_multipart_raw(path, (content_type, with_token))
+            .await
+    }
+
+    /// POST a `multipart/form-data` body exactly as given, with cookies.
+    pub async fn post_multipart_raw(&mut self, path: &str, body: (String, Vec<u8>)) -> Reply {
         let (content_type, bytes) = body;
         let request = Request::post(path)
             .header(header::HOST, "localhost")
@@ -305,10 +353,13 @@ pub fn encode(s: &str) -> String {
     out
 }
 
+/// The boundary of [`multipart`]'s bodies.
+const MULTIPART_BOUNDARY: &str = "spandojo-test-boundary-7f3a";
+
 /// A `multipart/form-data` body: text `fields`, then a file field named
 /// `file` when given. Returns (content type, body).
 pub fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
-    const BOUNDARY: &str = "spandojo-test-boundary-7f3a";
+    const BOUNDARY: &str = MULTIPART_BOUNDARY;
     let mut body = Vec::new();
     for (name, value) in fields {
         body.extend_from_slice(

@@ -1,0 +1,192 @@
+//! "My traces" read side: the search form and its validation, the duration
+//! scatter plot, downloads of a received trace in three formats, and
+//! deleting from the list; every one scoped to the trace's owner.
+
+use axum::http::{StatusCode, header};
+use prost::Message;
+
+use crate::common::{Client, TestApp};
+use crate::otlp::{post, request, span};
+
+/// A token made on the page by `client`.
+async fn page_token(client: &mut Client<'_>) -> String {
+    let page = client.post("/traces/tokens", &[("name", "app")]).await;
+    let start = page.body.find("Bearer%20").expect("the token line") + "Bearer%20".len();
+    page.body[start..start + 64].to_string()
+}
+
+/// Sends three traces: `07…` from `api` (1 ms, no error), `08…` from
+/// `checkout` with an error span (1 ms), and `09…` from `checkout` lasting
+/// two seconds.
+async fn send_three(app: &TestApp, token: &str) {
+    let pb = "application/x-protobuf";
+    let mut long = span(9, 1, 0, "POST /pay");
+    long.end_time_unix_nano = long.start_time_unix_nano + 2_000_000_000;
+    for body in [
+        request("api", vec![span(7, 1, 0, "GET /orders")]),
+        request(
+            "checkout",
+            vec![span(8, 1, 0, "GET /cart"), span(8, 3, 1, "charge")],
+        ),
+        request("checkout", vec![long]),
+    ] {
+        let r = post(app, Some(token), pb, body.encode_to_vec(), false).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+}
+
+fn listed(body: &str) -> Vec<&'static str> {
+    [
+        ("07", "GET /orders"),
+        ("08", "GET /cart"),
+        ("09", "POST /pay"),
+    ]
+    .into_iter()
+    .filter(|(id, _)| body.contains(&format!("href=\"/traces/{}\"", id.repeat(16))))
+    .map(|(_, name)| name)
+    .collect()
+}
+
+#[tokio::test]
+async fn the_search_form_filters_and_the_scatter_plots_what_it_found() {
+    let app = TestApp::new();
+    let mut alice = app.member("alice", false).await;
+    let token = page_token(&mut alice).await;
+    send_three(&app, &token).await;
+
+    let all = alice.get("/traces").await;
+    assert_eq!(all.status, StatusCode::OK);
+    assert_eq!(listed(&all.body), ["GET /orders", "GET /cart", "POST /pay"]);
+    assert_eq!(
+        all.body.matches("<circle class=\"dot").count(),
+        3,
+        "one dot each"
+    );
+    assert_eq!(all.body.matches("class=\"dot err\"").count(), 1);
+    assert!(
+        all.body
+            .contains("<form class=\"inline search-traces\" method=\"get\"")
+    );
+
+    let cases: [(&str, &[&str]); 8] = [
+        ("service=checkout", &["GET /cart", "POST /pay"]),
+        ("service=checkout&operation=charge", &["GET /cart"]),
+        ("operation=GET%20%2Forders", &["GET /orders"]),
+        ("errors=on", &["GET /cart"]),
+        ("min=1s", &["POST /pay"]),
+        ("max=500ms", &["GET /orders", "GET /cart"]),
+        ("min=1.5s&max=2.5s&service=checkout", &["POST /pay"]),
+        // The spans are from 2023: none started in the last hour.
+        ("since=60", &[]),
+    ];
+    for (query, expected) in cases {
+        let r = alice.get(&format!("/traces?{query}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{query}: {}", r.body);
+        assert_eq!(listed(&r.body), expected, "{query}");
+        assert!(r.body.contains("Clear"), "{query}: a way back to all");
+    }
+    let none = alice.get("/traces?service=nowhere").await;
+    assert!(none.body.contains("No trace matches this search."));
+    let limited = alice.get("/traces?limit=1").await;
+    assert_eq!(listed(&limited.body).len(), 1);
+    // The form keeps what was asked.
+    let kept = alice.get("/traces?service=checkout&min=1s&errors=on").await;
+    assert!(kept.body.contains("name=\"service\" value=\"checkout\""));
+    assert!(kept.body.contains("name=\"min\" value=\"1s\""));
+    assert!(kept.body.contains("value=\"on\" checked"));
+
+    // Another member's search finds nothing of Alice's.
+    let mut bob = app.member("bob", false).await;
+    let theirs = bob.get("/traces?service=checkout").await;
+    assert!(listed(&theirs.body).is_empty());
+}
+
+#[tokio::test]
+async fn a_bad_search_gets_a_400_page_that_says_which_field() {
+    let app = TestApp::new();
+    let mut alice = app.member("alice", false).await;
+    let long = "x".repeat(201);
+    let cases = [
+        ("min=fast", "Shortest duration"),
+        ("max=-1ms", "Longest duration"),
+        ("min=2s&max=1s", "shortest duration is longer"),
+        ("max=3d", "Longest duration"),
+        ("max=2000m", "longer than one day"),
+        ("since=7", "time window"),
+        ("limit=0", "from 1 to 1000"),
+        ("limit=99999999999999999999", "from 1 to 1000"),
+        ("errors=maybe", "checkbox"),
+        (&format!("service={long}") as &str, "longer than 200"),
+    ];
+    for (query, reason) in cases {
+        let r = alice.get(&format!("/traces?{query}")).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{query}");
+        assert!(r.body.contains(reason), "{query}: {}", r.body);
+        assert!(r.body.contains("role=\"alert\""), "{query}");
+        assert!(r.body.contains("Find traces"), "{query}: the form again");
+    }
+}
+
+#[tokio::test]
+async fn a_received_trace_downloads_in_three_formats_for_its_owner_only() {
+    let app = TestApp::new();
+    let mut alice = app.member("alice", false).await;
+    let token = page_token(&mut alice).await;
+    send_three(&app, &token).await;
+    let id = "08".repeat(16);
+    let view = alice.get(&format!("/traces/{id}")).await;
+    assert!(view.body.contains("received over OTLP"), "{}", view.body);
+    assert!(!view.body.contains("Nothing was stored"));
+    for (file, marker) in [
+        ("otlp.json", "\"resourceSpans\""),
+        ("jaeger.json", "\"data\""),
+        ("zipkin.json", "\"localEndpoint\""),
+    ] {
+        assert!(view.body.contains(&format!("href=\"/traces/{id}/{file}\"")));
+        let r = alice.get(&format!("/traces/{id}/{file}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{file}");
+        assert!(r.body.contains(marker), "{file}: {}", r.body);
+        assert!(r.body.contains("charge") && r.body.contains("checkout"));
+        let disposition = r.headers[header::CONTENT_DISPOSITION].to_str().unwrap();
+        assert!(
+            disposition.contains(&format!("trace-{id}.")),
+            "{disposition}"
+        );
+        // The download reads back as the same two spans.
+        let back = spandojo::sim::read_file(r.body.as_bytes(), None).expect("readable");
+        assert_eq!(back.trace.spans.len(), 2, "{file}");
+    }
+    let r = alice.get(&format!("/traces/{id}/yaml.json")).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let mut bob = app.member("bob", false).await;
+    let r = bob.get(&format!("/traces/{id}/otlp.json")).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "not Bob's trace");
+    assert_eq!(
+        app.get(&format!("/traces/{id}/otlp.json")).await.status,
+        StatusCode::SEE_OTHER,
+        "logged out: to the login page"
+    );
+}
+
+#[tokio::test]
+async fn each_listed_trace_has_a_delete_button_that_needs_the_token() {
+    let app = TestApp::new();
+    let mut alice = app.member("alice", false).await;
+    let token = page_token(&mut alice).await;
+    send_three(&app, &token).await;
+    let id = "07".repeat(16);
+    let list = alice.get("/traces").await;
+    assert_eq!(list.body.matches("Delete</button>").count(), 3);
+    assert!(
+        list.body
+            .contains(&format!("action=\"/traces/{id}/delete\""))
+    );
+    let r = alice
+        .post_raw(&format!("/traces/{id}/delete"), String::new(), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "no token, nothing deleted");
+    let r = alice.post(&format!("/traces/{id}/delete"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let list = alice.get("/traces").await;
+    assert_eq!(listed(&list.body), ["GET /cart", "POST /pay"]);
+}
