@@ -27,6 +27,8 @@ MEMBER = [
     "/notes/trash",
     "/progress",
     "/group",
+    "/traces",
+    "/traces?min=fast",
     "/account",
     "/no-such-page",
 ]
