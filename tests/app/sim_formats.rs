@@ -364,3 +364,52 @@ async fn an_uploaded_trace_converts_without_the_file_chosen_again() {
     let back = spandojo::sim::from_otlp_json(&r.body).expect("valid OTLP JSON");
     assert_eq!(back.spans.len(), 2, "only trace …0a");
 }
+
+#[tokio::test]
+async fn a_member_saves_an_uploaded_trace_to_my_traces() {
+    let app = TestApp::new();
+    let mut visitor = app.client();
+    let r = upload(&mut visitor, "three.json", three_traces().as_bytes()).await;
+    let state = kept_state(&r.body);
+    let a = "0000000000000000000000000000000a";
+    let view = multipart(&[("state", &state), ("trace", a)], None);
+    let r = visitor.post_multipart("/sim/upload", view.clone()).await;
+    assert!(
+        !r.body.contains("Save to My traces"),
+        "visitors have no traces"
+    );
+    let save = multipart(&[("state", &state), ("trace", a), ("output", "save")], None);
+    let r = visitor.post_multipart("/sim/upload", save.clone()).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(r.location().starts_with("/login"), "{}", r.location());
+
+    let mut ada = app.member("ada", false).await;
+    let r = ada.post_multipart("/sim/upload", view).await;
+    assert!(r.body.contains("Save to My traces"));
+    let r = ada.post_multipart("/sim/upload", save.clone()).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location(), format!("/traces/{a}"));
+    let page = ada.get(&format!("/traces/{a}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("<strong>2</strong> spans"),
+        "{}",
+        page.body
+    );
+    // Saving twice stores the spans once (same trace and span ids).
+    ada.post_multipart("/sim/upload", save).await;
+    assert_eq!(
+        app.query_i64("SELECT count(*) FROM received_spans").await,
+        2
+    );
+    // The whole file is not one trace: a save names the trace.
+    let whole = multipart(&[("state", &state), ("output", "save")], None);
+    let r = ada.post_multipart("/sim/upload", whole).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("Choose the trace to save"));
+    let mut bob = app.member("bob", false).await;
+    assert_eq!(
+        bob.get(&format!("/traces/{a}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+}

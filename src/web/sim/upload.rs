@@ -12,11 +12,12 @@ use axum::Router;
 use axum::extract::State;
 use axum::extract::multipart::{Multipart, MultipartError, MultipartRejection};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::budget::Kind;
+use crate::otlp::Failure;
 use crate::sim::formats::split;
 use crate::sim::trace::{hex as to_hex, parse_hex};
 use crate::sim::{Format, Imported, read_file};
@@ -156,6 +157,9 @@ enum Outcome {
     Refused(String),
     Download(String, String),
     Html(String),
+    /// `output=save`: the chosen trace as an OTLP JSON request, and its id,
+    /// for the member's "My traces".
+    Save(String, [u8; 16]),
 }
 
 /// The blocking part: read, split, convert or render.
@@ -206,6 +210,17 @@ fn work(ctx: Ctx, sent: Sent, depth: Option<usize>) -> Result<Outcome, AppError>
             }
         },
     };
+    if sent.output == "save" {
+        let Some(id) = wanted else {
+            return Ok(Outcome::Refused(
+                "Choose the trace to save: open it from the list first.".into(),
+            ));
+        };
+        return Ok(match split::extract(imported.trace, &id) {
+            Some(t) => Outcome::Save(TraceFile::Otlp.write(&t), id),
+            None => Outcome::Refused(format!("{file_name} has no such trace.")),
+        });
+    }
     if let Some(output) = output {
         // One trace when one was chosen, else the whole file.
         let suffix = output.suffix();
@@ -293,6 +308,48 @@ async fn upload(
         Outcome::Refused(m) => refuse(ctx, m),
         Outcome::Download(body, name) => Ok(attachment(body, &name)),
         Outcome::Html(html) => Ok(Html(html).into_response()),
+        Outcome::Save(otlp_json, id) => save(ctx, &state, otlp_json, id).await,
+    }
+}
+
+/// Stores an uploaded trace in the member's "My traces" through the OTLP
+/// receiver (the same validation, caps, retention and write queue as a
+/// sender's request), then shows it there. Visitors are sent to log in.
+async fn save(
+    ctx: Ctx,
+    state: &AppState,
+    otlp_json: String,
+    id: [u8; 16],
+) -> Result<Response, AppError> {
+    let Some(member) = ctx.user.as_ref() else {
+        return Err(AppError::LoginRequired("/sim/upload".into()));
+    };
+    let request = crate::otlp::decode::request(otlp_json.as_bytes(), crate::otlp::Encoding::Json);
+    let saved = match request {
+        Ok(request) => state.otlp.export(member.id, request).await,
+        Err(failure) => Err(failure),
+    };
+    match saved {
+        Ok(reply) => {
+            let partial = reply
+                .partial_success
+                .filter(|p| p.rejected_spans > 0)
+                .map(|p| p.error_message);
+            if let Some(message) = partial {
+                tracing::info!(%message, "an uploaded trace was saved in part");
+            }
+            Ok(Redirect::to(&format!("/traces/{}", to_hex(&id))).into_response())
+        }
+        Err(Failure::Busy | Failure::Throttled | Failure::Unavailable) => {
+            Err(AppError::Unavailable {
+                message: "Traces are being written right now; try saving again in a moment.".into(),
+                retry_after: crate::otlp::RETRY_AFTER.as_secs() as i64,
+            })
+        }
+        Err(failure) => refuse(
+            ctx,
+            format!("The trace could not be saved: {}.", failure.message()),
+        ),
     }
 }
 
