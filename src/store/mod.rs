@@ -19,7 +19,7 @@ pub mod users;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow};
 use rusqlite::Connection;
@@ -40,7 +40,16 @@ struct Pool {
     permits: Semaphore,
     /// A fault tests asked for ([`Store::inject_fault`]).
     injected: Mutex<Option<fault::Injected>>,
+    /// The last health check: when it ran and its answer ([`Store::health`]).
+    health: Mutex<Option<(Instant, Result<(), String>)>>,
+    /// Held while a health check runs, so that probes arriving together
+    /// share one check.
+    checking: tokio::sync::Mutex<()>,
 }
+
+/// How long one health check's answer is reused: however many probes come,
+/// the database takes at most one health write per this interval.
+pub const HEALTH_TTL: Duration = Duration::from_secs(1);
 
 impl Store {
     /// Opens (creating if needed) the database at `path` and applies migrations.
@@ -71,6 +80,8 @@ impl Store {
                 idle: Mutex::new(vec![conn]),
                 permits: Semaphore::new(POOL_SIZE),
                 injected: Mutex::new(None),
+                health: Mutex::new(None),
+                checking: tokio::sync::Mutex::new(()),
             }),
         })
     }
@@ -120,20 +131,45 @@ impl Store {
 
     /// Checks that the database answers a query and can be written: the one
     /// row of the `health` table is rewritten (a committed write, so a full
-    /// disk or a read-only directory shows). Errors carry the SQLite error,
-    /// which [`fault::fault_of`] classifies.
-    pub async fn health(&self) -> anyhow::Result<()> {
-        self.call(|conn| {
-            let one: i64 = conn.query_row("SELECT 1", [], |row| row.get(0))?;
-            anyhow::ensure!(one == 1, "the database answered {one} to SELECT 1");
-            conn.execute(
-                "INSERT INTO health (id, checked_at) VALUES (1, ?1)
-                 ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at",
-                [crate::clock::now()],
-            )?;
-            Ok(())
-        })
-        .await
+    /// disk or a read-only directory shows). The answer is reused for
+    /// [`HEALTH_TTL`], and concurrent callers wait for one check, so an
+    /// unauthenticated probe cannot make the database write more than once
+    /// per interval. Errors: a sentence for the probe's answer, classified
+    /// by [`fault::fault_of`].
+    pub async fn health(&self) -> Result<(), String> {
+        if let Some(answer) = self.cached_health() {
+            return answer;
+        }
+        let _one_at_a_time = self.inner.checking.lock().await;
+        if let Some(answer) = self.cached_health() {
+            return answer;
+        }
+        let answer = self
+            .call(|conn| {
+                let one: i64 = conn.query_row("SELECT 1", [], |row| row.get(0))?;
+                anyhow::ensure!(one == 1, "the database answered {one} to SELECT 1");
+                conn.execute(
+                    "INSERT INTO health (id, checked_at) VALUES (1, ?1)
+                     ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at",
+                    [crate::clock::now()],
+                )?;
+                Ok(())
+            })
+            .await
+            .map_err(|err| match fault::fault_of(&err) {
+                Some(fault) => fault.message().to_string(),
+                None => format!("The database did not answer: {err:#}"),
+            });
+        if let Ok(mut cached) = self.inner.health.lock() {
+            *cached = Some((Instant::now(), answer.clone()));
+        }
+        answer
+    }
+
+    fn cached_health(&self) -> Option<Result<(), String>> {
+        let cached = self.inner.health.lock().ok()?;
+        let (at, answer) = cached.as_ref()?;
+        (at.elapsed() < HEALTH_TTL).then(|| answer.clone())
     }
 
     /// Writes a consistent copy of the database to `dest`: `VACUUM INTO` a
@@ -177,6 +213,10 @@ impl Store {
     pub fn inject_fault(&self, fault: Option<fault::Injected>) {
         if let Ok(mut injected) = self.inner.injected.lock() {
             *injected = fault;
+        }
+        // The next health check sees the change at once.
+        if let Ok(mut cached) = self.inner.health.lock() {
+            *cached = None;
         }
     }
 
@@ -262,6 +302,52 @@ fn open_connection(path: &Path) -> anyhow::Result<Connection> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_fresh_health_answer_is_reused_without_a_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.db")).unwrap();
+        assert_eq!(store.health().await, Ok(()));
+        let checked_at = |store: &Store| {
+            store.call_blocking(|c| {
+                Ok(c.query_row("SELECT checked_at FROM health", [], |r| r.get::<_, i64>(0))?)
+            })
+        };
+        store
+            .call_blocking(|c| Ok(c.execute("UPDATE health SET checked_at = -1", [])?))
+            .unwrap();
+        // An answer that stays fresh (its time in the future), and a fault
+        // set behind the cache's back: probes get the cached answer, and
+        // nothing is written.
+        if let Ok(mut cached) = store.inner.health.lock() {
+            *cached = Some((Instant::now() + Duration::from_secs(3600), Ok(())));
+        }
+        if let Ok(mut injected) = store.inner.injected.lock() {
+            *injected = Some(fault::Injected::ReadOnly);
+        }
+        let probes: Vec<_> = (0..50)
+            .map(|_| {
+                let store = store.clone();
+                tokio::spawn(async move { store.health().await })
+            })
+            .collect();
+        for probe in probes {
+            assert_eq!(probe.await.unwrap(), Ok(()));
+        }
+        store.inject_fault(None);
+        assert_eq!(checked_at(&store).unwrap(), -1, "no health write");
+        // An expired answer is checked again, and written.
+        if let Ok(mut cached) = store.inner.health.lock() {
+            *cached = Some((Instant::now() - HEALTH_TTL, Ok(())));
+        }
+        assert_eq!(store.health().await, Ok(()));
+        assert!(checked_at(&store).unwrap() > 0);
+        // A fault shows at the next check after inject_fault.
+        store.inject_fault(Some(fault::Injected::ReadOnly));
+        let answer = store.health().await;
+        assert!(answer.is_err_and(|m| m.contains("read-only")));
+        store.inject_fault(None);
+    }
 
     #[test]
     fn opens_with_required_pragmas_and_migrations() {

@@ -61,15 +61,12 @@ async fn home(ctx: Ctx, State(state): State<AppState>) -> Result<Html<String>, A
 }
 
 /// `ok`, or a 503 with the reason when the database cannot be read or
-/// written (each call rewrites one row: [`crate::store::Store::health`]).
+/// written ([`crate::store::Store::health`]: one row rewritten, at most once
+/// per [`crate::store::HEALTH_TTL`] however many probes come).
 async fn healthz(State(state): State<AppState>) -> Response {
     match state.store.health().await {
         Ok(()) => "ok".into_response(),
-        Err(err) => {
-            let reason = match crate::store::fault::fault_of(&err) {
-                Some(fault) => fault.message().to_string(),
-                None => format!("The database did not answer: {err:#}"),
-            };
+        Err(reason) => {
             tracing::warn!(%reason, "health check failed");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
