@@ -2,6 +2,7 @@
 //! [`crate::store::traces`]. A span with an invalid id is rejected alone
 //! (OTLP "Partial Success"); the others are stored.
 
+use opentelemetry_proto::tonic::common::v1::KeyValue;
 use opentelemetry_proto::tonic::common::v1::any_value::Value;
 use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, status::StatusCode};
 use prost::Message;
@@ -109,11 +110,34 @@ pub fn prepare(request: ExportTraceServiceRequest) -> Prepared {
                     resource,
                     scope,
                     body: span.encode_to_vec(),
+                    tags: tags(&span.attributes),
                 });
             }
         }
     }
     out
+}
+
+/// The scalar attributes of a span as (key, value) text for the tag index
+/// (strings as they are, booleans `true`/`false`, numbers in decimal),
+/// within the store's bounds; arrays, maps and bytes are not indexed.
+pub fn tags(attributes: &[KeyValue]) -> Vec<(String, String)> {
+    use crate::store::traces::{MAX_TAG_KEY, MAX_TAG_VALUE, MAX_TAGS_PER_SPAN};
+    attributes
+        .iter()
+        .filter(|kv| !kv.key.is_empty() && kv.key.len() <= MAX_TAG_KEY)
+        .filter_map(|kv| {
+            let value = match kv.value.as_ref()?.value.as_ref()? {
+                Value::StringValue(s) => s.clone(),
+                Value::BoolValue(b) => b.to_string(),
+                Value::IntValue(i) => i.to_string(),
+                Value::DoubleValue(d) => d.to_string(),
+                _ => return None,
+            };
+            (value.len() <= MAX_TAG_VALUE).then(|| (kv.key.clone(), value))
+        })
+        .take(MAX_TAGS_PER_SPAN)
+        .collect()
 }
 
 type Ids = ([u8; 16], [u8; 8], Option<[u8; 8]>);

@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0008_traces.sql"),
     include_str!("../../migrations/0009_secure_delete_health.sql"),
     include_str!("../../migrations/0010_peer_reviews.sql"),
+    include_str!("../../migrations/0011_span_tags.sql"),
 ];
 
 /// Brings the schema up to date.

@@ -3,6 +3,7 @@
 //! deleting from the list; every one scoped to the trace's owner.
 
 use axum::http::{StatusCode, header};
+use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value::Value};
 use prost::Message;
 
 use crate::common::{Client, TestApp};
@@ -22,6 +23,20 @@ async fn send_three(app: &TestApp, token: &str) {
     let pb = "application/x-protobuf";
     let mut long = span(9, 1, 0, "POST /pay");
     long.end_time_unix_nano = long.start_time_unix_nano + 2_000_000_000;
+    long.attributes.push(KeyValue {
+        key: "pay.method".into(),
+        value: Some(AnyValue {
+            value: Some(Value::StringValue("gift card".into())),
+        }),
+        ..KeyValue::default()
+    });
+    long.attributes.push(KeyValue {
+        key: "retries".into(),
+        value: Some(AnyValue {
+            value: Some(Value::IntValue(3)),
+        }),
+        ..KeyValue::default()
+    });
     for body in [
         request("api", vec![span(7, 1, 0, "GET /orders")]),
         request(
@@ -68,7 +83,12 @@ async fn the_search_form_filters_and_the_scatter_plots_what_it_found() {
             .contains("<form class=\"inline search-traces\" method=\"get\"")
     );
 
-    let cases: [(&str, &[&str]); 8] = [
+    let cases: [(&str, &[&str]); 13] = [
+        ("tags=http.route%3D%2Fx", &["GET /orders", "GET /cart", "POST /pay"]),
+        ("tags=http.route%3D%2Fy", &[]),
+        ("tags=pay.method%3D%22gift%20card%22%20retries%3D3", &["POST /pay"]),
+        ("tags=retries%3D3&service=api", &[]),
+        ("tags=retries%3D4", &[]),
         ("service=checkout", &["GET /cart", "POST /pay"]),
         ("service=checkout&operation=charge", &["GET /cart"]),
         ("operation=GET%20%2Forders", &["GET /orders"]),
@@ -116,6 +136,7 @@ async fn a_bad_search_gets_a_400_page_that_says_which_field() {
         ("limit=0", "from 1 to 1000"),
         ("limit=99999999999999999999", "from 1 to 1000"),
         ("errors=maybe", "checkbox"),
+        ("tags=route", "is not key=value"),
         (&format!("service={long}") as &str, "longer than 200"),
     ];
     for (query, reason) in cases {

@@ -10,7 +10,8 @@
 //!   resource and instrumentation scope (each stored once per member and
 //!   content digest). Indexed columns copy what search needs: member, trace
 //!   id, service (`service.name` of the resource), span name, start, duration
-//!   and error status.
+//!   and error status; the span's scalar attributes go to a tag table
+//!   (`key`, `value` as text) for search by `key=value`.
 //! - A **received trace** is one row per (member, trace id): batches may
 //!   arrive in any order and in different requests; each adds its spans to
 //!   the row's counters (spans, errors, earliest start, latest end, root).
@@ -96,7 +97,19 @@ pub struct NewSpan {
     pub scope: usize,
     /// The prost-encoded `opentelemetry.proto.trace.v1.Span`.
     pub body: Vec<u8>,
+    /// The span's scalar attributes as (key, value) text, for search by
+    /// tag: at most [`MAX_TAGS_PER_SPAN`], keys up to [`MAX_TAG_KEY`] and
+    /// values up to [`MAX_TAG_VALUE`] bytes (longer ones are not indexed;
+    /// the span body keeps them all).
+    pub tags: Vec<(String, String)>,
 }
+
+/// Most attributes of one span indexed for search.
+pub const MAX_TAGS_PER_SPAN: usize = 32;
+/// Longest attribute key indexed, in bytes.
+pub const MAX_TAG_KEY: usize = 128;
+/// Longest attribute value indexed, in bytes.
+pub const MAX_TAG_VALUE: usize = 256;
 
 /// One request's spans with the resources and scopes they refer to.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -22,6 +22,10 @@ pub struct Search {
     pub min_duration_ns: Option<u64>,
     /// Trace duration at most this many nanoseconds.
     pub max_duration_ns: Option<u64>,
+    /// Span attributes `(key, value)`, all on one span (with `service` and
+    /// `operation` when given), values compared as text; as Jaeger's tag
+    /// search.
+    pub tags: Vec<(String, String)>,
     /// Only traces with at least one error span.
     pub errors_only: bool,
     /// Traces starting at or after this unix time in nanoseconds.
@@ -38,6 +42,7 @@ impl Default for Search {
         Search {
             service: None,
             operation: None,
+            tags: Vec::new(),
             min_duration_ns: None,
             max_duration_ns: None,
             errors_only: false,
@@ -108,20 +113,25 @@ fn select(
         let p = arg(id.to_vec().into(), &mut args);
         sql.push_str(&format!(" AND t.trace_id = {p}"));
     }
-    match (&search.service, &search.operation) {
-        (None, None) => {}
-        (service, operation) => {
-            sql.push_str(" AND EXISTS (SELECT 1 FROM received_spans s WHERE s.trace_row = t.id");
-            if let Some(v) = service {
-                let p = arg(v.clone().into(), &mut args);
-                sql.push_str(&format!(" AND s.service = {p}"));
-            }
-            if let Some(v) = operation {
-                let p = arg(v.clone().into(), &mut args);
-                sql.push_str(&format!(" AND s.name = {p}"));
-            }
-            sql.push(')');
+    if search.service.is_some() || search.operation.is_some() || !search.tags.is_empty() {
+        sql.push_str(" AND EXISTS (SELECT 1 FROM received_spans s WHERE s.trace_row = t.id");
+        if let Some(v) = &search.service {
+            let p = arg(v.clone().into(), &mut args);
+            sql.push_str(&format!(" AND s.service = {p}"));
         }
+        if let Some(v) = &search.operation {
+            let p = arg(v.clone().into(), &mut args);
+            sql.push_str(&format!(" AND s.name = {p}"));
+        }
+        for (key, value) in &search.tags {
+            let k = arg(key.clone().into(), &mut args);
+            let v = arg(value.clone().into(), &mut args);
+            sql.push_str(&format!(
+                " AND EXISTS (SELECT 1 FROM received_span_tags g \
+                   WHERE g.span_row = s.id AND g.key = {k} AND g.value = {v})"
+            ));
+        }
+        sql.push(')');
     }
     let clamp = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
     if let Some(v) = search.min_duration_ns {

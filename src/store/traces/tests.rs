@@ -31,6 +31,7 @@ fn span(trace: u8, id: u8, parent: Option<u8>, start: u64) -> NewSpan {
         resource: 0,
         scope: 0,
         body: vec![id],
+        tags: vec![("http.route".into(), format!("/r{}", id % 2))],
     }
 }
 

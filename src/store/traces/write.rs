@@ -63,6 +63,10 @@ pub fn ingest(
                 duration_ns, error, resource_id, scope_id, body)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         )?;
+        let mut tag = tx.prepare_cached(
+            "INSERT OR IGNORE INTO received_span_tags (span_row, user_id, key, value)
+             VALUES (?1, ?2, ?3, ?4)",
+        )?;
         for s in &batch.spans {
             let (Some(&resource_id), Some(&scope_id)) =
                 (resources.get(s.resource), scopes.get(s.scope))
@@ -118,6 +122,10 @@ pub fn ingest(
             if n == 0 {
                 out.duplicates += 1;
                 continue;
+            }
+            let span_row = tx.last_insert_rowid();
+            for (key, value) in &s.tags {
+                tag.execute(params![span_row, user_id, key, value])?;
             }
             out.stored += 1;
             row.count += 1;

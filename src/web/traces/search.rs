@@ -29,6 +29,10 @@ pub struct SearchForm {
     pub service: String,
     #[serde(default)]
     pub operation: String,
+    /// Span attributes as Jaeger writes them: `http.route=/cart
+    /// error=true`, a value with spaces in double quotes.
+    #[serde(default)]
+    pub tags: String,
     /// Shortest duration, e.g. `250ms`, `1.5s`, `800us`; a bare number is ms.
     #[serde(default)]
     pub min: String,
@@ -93,6 +97,7 @@ impl SearchForm {
         Ok(Search {
             service: name(&self.service, "service")?,
             operation: name(&self.operation, "operation")?,
+            tags: parse_tags(&self.tags)?,
             min_duration_ns,
             max_duration_ns,
             errors_only: match self.errors.as_str() {
@@ -111,6 +116,7 @@ impl SearchForm {
         [
             &self.service,
             &self.operation,
+            &self.tags,
             &self.min,
             &self.max,
             &self.errors,
@@ -119,6 +125,51 @@ impl SearchForm {
         .iter()
         .any(|v| !v.trim().is_empty() && v.trim() != "0")
     }
+}
+
+/// Most `key=value` pairs in one search.
+pub const MAX_TAGS: usize = 8;
+
+/// `key=value` pairs separated by spaces (logfmt, as Jaeger's search takes
+/// them); a value may be double-quoted to hold spaces. Errors: a pair
+/// without `=`, an empty key, an unclosed quote, more than [`MAX_TAGS`]
+/// pairs, or a key or value longer than the tag index keeps
+/// ([`crate::store::traces::MAX_TAG_KEY`], [`crate::store::traces::MAX_TAG_VALUE`]).
+pub fn parse_tags(text: &str) -> Result<Vec<(String, String)>, String> {
+    use crate::store::traces::{MAX_TAG_KEY, MAX_TAG_VALUE};
+    let mut tags = Vec::new();
+    let mut rest = text.trim();
+    while !rest.is_empty() {
+        let Some((key, after)) = rest.split_once('=') else {
+            return Err(format!("Tags: {rest:?} is not key=value."));
+        };
+        let key = key.trim();
+        if key.is_empty() || key.contains(char::is_whitespace) {
+            return Err(format!(
+                "Tags: {key:?} is not a key; write key=value, such as http.route=/cart."
+            ));
+        }
+        let (value, next) = match after.strip_prefix('"') {
+            Some(quoted) => {
+                let end = quoted.find('"').ok_or_else(|| {
+                    format!("Tags: the value of {key} opens a quote it does not close.")
+                })?;
+                (&quoted[..end], &quoted[end + 1..])
+            }
+            None => after.split_once(char::is_whitespace).unwrap_or((after, "")),
+        };
+        if key.len() > MAX_TAG_KEY || value.len() > MAX_TAG_VALUE {
+            return Err(format!(
+                "Tags: keys are searchable up to {MAX_TAG_KEY} bytes and values up to {MAX_TAG_VALUE}."
+            ));
+        }
+        tags.push((key.to_string(), value.to_string()));
+        if tags.len() > MAX_TAGS {
+            return Err(format!("Tags: at most {MAX_TAGS} key=value pairs."));
+        }
+        rest = next.trim_start();
+    }
+    Ok(tags)
 }
 
 /// A duration such as `250ms`, `1.5s`, `800us`, `800µs`, `2m` or `90000ns`;
@@ -237,6 +288,35 @@ mod tests {
         assert_eq!(parse_duration("90ns"), Ok(Some(90)));
         for bad in ["-1ms", "1h", "ms", "1.2.3s", "1e9", "25 hours", "2000m"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn tags_read_as_logfmt() {
+        let pair = |k: &str, v: &str| (k.to_string(), v.to_string());
+        assert_eq!(parse_tags(""), Ok(vec![]));
+        assert_eq!(
+            parse_tags(" http.route=/cart  error=true "),
+            Ok(vec![pair("http.route", "/cart"), pair("error", "true")])
+        );
+        assert_eq!(
+            parse_tags(r#"db.statement="SELECT 1" peer=db"#),
+            Ok(vec![pair("db.statement", "SELECT 1"), pair("peer", "db")])
+        );
+        assert_eq!(parse_tags("a="), Ok(vec![pair("a", "")]));
+        assert_eq!(parse_tags("a=b=c"), Ok(vec![pair("a", "b=c")]));
+        let nine = (0..9)
+            .map(|i| format!("k{i}=v"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        for bad in [
+            "route",
+            "=v",
+            r#"a="open"#,
+            nine.as_str(),
+            &format!("k={}", "v".repeat(257)),
+        ] {
+            assert!(parse_tags(bad).is_err(), "{bad}");
         }
     }
 

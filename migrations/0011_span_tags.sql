@@ -1,0 +1,11 @@
+-- 0011: the attributes of received spans as (key, value) text pairs, for the
+-- "My traces" search by `key=value` tags. Written at ingest (spans stored
+-- before this migration have none); removed with their span.
+CREATE TABLE received_span_tags (
+    span_row INTEGER NOT NULL REFERENCES received_spans(id) ON DELETE CASCADE,
+    user_id  INTEGER NOT NULL,
+    key      TEXT NOT NULL,
+    value    TEXT NOT NULL,
+    UNIQUE (span_row, key, value)
+) STRICT;
+CREATE INDEX received_span_tags_search ON received_span_tags(user_id, key, value);
