@@ -9,3 +9,11 @@ CREATE TABLE received_span_tags (
     UNIQUE (span_row, key, value)
 ) STRICT;
 CREATE INDEX received_span_tags_search ON received_span_tags(user_id, key, value);
+
+-- "Errors only": the member's traces with an error, newest first, without
+-- reading the others.
+CREATE INDEX received_traces_user_errors ON received_traces(user_id, start_ns) WHERE error_count > 0;
+
+-- Duration search reads the trace rows (end_ns - start_ns); this index of
+-- span durations was never used and cost one insert per span.
+DROP INDEX received_spans_duration;

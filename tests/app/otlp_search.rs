@@ -84,9 +84,15 @@ async fn the_search_form_filters_and_the_scatter_plots_what_it_found() {
     );
 
     let cases: [(&str, &[&str]); 13] = [
-        ("tags=http.route%3D%2Fx", &["GET /orders", "GET /cart", "POST /pay"]),
+        (
+            "tags=http.route%3D%2Fx",
+            &["GET /orders", "GET /cart", "POST /pay"],
+        ),
         ("tags=http.route%3D%2Fy", &[]),
-        ("tags=pay.method%3D%22gift%20card%22%20retries%3D3", &["POST /pay"]),
+        (
+            "tags=pay.method%3D%22gift%20card%22%20retries%3D3",
+            &["POST /pay"],
+        ),
         ("tags=retries%3D3&service=api", &[]),
         ("tags=retries%3D4", &[]),
         ("service=checkout", &["GET /cart", "POST /pay"]),

@@ -92,6 +92,94 @@ pub fn list(c: &Connection, user_id: i64, search: &Search) -> anyhow::Result<Vec
     select(c, user_id, search, None)
 }
 
+/// Matching spans counted up to this many tell a rare condition from a
+/// common one ([`span_filter`]).
+const PROBE: i64 = 5_000;
+
+/// The span conditions of a search (service, operation, tags, all on one
+/// span) as SQL over `t`, the trace row, in the shape that is cheap for
+/// them; their arguments are appended to `args` (`?1` is the member). Each
+/// condition's matching spans are first counted up to [`PROBE`] on its
+/// index. When one is rare, the search starts from its spans
+/// (`t.id IN (…)`, driven by that index); when all are common, traces are
+/// read newest first and each is checked (`EXISTS`), which stops after the
+/// page's rows.
+fn span_filter(
+    c: &Connection,
+    user_id: i64,
+    search: &Search,
+    args: &mut Vec<rusqlite::types::Value>,
+) -> anyhow::Result<String> {
+    use rusqlite::types::Value;
+    let capped = |sql: &str, params: Vec<Value>| -> anyhow::Result<i64> {
+        let sql = format!("SELECT count(*) FROM ({sql} LIMIT {PROBE})");
+        Ok(c.query_row(&sql, rusqlite::params_from_iter(params), |r| r.get(0))?)
+    };
+    // The rarest condition and its count: None for service/operation, or a tag.
+    let mut rarest: Option<(i64, Option<usize>)> = None;
+    if let Some(service) = &search.service {
+        let mut sql =
+            "SELECT 1 FROM received_spans WHERE user_id = ?1 AND service = ?2".to_string();
+        let mut params = vec![Value::from(user_id), Value::from(service.clone())];
+        if let Some(op) = &search.operation {
+            sql.push_str(" AND name = ?3");
+            params.push(Value::from(op.clone()));
+        }
+        rarest = Some((capped(&sql, params)?, None));
+    }
+    for (i, (key, value)) in search.tags.iter().enumerate() {
+        let n = capped(
+            "SELECT 1 FROM received_span_tags WHERE user_id = ?1 AND key = ?2 AND value = ?3",
+            vec![user_id.into(), key.clone().into(), value.clone().into()],
+        )?;
+        if rarest.is_none_or(|(m, _)| n < m) {
+            rarest = Some((n, Some(i)));
+        }
+    }
+    let rare = rarest.filter(|(n, _)| *n < PROBE).map(|(_, which)| which);
+    let driving_tag = rare.flatten();
+    let mut next = |v: Value| -> String {
+        args.push(v);
+        format!("?{}", args.len())
+    };
+    let mut rest = String::new();
+    if let Some(v) = &search.service {
+        rest.push_str(&format!(" AND s.service = {}", next(v.clone().into())));
+    }
+    if let Some(v) = &search.operation {
+        rest.push_str(&format!(" AND s.name = {}", next(v.clone().into())));
+    }
+    for (i, (key, value)) in search.tags.iter().enumerate() {
+        if Some(i) == driving_tag {
+            continue;
+        }
+        let k = next(key.clone().into());
+        let v = next(value.clone().into());
+        rest.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM received_span_tags g WHERE g.span_row = s.id \
+             AND g.key = {k} AND g.value = {v})"
+        ));
+    }
+    Ok(match (rare, driving_tag) {
+        (Some(_), Some(i)) => {
+            let (key, value) = &search.tags[i];
+            let k = next(key.clone().into());
+            let v = next(value.clone().into());
+            format!(
+                " AND t.id IN (SELECT s.trace_row FROM received_span_tags d \
+                 CROSS JOIN received_spans s ON s.id = d.span_row \
+                 WHERE d.user_id = ?1 AND d.key = {k} AND d.value = {v}{rest})"
+            )
+        }
+        (Some(_), None) => format!(
+            " AND t.id IN (SELECT s.trace_row FROM received_spans s WHERE s.user_id = ?1{rest})"
+        ),
+        (None, _) => {
+            format!(" AND EXISTS (SELECT 1 FROM received_spans s WHERE s.trace_row = t.id{rest})")
+        }
+    })
+}
+
 fn select(
     c: &Connection,
     user_id: i64,
@@ -114,24 +202,8 @@ fn select(
         sql.push_str(&format!(" AND t.trace_id = {p}"));
     }
     if search.service.is_some() || search.operation.is_some() || !search.tags.is_empty() {
-        sql.push_str(" AND EXISTS (SELECT 1 FROM received_spans s WHERE s.trace_row = t.id");
-        if let Some(v) = &search.service {
-            let p = arg(v.clone().into(), &mut args);
-            sql.push_str(&format!(" AND s.service = {p}"));
-        }
-        if let Some(v) = &search.operation {
-            let p = arg(v.clone().into(), &mut args);
-            sql.push_str(&format!(" AND s.name = {p}"));
-        }
-        for (key, value) in &search.tags {
-            let k = arg(key.clone().into(), &mut args);
-            let v = arg(value.clone().into(), &mut args);
-            sql.push_str(&format!(
-                " AND EXISTS (SELECT 1 FROM received_span_tags g \
-                   WHERE g.span_row = s.id AND g.key = {k} AND g.value = {v})"
-            ));
-        }
-        sql.push(')');
+        let filter = span_filter(c, user_id, search, &mut args)?;
+        sql.push_str(&filter);
     }
     let clamp = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
     if let Some(v) = search.min_duration_ns {
