@@ -83,6 +83,8 @@ fn render(trace: &Trace) -> usize {
         trace_id: String::new(),
         state: String::new(),
         received: false,
+        shared: false,
+        shared_by: None,
     };
     let p = page::build(
         Ctx::default(),

@@ -1,4 +1,6 @@
--- 0011: the attributes of received spans as (key, value) text pairs, for the
+-- 0011: tags of received spans for search, and sharing received traces.
+
+-- The scalar attributes of received spans as (key, value) text, for the
 -- "My traces" search by `key=value` tags. Written at ingest (spans stored
 -- before this migration have none); removed with their span.
 CREATE TABLE received_span_tags (
@@ -17,3 +19,7 @@ CREATE INDEX received_traces_user_errors ON received_traces(user_id, start_ns) W
 -- Duration search reads the trace rows (end_ns - start_ns); this index of
 -- span durations was never used and cost one insert per span.
 DROP INDEX received_spans_duration;
+
+-- A received trace its owner shared read-only with the group: when (unix
+-- seconds), or NULL.
+ALTER TABLE received_traces ADD COLUMN shared_at INTEGER;

@@ -217,3 +217,86 @@ async fn each_listed_trace_has_a_delete_button_that_needs_the_token() {
     let list = alice.get("/traces").await;
     assert_eq!(listed(&list.body), ["GET /cart", "POST /pay"]);
 }
+
+#[tokio::test]
+async fn a_shared_trace_is_read_only_for_the_group_until_unshared() {
+    let app = TestApp::new();
+    let mut alice = app.member("alice", false).await;
+    let token = page_token(&mut alice).await;
+    send_three(&app, &token).await;
+    let id = "08".repeat(16);
+    let view = alice.get(&format!("/traces/{id}")).await;
+    assert!(view.body.contains("only you see it"));
+    assert!(view.body.contains("Share with the group (read-only)"));
+    let mut bob = app.member("bob", false).await;
+    assert!(
+        bob.get("/group")
+            .await
+            .body
+            .contains("Nobody has shared a trace yet")
+    );
+    // Without the token, or from Bob, nothing changes.
+    let path = format!("/traces/{id}/share");
+    let r = alice.post_raw(&path, "share=on".into(), &[]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = bob.post(&path, &[("share", "on")]).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "not Bob's trace");
+    let r = alice.post(&path, &[("share", "maybe")]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+
+    let r = alice.post(&path, &[("share", "on")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let view = alice.get(&format!("/traces/{id}")).await;
+    assert!(view.body.contains("shared read-only with the group"));
+    assert!(view.body.contains("Stop sharing with the group"));
+    let group = bob.get("/group").await;
+    assert!(group.body.contains("checkout: GET /cart"), "{}", group.body);
+    assert!(group.body.contains("by alice"));
+    let link = group
+        .body
+        .split("href=\"/group/traces/")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("a link to the shared trace")
+        .to_string();
+    let shared = bob.get(&format!("/group/traces/{link}")).await;
+    assert_eq!(shared.status, StatusCode::OK, "{}", shared.body);
+    assert!(shared.body.contains("charge"), "the spans");
+    assert!(shared.body.contains("by alice"));
+    assert!(!shared.body.contains("/delete\""), "read-only: no delete");
+    assert!(
+        !shared.body.contains("/share\""),
+        "read-only: no share toggle"
+    );
+    // Bob still cannot reach it by Alice's trace id, nor download it.
+    assert_eq!(
+        bob.get(&format!("/traces/{id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        bob.get(&format!("/traces/{id}/otlp.json")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    // Only the shared one: the others' rows are not readable.
+    let others: i64 = link.parse::<i64>().unwrap();
+    for row in [others - 1, others + 1, 0, 999] {
+        let r = bob.get(&format!("/group/traces/{row}")).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "row {row}");
+    }
+    assert_eq!(
+        app.get(&format!("/group/traces/{link}")).await.status,
+        StatusCode::SEE_OTHER,
+        "logged out: to the login page"
+    );
+
+    let r = alice.post(&path, &[("share", "off")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = bob.get(&format!("/group/traces/{link}")).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "unshared");
+    assert!(
+        bob.get("/group")
+            .await
+            .body
+            .contains("Nobody has shared a trace yet")
+    );
+}

@@ -30,8 +30,10 @@
 //!   [`Imported`](crate::sim::formats::import::Imported)), or `None` when the
 //!   member has no such trace: a member never sees another member's trace.
 //! - [`read::delete`]: removes one trace of one member.
+//! - [`share`]: a trace its owner shares read-only with the group.
 
 pub mod read;
+pub mod share;
 pub mod tokens;
 pub mod write;
 

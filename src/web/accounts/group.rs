@@ -12,6 +12,7 @@ use crate::content::Level;
 use crate::practice::stats::{LevelProgress, Streaks, daily_counts, streaks};
 use crate::store::practice::SharedSession;
 use crate::store::progress::{self, WeekRow};
+use crate::store::traces::share;
 use crate::store::{notes, practice, users};
 use crate::web::guards::session::Member;
 use crate::web::layout::{Ctx, render};
@@ -55,6 +56,16 @@ struct SharedNote {
     updated: String,
 }
 
+/// A received trace a member shared with the group.
+struct SharedTraceRow {
+    row_id: i64,
+    root: String,
+    author: String,
+    spans: u64,
+    duration: String,
+    shared: String,
+}
+
 #[derive(Template)]
 #[template(path = "group.html")]
 struct GroupPage {
@@ -64,6 +75,7 @@ struct GroupPage {
     leaderboard: Vec<WeekRow>,
     shared: Vec<SharedRow>,
     notes: Vec<SharedNote>,
+    traces: Vec<SharedTraceRow>,
 }
 
 async fn show(
@@ -76,20 +88,24 @@ async fn show(
         clock::local_day(now(), &zone) - (LEADERBOARD_DAYS - 1),
         &zone,
     );
-    let (members, records, cards, times, leaderboard, shared, shared_notes) = state
-        .store
-        .call(move |c| {
-            Ok((
-                users::list(c)?,
-                progress::all_records(c)?,
-                progress::stabilities(c)?,
-                progress::answer_times(c, None)?,
-                progress::leaderboard(c, since)?,
-                practice::shared_sessions(c, 20)?,
-                notes::shared_with_group(c, MAX_SHARED_NOTES)?,
-            ))
-        })
-        .await?;
+    let (members, records, cards, times, leaderboard, shared, (shared_notes, shared_traces)) =
+        state
+            .store
+            .call(move |c| {
+                Ok((
+                    users::list(c)?,
+                    progress::all_records(c)?,
+                    progress::stabilities(c)?,
+                    progress::answer_times(c, None)?,
+                    progress::leaderboard(c, since)?,
+                    practice::shared_sessions(c, 20)?,
+                    (
+                        notes::shared_with_group(c, MAX_SHARED_NOTES)?,
+                        share::shared_with_group(c, 20)?,
+                    ),
+                ))
+            })
+            .await?;
     let content = &state.content;
     let tally = Tally::new(
         content,
@@ -150,6 +166,17 @@ async fn show(
                 author: n.author,
                 tags: n.tags,
                 updated: clock::date_time(n.updated_at, &zone),
+            })
+            .collect(),
+        traces: shared_traces
+            .into_iter()
+            .map(|t| SharedTraceRow {
+                row_id: t.row_id,
+                root: t.root.unwrap_or_else(|| "(root not received)".into()),
+                author: t.author,
+                spans: t.spans,
+                duration: crate::web::traces::duration(t.duration_ns),
+                shared: clock::date_time(t.shared_at, &zone),
             })
             .collect(),
     })

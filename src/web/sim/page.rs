@@ -92,8 +92,13 @@ pub struct Uploaded {
     pub state: String,
     /// Set for a trace the OTLP receiver stored for the member
     /// (`/traces/{trace_id}`): it is kept, so its downloads are links and
-    /// it can be deleted.
+    /// it can be deleted and shared.
     pub received: bool,
+    /// A received trace its owner shares with the group.
+    pub shared: bool,
+    /// Set when a member reads another member's shared trace: the owner's
+    /// display name (the page is read-only).
+    pub shared_by: Option<String>,
 }
 
 /// Where the errors start.

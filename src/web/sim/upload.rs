@@ -259,6 +259,8 @@ fn work(ctx: Ctx, sent: Sent, depth: Option<usize>) -> Result<Outcome, AppError>
         trace_id: to_hex(&trace_id),
         state: state.unwrap_or_default(),
         received: false,
+        shared: false,
+        shared_by: None,
         file_name,
         format: label,
         warnings: imported.warnings.list,

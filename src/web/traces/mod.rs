@@ -6,6 +6,9 @@
 pub mod otlp_http;
 mod pages;
 pub mod search;
+mod share;
+
+pub use pages::duration;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -20,5 +23,7 @@ pub fn router() -> Router<AppState> {
         .route("/traces/tokens/{id}/revoke", post(pages::revoke_token))
         .route("/traces/{trace_id}", get(pages::view))
         .route("/traces/{trace_id}/delete", post(pages::delete))
+        .route("/traces/{trace_id}/share", post(share::toggle))
+        .route("/group/traces/{row_id}", get(share::view))
         .route("/traces/{trace_id}/{file}", get(pages::download))
 }

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use crate::budget::Kind;
 use crate::sim::trace::parse_hex;
 use crate::store::traces::read::{self, TraceSummary};
+use crate::store::traces::share;
 use crate::store::traces::tokens::{self, CreateError, IngestToken};
 use crate::store::traces::write;
 use crate::web::download::{TraceFile, attachment};
@@ -263,7 +264,7 @@ pub async fn revoke_token(
     Ok(Redirect::to("/traces").into_response())
 }
 
-fn trace_id(value: &str) -> Result<[u8; 16], AppError> {
+pub fn trace_id(value: &str) -> Result<[u8; 16], AppError> {
     parse_hex::<16>(value).ok_or(AppError::NotFound)
 }
 
@@ -279,14 +280,35 @@ pub async fn view(
     let user = member.id;
     let loaded = state
         .store
-        .call(move |c| Ok((read::summary(c, user, &id)?, read::load(c, user, &id)?)))
+        .call(move |c| {
+            Ok((
+                read::summary(c, user, &id)?,
+                read::load(c, user, &id)?,
+                share::is_shared(c, user, &id)?,
+            ))
+        })
         .await?;
-    let (Some(summary), Some(imported)) = loaded else {
+    let (Some(summary), Some(imported), shared) = loaded else {
         return Err(AppError::NotFound);
     };
+    received_page(ctx, &summary, imported, shared, None)
+}
+
+/// A received trace in the upload viewer, with a header that says when it
+/// is incomplete and which spans are orphans. `shared_by` is the owner's
+/// name when another member reads a trace shared with the group (the page
+/// is read-only then).
+pub fn received_page(
+    ctx: Ctx,
+    summary: &TraceSummary,
+    imported: crate::sim::Imported,
+    shared: bool,
+    shared_by: Option<String>,
+) -> Result<Response, AppError> {
+    let id = summary.trace_id;
     let now = crate::clock::now();
     let mut notes = Vec::new();
-    let note = incomplete(&summary, now);
+    let note = incomplete(summary, now);
     if !note.is_empty() {
         notes.push(note);
     }
@@ -318,6 +340,8 @@ pub async fn view(
         trace_id: crate::accounts::hex(&id),
         state: String::new(),
         received: true,
+        shared,
+        shared_by,
     };
     let html = page::build(ctx, &trace, &View::default(), None, Some(uploaded), None).render()?;
     Ok(Html(html).into_response())
