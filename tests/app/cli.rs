@@ -122,17 +122,8 @@ fn serve_refuses_invalid_content_and_unusable_data_dirs() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("lessons")).unwrap();
     std::fs::write(dir.path().join("lessons/01-a.md"), "no front matter\n").unwrap();
-    let out = spandojo()
-        .args([
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--otlp-http-addr",
-            "off",
-            "--otlp-grpc-addr",
-            "off",
-            "--content",
-        ])
+    let out = crate::common::serve_command("127.0.0.1:0")
+        .args(["--content"])
         .arg(dir.path())
         .arg("--data")
         .arg(dir.path().join("data"))
@@ -144,17 +135,8 @@ fn serve_refuses_invalid_content_and_unusable_data_dirs() {
 
     let file = dir.path().join("a-file");
     std::fs::write(&file, "").unwrap();
-    let out = spandojo()
-        .args([
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--otlp-http-addr",
-            "off",
-            "--otlp-grpc-addr",
-            "off",
-            "--content",
-        ])
+    let out = crate::common::serve_command("127.0.0.1:0")
+        .args(["--content"])
         .arg(minimal_content(dir.path()))
         .arg("--data")
         .arg(file.join("sub"))
@@ -174,17 +156,8 @@ fn serve_reports_a_port_in_use_in_one_line() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();
     let dir = tempfile::tempdir().unwrap();
-    let out = spandojo()
-        .args([
-            "serve",
-            "--addr",
-            &addr,
-            "--otlp-http-addr",
-            "off",
-            "--otlp-grpc-addr",
-            "off",
-            "--content",
-        ])
+    let out = crate::common::serve_command(&addr)
+        .args(["--content"])
         .arg(minimal_content(dir.path()))
         .arg("--data")
         .arg(dir.path().join("data"))

@@ -8,7 +8,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -23,17 +23,8 @@ const KILL_AFTER: usize = 60;
 
 /// Starts `spandojo serve` on 127.0.0.1:0 and reads the address it bound.
 fn start(data: &Path) -> (Child, SocketAddr) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_spandojo"))
-        .args([
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--otlp-http-addr",
-            "off",
-            "--otlp-grpc-addr",
-            "off",
-            "--data",
-        ])
+    let mut child = crate::common::serve_command("127.0.0.1:0")
+        .args(["--data"])
         .arg(data)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())

@@ -50,6 +50,15 @@ async fn send_three(app: &TestApp, token: &str) {
     }
 }
 
+/// Member `alice`, logged in, with a token made on the page and the three
+/// traces of [`send_three`] received.
+async fn alice_with_three(app: &TestApp) -> Client<'_> {
+    let mut alice = app.member("alice", false).await;
+    let token = page_token(&mut alice).await;
+    send_three(app, &token).await;
+    alice
+}
+
 fn listed(body: &str) -> Vec<&'static str> {
     [
         ("07", "GET /orders"),
@@ -65,9 +74,7 @@ fn listed(body: &str) -> Vec<&'static str> {
 #[tokio::test]
 async fn the_search_form_filters_and_the_scatter_plots_what_it_found() {
     let app = TestApp::new();
-    let mut alice = app.member("alice", false).await;
-    let token = page_token(&mut alice).await;
-    send_three(&app, &token).await;
+    let mut alice = alice_with_three(&app).await;
 
     let all = alice.get("/traces").await;
     assert_eq!(all.status, StatusCode::OK);
@@ -157,9 +164,7 @@ async fn a_bad_search_gets_a_400_page_that_says_which_field() {
 #[tokio::test]
 async fn a_received_trace_downloads_in_three_formats_for_its_owner_only() {
     let app = TestApp::new();
-    let mut alice = app.member("alice", false).await;
-    let token = page_token(&mut alice).await;
-    send_three(&app, &token).await;
+    let mut alice = alice_with_three(&app).await;
     let id = "08".repeat(16);
     let view = alice.get(&format!("/traces/{id}")).await;
     assert!(view.body.contains("received over OTLP"), "{}", view.body);
@@ -198,9 +203,7 @@ async fn a_received_trace_downloads_in_three_formats_for_its_owner_only() {
 #[tokio::test]
 async fn each_listed_trace_has_a_delete_button_that_needs_the_token() {
     let app = TestApp::new();
-    let mut alice = app.member("alice", false).await;
-    let token = page_token(&mut alice).await;
-    send_three(&app, &token).await;
+    let mut alice = alice_with_three(&app).await;
     let id = "07".repeat(16);
     let list = alice.get("/traces").await;
     assert_eq!(list.body.matches("Delete</button>").count(), 3);
@@ -221,9 +224,7 @@ async fn each_listed_trace_has_a_delete_button_that_needs_the_token() {
 #[tokio::test]
 async fn a_shared_trace_is_read_only_for_the_group_until_unshared() {
     let app = TestApp::new();
-    let mut alice = app.member("alice", false).await;
-    let token = page_token(&mut alice).await;
-    send_three(&app, &token).await;
+    let mut alice = alice_with_three(&app).await;
     let id = "08".repeat(16);
     let view = alice.get(&format!("/traces/{id}")).await;
     assert!(view.body.contains("only you see it"));

@@ -86,18 +86,8 @@ fn spandojo() -> Command {
 #[test]
 fn the_server_refuses_a_data_directory_it_cannot_write() {
     // sysfs refuses new files even to root.
-    let out = spandojo()
-        .args([
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--otlp-http-addr",
-            "off",
-            "--otlp-grpc-addr",
-            "off",
-            "--data",
-            "/sys",
-        ])
+    let out = crate::common::serve_command("127.0.0.1:0")
+        .args(["--data", "/sys"])
         .output()
         .unwrap();
     assert!(!out.status.success());

@@ -382,3 +382,20 @@ pub fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (Strin
     body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
     (format!("multipart/form-data; boundary={BOUNDARY}"), body)
 }
+
+/// `spandojo serve --addr ADDR` with the OTLP receivers off: their fixed
+/// default ports (4317, 4318) would collide with the other servers that
+/// tests start at the same time. The caller adds `--data` and the rest.
+pub fn serve_command(addr: &str) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_spandojo"));
+    command.args([
+        "serve",
+        "--addr",
+        addr,
+        "--otlp-http-addr",
+        "off",
+        "--otlp-grpc-addr",
+        "off",
+    ]);
+    command
+}
