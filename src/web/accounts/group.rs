@@ -16,7 +16,7 @@ use crate::store::traces::share;
 use crate::store::{notes, practice, users};
 use crate::web::guards::session::Member;
 use crate::web::layout::{Ctx, render};
-use crate::web::practice::start::Tally;
+use crate::web::practice::tally::Tally;
 use crate::web::{AppError, AppState};
 
 /// Most shared notes listed on the group page.

@@ -8,6 +8,7 @@ use axum::Router;
 
 use crate::web::AppState;
 
+pub mod interview;
 pub mod one;
 pub mod peer;
 pub mod progress;
@@ -15,11 +16,13 @@ pub mod quiz;
 pub mod quiz_view;
 pub mod start;
 pub mod summary;
+pub mod tally;
 
 /// The practice area's routes.
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(start::router())
+        .merge(interview::router())
         .merge(one::router())
         .merge(quiz::router())
         .merge(summary::router())

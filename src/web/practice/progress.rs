@@ -15,7 +15,7 @@ use crate::store::progress;
 use crate::web::guards::session::Member;
 use crate::web::layout::{Ctx, render};
 use crate::web::practice::quiz_view::{LessonLink, lesson_links};
-use crate::web::practice::start::level_progress;
+use crate::web::practice::tally::level_progress;
 use crate::web::{AppError, AppState};
 
 /// Routes `/progress`.

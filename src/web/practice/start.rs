@@ -11,26 +11,22 @@ use axum::routing::get;
 use serde::Deserialize;
 
 use crate::clock::now;
-use crate::content::{Content, Level, questions::TOPICS};
-use crate::practice::plan::{Candidate, CardInfo, interview_levels, plan_session};
+use crate::content::{Level, questions::TOPICS};
+use crate::practice::plan::{Candidate, CardInfo, plan_session};
 use crate::practice::stats::LevelProgress;
-use crate::practice::{INTERVIEW_SIZE, REVIEW_SIZE, SESSION_SIZE};
+use crate::practice::{REVIEW_SIZE, SESSION_SIZE};
 use crate::store::practice::Mode;
-use crate::store::progress::QuestionRecord;
-use crate::store::{cards, practice, progress};
+use crate::store::{cards, practice};
 use crate::web::guards::extract::Form;
 use crate::web::guards::session::Member;
 use crate::web::layout::{Ctx, render};
+use crate::web::practice::tally::level_progress;
 use crate::web::{AppError, AppState};
 
 /// Routes that start sessions.
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/practice", get(index))
-        .route(
-            "/practice/interview",
-            get(interview_form).post(start_interview),
-        )
         .route("/practice/{level}", get(level_page).post(start_level))
         .route("/review", get(review_page).post(start_review))
         .route("/practice/mistakes", axum::routing::post(start_mistakes))
@@ -96,7 +92,7 @@ async fn start_mistakes(
     }
 }
 
-fn parse_level(s: &str) -> Result<Level, AppError> {
+pub(super) fn parse_level(s: &str) -> Result<Level, AppError> {
     Level::parse(s).ok_or(AppError::NotFound)
 }
 
@@ -109,71 +105,6 @@ fn parse_topic(topic: Option<&str>) -> Result<Option<String>, AppError> {
             t.chars().take(40).collect::<String>()
         ))),
     }
-}
-
-/// Progress per member and level, from per-question records and card
-/// stabilities; questions no longer in the bank are ignored.
-pub struct Tally {
-    per: HashMap<(i64, Level), LevelProgress>,
-    totals: HashMap<Level, usize>,
-}
-
-impl Tally {
-    /// Tallies `records` and `(member, question, stability)` cards.
-    pub fn new<'a>(
-        content: &Content,
-        records: &[QuestionRecord],
-        cards: impl IntoIterator<Item = (i64, &'a str, f64)>,
-    ) -> Tally {
-        let totals = Level::ALL
-            .iter()
-            .map(|&l| (l, content.questions.iter().filter(|q| q.level == l).count()))
-            .collect();
-        let mut per: HashMap<(i64, Level), LevelProgress> = HashMap::new();
-        for r in records {
-            if let Some(q) = content.question(&r.question_id) {
-                let level = per.entry((r.user_id, q.level)).or_default();
-                level.add_record(r.graded, r.right);
-                level.add_self_rated(r.self_rated, r.self_good);
-            }
-        }
-        for (user, id, stability) in cards {
-            if let Some(q) = content.question(id) {
-                per.entry((user, q.level)).or_default().add_card(stability);
-            }
-        }
-        Tally { per, totals }
-    }
-
-    /// One member's progress on one level, with the level's question count.
-    pub fn get(&self, user: i64, level: Level) -> LevelProgress {
-        LevelProgress {
-            total: self.totals.get(&level).copied().unwrap_or(0),
-            ..self.per.get(&(user, level)).copied().unwrap_or_default()
-        }
-    }
-}
-
-/// Per-level progress of one member.
-pub async fn level_progress(
-    state: &AppState,
-    user_id: i64,
-) -> Result<HashMap<Level, LevelProgress>, AppError> {
-    let (records, all_cards) = state
-        .store
-        .call(move |c| Ok((progress::records(c, user_id)?, cards::all(c, user_id)?)))
-        .await?;
-    let tally = Tally::new(
-        &state.content,
-        &records,
-        all_cards
-            .iter()
-            .map(|(id, card)| (user_id, id.as_str(), card.stability)),
-    );
-    Ok(Level::ALL
-        .iter()
-        .map(|&l| (l, tally.get(user_id, l)))
-        .collect())
 }
 
 struct LevelRow {
@@ -390,95 +321,6 @@ pub(crate) fn plan_for(
         SESSION_SIZE,
         &mut rand::rng(),
     ))
-}
-
-#[derive(Deserialize)]
-struct InterviewQuery {
-    level: Option<String>,
-}
-
-#[derive(Template)]
-#[template(path = "interview_start.html")]
-struct InterviewPage {
-    ctx: Ctx,
-    level: Level,
-    plan: [Level; INTERVIEW_SIZE],
-}
-
-async fn interview_form(
-    ctx: Ctx,
-    _member: Member,
-    Query(q): Query<InterviewQuery>,
-) -> Result<Response, AppError> {
-    let level = match q.level.as_deref() {
-        None | Some("") => Level::Senior,
-        Some(l) => parse_level(l)?,
-    };
-    Ok(render(&InterviewPage {
-        ctx,
-        level,
-        plan: interview_levels(level),
-    })?
-    .into_response())
-}
-
-#[derive(Deserialize)]
-struct InterviewForm {
-    level: String,
-}
-
-async fn start_interview(
-    State(state): State<AppState>,
-    member: Member,
-    Form(form): Form<InterviewForm>,
-) -> Result<Response, AppError> {
-    let level = parse_level(&form.level)?;
-    let chosen = pick_interview(&state, level);
-    if chosen.is_empty() {
-        return Err(AppError::BadRequest(
-            "There are no open questions to interview with yet.".into(),
-        ));
-    }
-    let user = member.id;
-    let id = state
-        .store
-        .call(move |c| {
-            practice::create_session(
-                c,
-                user,
-                Mode::Interview,
-                Some(level.as_str()),
-                None,
-                &chosen,
-                now(),
-            )
-        })
-        .await?;
-    Ok(Redirect::to(&format!("/practice/s/{id}")).into_response())
-}
-
-/// One random open question per interview step.
-fn pick_interview(state: &AppState, level: Level) -> Vec<String> {
-    let mut rng = rand::rng();
-    let mut chosen: Vec<String> = Vec::new();
-    for l in interview_levels(level) {
-        let mut pool: Vec<&str> = state
-            .content
-            .questions
-            .iter()
-            .filter(|q| {
-                q.level == l
-                    && q.kind == crate::content::QuestionKind::Open
-                    && !chosen.contains(&q.id)
-            })
-            .map(|q| q.id.as_str())
-            .collect();
-        rand::seq::SliceRandom::shuffle(pool.as_mut_slice(), &mut rng);
-        if let Some(id) = pool.first() {
-            chosen.push(id.to_string());
-        }
-    }
-    chosen
 }
 
 #[derive(Template)]
