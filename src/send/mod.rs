@@ -14,7 +14,6 @@
 //!   after the server's `Retry-After`/`RetryInfo` delay, or else an
 //!   exponential backoff with jitter ([`RetryPolicy`]).
 
-pub mod rpc_status;
 pub mod transport;
 
 #[cfg(test)]

@@ -23,7 +23,8 @@ use prost::Message as _;
 use tonic::metadata::{AsciiMetadataKey, AsciiMetadataValue};
 
 use crate::send::Answer;
-pub use crate::send::rpc_status::{ProtoAny, ProtoDuration, RetryInfo, RpcStatus};
+// The googleapis messages of a failed answer, declared once for both sides.
+pub use crate::otlp::reply::{Any as ProtoAny, ProtoDuration, RetryInfo, RpcStatus};
 
 /// How requests are encoded and carried (`OTEL_EXPORTER_OTLP_PROTOCOL`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
