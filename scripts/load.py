@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Load benchmark: MEMBERS members practising, saving notes and searching at
-once against a local spandojo server on 127.0.0.1, then cheap pages timed
+once against a local spandojo server on 127.0.0.1, each member from its own
+loopback address (127.0.1.1, 127.0.1.2, …), then cheap pages timed
 idle and under a heavy mix (largest lab runs, uploads-size downloads, broad
 searches).
 
@@ -17,10 +18,22 @@ import argparse, http.client, os, re, statistics, subprocess, sys, tempfile, thr
 PASSWORD = "load-test-password-1"
 
 
+def loopback(i):
+    """The i-th loopback source address (127.0.1.1, 127.0.1.2, …): each
+    simulated member connects from its own address, as members on their own
+    machines do, so per-address limits (login throttling, connections per
+    address) apply to each member as they would for real."""
+    return f"127.0.{1 + i // 250}.{1 + i % 250}"
+
+
 class Client:
-    def __init__(self, port):
-        self.port, self.cookies = port, {}
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    def __init__(self, port, source=None):
+        self.port, self.cookies, self.source = port, {}, source
+        self.conn = self.connect()
+
+    def connect(self):
+        source = (self.source, 0) if self.source else None
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=120, source_address=source)
 
     def request(self, method, path, body=None):
         headers = {"Host": f"127.0.0.1:{self.port}"}
@@ -36,7 +49,7 @@ class Client:
                 break
             except (http.client.HTTPException, OSError):
                 self.conn.close()
-                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+                self.conn = self.connect()
                 if attempt:
                     raise
         for k, v in r.getheaders():
@@ -86,8 +99,8 @@ def peak_kib(pid):
         return int(re.search(r"VmHWM:\s+(\d+)", f.read()).group(1))
 
 
-def member_work(port, name, rounds, stats, lessons):
-    c = Client(port)
+def member_work(port, i, name, rounds, stats, lessons):
+    c = Client(port, loopback(i))
     stats.timed("POST /login", lambda: c.post("/login", [("username", name), ("password", PASSWORD)]))
     for i in range(rounds):
         stats.timed("GET /practice", lambda: c.request("GET", "/practice"))
@@ -113,7 +126,7 @@ def cheap_p99(port, lessons, n, member):
 
 
 def heavy_work(port, stop, stats, k):
-    c = Client(port)
+    c = Client(port, loopback(10_000 + k))
     paths = [
         "/sim/lab?scenario=study-sheet&traces=100000&seed=%d&slo_ms=50&s=ratio%%3D0.2" % k,
         "/sim/study-sheet/%d/otlp.json?spans=50000" % k,
@@ -140,9 +153,10 @@ def main():
     for name in names:
         subprocess.run([args.binary, "user", "add", name, "--password-stdin", "--data", data],
                        input=PASSWORD + "\n", text=True, check=True, capture_output=True)
-    # Every simulated member connects from 127.0.0.1: lift the per-address cap.
+    # Default limits: each member has an address of its own (loopback()).
+    # No OTLP receivers, whose fixed ports another server may hold.
     server = subprocess.Popen([args.binary, "serve", "--addr", f"127.0.0.1:{args.port}", "--data", data,
-                               "--max-connections-per-ip", str(args.members + 64)],
+                               "--otlp-http-addr", "off", "--otlp-grpc-addr", "off"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         probe = Client(args.port)
@@ -158,7 +172,8 @@ def main():
         lessons = [l.decode() for l in lessons] or ["/lessons"]
 
         stats = Stats()
-        threads = [threading.Thread(target=member_work, args=(args.port, n, args.rounds, stats, lessons)) for n in names]
+        threads = [threading.Thread(target=member_work, args=(args.port, i, n, args.rounds, stats, lessons))
+                   for i, n in enumerate(names)]
         start = time.perf_counter()
         for t in threads:
             t.start()
