@@ -1,7 +1,7 @@
 """Runs the browser suite: starts the server and Chromium once, then every
 test_*.py module here with unittest. Exit status 0 when all pass.
 
-    SPANDOJO_BIN=../target/debug/spandojo SPANDOJO_CHROMIUM=/usr/bin/chromium \
+    SPANDOJO_BIN=../target/release/spandojo SPANDOJO_CHROMIUM=/usr/bin/chromium \
         ../.venv-e2e/bin/python run.py [-k PATTERN]
 
 The whole run has a budget (SPANDOJO_E2E_BUDGET seconds, 900 by default):
@@ -39,7 +39,7 @@ def over_budget(budget):
 
 
 def main():
-    binary = os.environ.get("SPANDOJO_BIN", "../target/debug/spandojo")
+    binary = os.environ.get("SPANDOJO_BIN", "../target/release/spandojo")
     budget = int(os.environ.get("SPANDOJO_E2E_BUDGET", "900"))
     threading.Timer(budget, over_budget, args=(budget,)).start()
     chromium = os.environ.get("SPANDOJO_CHROMIUM", "/usr/bin/chromium")

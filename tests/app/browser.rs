@@ -1,6 +1,5 @@
-//! The browser suite (`e2e/`): the `spandojo` binary that Cargo built for
-//! these tests, driven by Python Playwright in real headless Chromium, with
-//! axe-core injected by the tests.
+//! The browser suite (`e2e/`): the release binary driven by Python
+//! Playwright in real headless Chromium, with axe-core injected by the tests.
 //!
 //! The suite needs Chromium (`/usr/bin/chromium`, or `SPANDOJO_CHROMIUM`),
 //! the virtual environment `.venv-e2e` with `e2e/requirements.txt`, and
@@ -9,12 +8,27 @@
 //! in which case it fails with that reason.
 
 use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The repository root.
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The target directory this test binary was built into
+/// (`<target>/debug/deps/app-…` → `<target>`).
+fn target_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
+        let dir = PathBuf::from(dir);
+        return Some(if dir.is_absolute() {
+            dir
+        } else {
+            root().join(dir)
+        });
+    }
+    let exe = std::env::current_exe().ok()?;
+    Some(exe.parent()?.parent()?.parent()?.to_path_buf())
 }
 
 fn chromium() -> Option<PathBuf> {
@@ -55,6 +69,21 @@ fn readiness() -> Result<(PathBuf, PathBuf), String> {
     Ok((python, chromium))
 }
 
+/// Builds the release binary and returns its path.
+fn release_binary(target: &Path) -> Result<PathBuf, String> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["build", "--release", "--bin", "spandojo"])
+        .env("CARGO_TARGET_DIR", target)
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("cannot run cargo build --release: {e}"))?;
+    if !status.success() {
+        return Err("cargo build --release failed".into());
+    }
+    Ok(target.join("release/spandojo"))
+}
+
 #[test]
 fn browser_suite() {
     let required = std::env::var("SPANDOJO_E2E").is_ok_and(|v| v == "required");
@@ -67,11 +96,12 @@ fn browser_suite() {
             return;
         }
     };
-    let binary = env!("CARGO_BIN_EXE_spandojo");
+    let target = target_dir().expect("the test binary lives in a target directory");
+    let binary = release_binary(&target).unwrap_or_else(|e| panic!("{e}"));
     // The suite's own output goes straight to the terminal.
     let status = Command::new(python)
         .arg(root().join("e2e/run.py"))
-        .env("SPANDOJO_BIN", binary)
+        .env("SPANDOJO_BIN", &binary)
         .env("SPANDOJO_CHROMIUM", &chromium)
         .current_dir(root().join("e2e"))
         .status()
