@@ -187,6 +187,7 @@ def main():
         for route, ts in sorted(stats.times.items()):
             print(f"{route:<22}{len(ts):>6}{pct(ts,50)*1e3:>10.1f}{pct(ts,95)*1e3:>10.1f}{pct(ts,99)*1e3:>10.1f}")
 
+        print(f"server peak memory after the members (VmHWM): {peak_kib(server.pid)/1024:.0f} MiB")
         member = Client(args.port)
         member.post("/login", [("username", names[0]), ("password", PASSWORD)])
         idle = cheap_p99(args.port, lessons, 100, member)

@@ -13,6 +13,14 @@ use spandojo::web::serve::ServeLimits;
 
 mod cli;
 
+/// mimalloc as the allocator: glibc's malloc keeps freed memory in
+/// per-thread arenas, and under 200 simultaneous logins (Argon2's 19 MiB
+/// blocks on many blocking threads, at most 8 at once) the server's peak
+/// resident memory reached 2.2 GiB with it; mimalloc returns freed
+/// segments to the system.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "spandojo",
