@@ -211,7 +211,8 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             .unwrap_or_else(|| format!("http://{addr}"))
             .trim_end_matches('/')
             .to_string();
-        let otlp = args.otlp.settings()?;
+        let mut otlp = args.otlp.settings()?;
+        let otlp_listeners = cli::otlp::bind(&mut otlp).await?;
         let config = Config {
             data_dir: args.data.data_dir,
             content_dir: args.content.content_dir,
@@ -247,7 +248,8 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             per_ip: args.max_connections_per_ip.max(1),
             ..ServeLimits::default()
         };
-        let (stop, receivers) = cli::otlp::start(&state_for_otlp, stop, limits.clone()).await?;
+        let (stop, receivers) =
+            cli::otlp::start(&state_for_otlp, otlp_listeners, stop, limits.clone());
         spandojo::web::serve::serve(listener, app, limits, stop).await;
         receivers.finish().await;
         println!("spandojo stopped");

@@ -99,14 +99,46 @@ impl Receivers {
     }
 }
 
-/// Binds and starts the OTLP listeners of `state`'s settings. Returns the
-/// shutdown future for the main server (it resolves when `stop` does, and
-/// stops the listeners too) and their tasks.
-pub async fn start(
+/// The OTLP listeners, bound before the app is built.
+pub struct Listeners {
+    http: Option<tokio::net::TcpListener>,
+    grpc: Option<tokio::net::TcpListener>,
+}
+
+/// Binds the OTLP listeners of `settings` and rewrites their addresses to
+/// the ones really bound (with port 0 the system chooses), so that the
+/// endpoint the pages and `token create` print is the one that answers.
+pub async fn bind(settings: &mut Settings) -> anyhow::Result<Listeners> {
+    let mut listeners = Listeners {
+        http: None,
+        grpc: None,
+    };
+    if let Some(addr) = settings.http_addr {
+        let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
+            format!("cannot listen on {addr} (--otlp-http-addr; `off` disables it)")
+        })?;
+        settings.http_addr = Some(listener.local_addr().unwrap_or(addr));
+        listeners.http = Some(listener);
+    }
+    if let Some(addr) = settings.grpc_addr {
+        let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
+            format!("cannot listen on {addr} (--otlp-grpc-addr; `off` disables it)")
+        })?;
+        settings.grpc_addr = Some(listener.local_addr().unwrap_or(addr));
+        listeners.grpc = Some(listener);
+    }
+    Ok(listeners)
+}
+
+/// Starts the OTLP listeners [`bind`] made. Returns the shutdown future for
+/// the main server (it resolves when `stop` does, and stops the listeners
+/// too) and their tasks.
+pub fn start(
     state: &AppState,
+    listeners: Listeners,
     stop: impl Future<Output = ()> + Send + 'static,
     limits: ServeLimits,
-) -> anyhow::Result<(impl Future<Output = ()> + Send + 'static, Receivers)> {
+) -> (impl Future<Output = ()> + Send + 'static, Receivers) {
     let (tx, rx) = watch::channel(false);
     tokio::spawn(async move {
         stop.await;
@@ -115,31 +147,22 @@ pub async fn start(
     let stopped = |mut rx: watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|v| *v).await;
     };
-    let settings = state.config.otlp.clone();
     let mut tasks = Vec::new();
-    if let Some(addr) = settings.http_addr {
-        let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
-            format!("cannot listen on {addr} (--otlp-http-addr; `off` disables it)")
-        })?;
+    if let Some(listener) = listeners.http {
         let app = spandojo::web::traces::otlp_http::router(state.clone());
-        println!(
-            "OTLP/HTTP receiver at http://{}/v1/traces",
-            listener.local_addr().unwrap_or(addr)
-        );
+        if let Ok(addr) = listener.local_addr() {
+            println!("OTLP/HTTP receiver at http://{addr}/v1/traces");
+        }
         let done = stopped(rx.clone());
         let limits = limits.clone();
         tasks.push(tokio::spawn(async move {
             spandojo::web::serve::serve(listener, app, limits, done).await;
         }));
     }
-    if let Some(addr) = settings.grpc_addr {
-        let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
-            format!("cannot listen on {addr} (--otlp-grpc-addr; `off` disables it)")
-        })?;
-        println!(
-            "OTLP/gRPC receiver at {}",
-            listener.local_addr().unwrap_or(addr)
-        );
+    if let Some(listener) = listeners.grpc {
+        if let Ok(addr) = listener.local_addr() {
+            println!("OTLP/gRPC receiver at {addr}");
+        }
         let receiver = state.otlp.clone();
         let done = stopped(rx.clone());
         tasks.push(tokio::spawn(async move {
@@ -148,5 +171,5 @@ pub async fn start(
             }
         }));
     }
-    Ok((stopped(rx), Receivers(tasks)))
+    (stopped(rx), Receivers(tasks))
 }

@@ -110,7 +110,15 @@ pub fn prepare(request: ExportTraceServiceRequest) -> Prepared {
                     resource,
                     scope,
                     body: span.encode_to_vec(),
-                    tags: tags(&span.attributes),
+                    tags: {
+                        let mut tags = tags(&span.attributes);
+                        // Jaeger's convention for a failed span, so that
+                        // `error=true` finds it as it does there.
+                        if error && !tags.iter().any(|(k, _)| k == "error") {
+                            tags.push(("error".into(), "true".into()));
+                        }
+                        tags
+                    },
                 });
             }
         }

@@ -126,3 +126,56 @@ async fn the_navigation_links_my_traces_for_members_only() {
         assert!(page.body.contains(link), "{path}: {}", page.body);
     }
 }
+
+#[test]
+fn the_token_lines_name_the_port_the_receiver_bound() {
+    use crate::common::server::{http, login, start};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    {
+        let store = spandojo::store::Store::open(&data.join("spandojo.db")).unwrap();
+        let hash = spandojo::accounts::hash_password(crate::common::PASSWORD).unwrap();
+        store
+            .call_blocking(|c| spandojo::store::users::create(c, "ada", "Ada", &hash, false, 0))
+            .unwrap()
+            .expect("a new member");
+    }
+    // `--otlp-http-addr 127.0.0.1:0`: the system chooses the port.
+    let (mut server, addr) = start(&data, true);
+    let (cookies, csrf) = login(addr, "ada");
+    let (status, reply) = crate::common::server::post(
+        addr,
+        "/traces/tokens",
+        &cookies,
+        &format!("csrf={csrf}&name=laptop"),
+    )
+    .unwrap();
+    let (_, page) = http(
+        addr,
+        &format!(
+            "GET /traces HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookies}\r\nConnection: close\r\n\r\n"
+        ),
+    )
+    .unwrap();
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert_eq!(status, 200, "{reply}");
+    let endpoint = reply
+        .split("OTEL_EXPORTER_OTLP_ENDPOINT=")
+        .nth(1)
+        .and_then(|s| s.split(['\n', '<']).next())
+        .expect("the endpoint line")
+        .to_string();
+    let port: u16 = endpoint
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("a port");
+    assert!(endpoint.starts_with("http://127.0.0.1:"), "{endpoint}");
+    assert_ne!(port, 0, "the bound port, not the 0 asked for");
+    assert_ne!(port, addr.port(), "the receiver's own listener");
+    assert!(
+        page.contains(&format!("<code>{endpoint}</code>")),
+        "the page says the same"
+    );
+}

@@ -90,7 +90,8 @@ async fn the_search_form_filters_and_the_scatter_plots_what_it_found() {
             .contains("<form class=\"inline search-traces\" method=\"get\"")
     );
 
-    let cases: [(&str, &[&str]); 13] = [
+    let cases: [(&str, &[&str]); 14] = [
+        ("tags=error%3Dtrue", &["GET /cart"]),
         (
             "tags=http.route%3D%2Fx",
             &["GET /orders", "GET /cart", "POST /pay"],
@@ -145,8 +146,8 @@ async fn a_bad_search_gets_a_400_page_that_says_which_field() {
         ("min=2s&max=1s", "shortest duration is longer"),
         ("max=3d", "Longest duration"),
         ("max=2000m", "longer than one day"),
-        ("since=7", "time window"),
-        ("limit=0", "from 1 to 1000"),
+        ("since=7", "Started: "),
+        ("limit=0", "At most: "),
         ("limit=99999999999999999999", "from 1 to 1000"),
         ("errors=maybe", "checkbox"),
         ("tags=route", "is not key=value"),
@@ -158,6 +159,7 @@ async fn a_bad_search_gets_a_400_page_that_says_which_field() {
         assert!(r.body.contains(reason), "{query}: {}", r.body);
         assert!(r.body.contains("role=\"alert\""), "{query}");
         assert!(r.body.contains("Find traces"), "{query}: the form again");
+        assert!(!r.body.contains("No traces received yet"), "{query}");
     }
 }
 
@@ -168,6 +170,15 @@ async fn a_received_trace_downloads_in_three_formats_for_its_owner_only() {
     let id = "08".repeat(16);
     let view = alice.get(&format!("/traces/{id}")).await;
     assert!(view.body.contains("received over OTLP"), "{}", view.body);
+    assert!(
+        view.body.contains(&format!("<title>Received trace {id}")),
+        "the title"
+    );
+    assert!(
+        view.body.contains("<a href=\"/traces\">My traces</a>"),
+        "the way back"
+    );
+    assert!(!view.body.contains("Upload a trace"));
     assert!(!view.body.contains("Nothing was stored"));
     for (file, marker) in [
         ("otlp.json", "\"resourceSpans\""),

@@ -99,8 +99,9 @@ pub struct NewSpan {
     pub scope: usize,
     /// The prost-encoded `opentelemetry.proto.trace.v1.Span`.
     pub body: Vec<u8>,
-    /// The span's scalar attributes as (key, value) text, for search by
-    /// tag: at most [`MAX_TAGS_PER_SPAN`], keys up to [`MAX_TAG_KEY`] and
+    /// The span's scalar attributes as (key, value) text, plus
+    /// `error=true` for a span whose status is ERROR (Jaeger's tag), for
+    /// search by tag: at most [`MAX_TAGS_PER_SPAN`], keys up to [`MAX_TAG_KEY`] and
     /// values up to [`MAX_TAG_VALUE`] bytes (longer ones are not indexed;
     /// the span body keeps them all).
     pub tags: Vec<(String, String)>,

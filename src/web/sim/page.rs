@@ -302,6 +302,7 @@ pub fn build(
     }
     let title = match (&generated, &uploaded) {
         (Some(g), _) => format!("{} · seed {}", g.title, g.seed),
+        (None, Some(u)) if u.received => format!("Received {}", u.file_name),
         (None, Some(u)) => format!("Uploaded trace · {}", u.file_name),
         (None, None) => "Trace".to_string(),
     };

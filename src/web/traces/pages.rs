@@ -76,6 +76,9 @@ struct ListPage {
     scatter: String,
     /// Whether a filter was applied.
     filtered: bool,
+    /// The search did not validate (`error` says why): no rows, and no
+    /// "nothing received yet".
+    search_failed: bool,
 }
 
 /// Formats nanoseconds as µs, ms or s.
@@ -177,6 +180,7 @@ async fn page(
         endpoint,
         error,
         filtered: form.is_filtered(),
+        search_failed: status == StatusCode::BAD_REQUEST,
         form,
         windows: &search::WINDOWS,
         scatter,

@@ -78,7 +78,7 @@ impl SearchForm {
                 .parse::<u64>()
                 .ok()
                 .filter(|m| WINDOWS.iter().any(|(w, _)| w == m))
-                .ok_or("Choose a time window from the list.")?,
+                .ok_or("Started: choose a time window from the list.")?,
         };
         let limit = match self.limit.trim() {
             "" => 100,
@@ -87,7 +87,7 @@ impl SearchForm {
                 .ok()
                 .filter(|n| (1..=MAX_LIMIT).contains(n))
                 .ok_or(format!(
-                    "The number of traces must be a whole number from 1 to {MAX_LIMIT}."
+                    "At most: the number of traces must be a whole number from 1 to {MAX_LIMIT}."
                 ))?,
         };
         let start_from_ns = (since > 0).then(|| {
@@ -103,7 +103,7 @@ impl SearchForm {
             errors_only: match self.errors.as_str() {
                 "" => false,
                 "on" | "1" | "true" => true,
-                _ => return Err("Errors only is a checkbox: on or absent.".into()),
+                _ => return Err("Errors only: a checkbox, on or absent.".into()),
             },
             start_from_ns,
             start_to_ns: None,
@@ -121,6 +121,7 @@ impl SearchForm {
             &self.max,
             &self.errors,
             &self.since,
+            &self.limit,
         ]
         .iter()
         .any(|v| !v.trim().is_empty() && v.trim() != "0")

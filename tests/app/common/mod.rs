@@ -4,6 +4,7 @@
 
 pub mod notes;
 pub mod practice;
+pub mod server;
 
 use std::collections::HashMap;
 
