@@ -30,7 +30,8 @@ fn every_acknowledged_save_survives_a_sigkill() {
             .unwrap()
             .expect("a new member");
     }
-    let (mut server, addr) = start(&data, false);
+    let mut server = start(&data, false);
+    let addr = server.addr;
     let (cookies, csrf) = login(addr, "ada");
     let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
     let count = Arc::new(AtomicUsize::new(0));
@@ -62,8 +63,7 @@ fn every_acknowledged_save_survives_a_sigkill() {
     while count.load(Ordering::SeqCst) < KILL_AFTER && !clients.iter().all(|c| c.is_finished()) {
         std::thread::yield_now();
     }
-    server.kill().expect("SIGKILL");
-    server.wait().unwrap();
+    server.kill();
     for client in clients {
         client.join().unwrap();
     }
@@ -74,7 +74,8 @@ fn every_acknowledged_save_survives_a_sigkill() {
         "killed while saves were still coming"
     );
 
-    let (mut server, addr) = start(&data, false);
+    let mut server = start(&data, false);
+    let addr = server.addr;
     let (cookies, _) = login(addr, "ada");
     let (status, page) = http(
         addr,
@@ -83,8 +84,7 @@ fn every_acknowledged_save_survives_a_sigkill() {
         ),
     )
     .unwrap();
-    server.kill().unwrap();
-    server.wait().unwrap();
+    server.kill();
     assert_eq!(status, 200);
     let missing: Vec<&String> = acknowledged
         .iter()

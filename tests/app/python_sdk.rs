@@ -13,17 +13,20 @@
 
 #![cfg(unix)]
 
-use std::io::{BufRead as _, BufReader, Write as _};
-use std::net::{SocketAddr, TcpListener as StdListener};
+use std::io::Write as _;
+use std::net::TcpListener as StdListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 
 use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, Span};
 use prost::Message as _;
+
 use spandojo::sim::formats::export::to_proto;
 use spandojo::sim::{Catalog, generate, to_otlp_json};
 use spandojo::store::traces::read;
+
+use crate::common::server::start;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -98,67 +101,6 @@ fn otlp_json_parses_with_the_official_protobuf_parser() {
 /// trace the server acknowledged is declared missing. A count, not a clock:
 /// acknowledged spans are already committed, so one read normally suffices.
 const READS: usize = 50;
-
-/// A `spandojo serve` child on 127.0.0.1 with OS-chosen ports for the web
-/// server and both OTLP receivers; killed when dropped, so a failing
-/// assertion leaves no server behind.
-struct Server {
-    child: Child,
-    /// The OTLP/HTTP receiver (`--otlp-http-addr`).
-    http: SocketAddr,
-    /// The OTLP/gRPC receiver (`--otlp-grpc-addr`).
-    grpc: SocketAddr,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts the binary on `data` and reads the addresses it reports binding.
-fn serve(data: &Path) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_spandojo"))
-        .args([
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--otlp-http-addr",
-            "127.0.0.1:0",
-            "--otlp-grpc-addr",
-            "127.0.0.1:0",
-            "--data",
-        ])
-        .arg(data)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the server starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let (mut http, mut grpc) = (None, None);
-    while http.is_none() || grpc.is_none() {
-        let line = lines
-            .next()
-            .expect("the server prints its receivers' addresses")
-            .expect("a line");
-        if let Some(rest) = line.strip_prefix("OTLP/HTTP receiver at http://") {
-            let addr = rest.trim_end_matches("/v1/traces");
-            http = Some(addr.parse().expect("an address"));
-        } else if let Some(rest) = line.strip_prefix("OTLP/gRPC receiver at ") {
-            grpc = Some(rest.parse().expect("an address"));
-        }
-    }
-    // Keep reading stdout so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    Server {
-        child,
-        http: http.expect("read above"),
-        grpc: grpc.expect("read above"),
-    }
-}
 
 /// A fresh data directory with the member `ada`; (data dir, her user id,
 /// the `OTEL_EXPORTER_OTLP_HEADERS` value `spandojo token create` printed).
@@ -277,10 +219,16 @@ fn the_sdks_exporters_over_http_and_grpc_reach_the_members_traces() {
     let Some(python) = python() else { return };
     let dir = tempfile::tempdir().unwrap();
     let (data, user, headers) = member(dir.path());
-    let server = serve(&data);
+    let server = start(&data, true);
     for (protocol, endpoint) in [
-        ("http", format!("http://{}", server.http)),
-        ("grpc", format!("http://{}", server.grpc)),
+        (
+            "http",
+            format!("http://{}", server.otlp_http.expect("OTLP/HTTP")),
+        ),
+        (
+            "grpc",
+            format!("http://{}", server.otlp_grpc.expect("OTLP/gRPC")),
+        ),
     ] {
         let out = Command::new(&python)
             .args(["-c", SEND, protocol])
@@ -320,7 +268,7 @@ fn the_sdks_exporters_over_http_and_grpc_reach_the_members_traces() {
         .args(["-c", SEND, "http"])
         .env(
             "OTEL_EXPORTER_OTLP_ENDPOINT",
-            format!("http://{}", server.http),
+            format!("http://{}", server.otlp_http.expect("OTLP/HTTP")),
         )
         .env_remove("OTEL_EXPORTER_OTLP_HEADERS")
         .output()
@@ -342,7 +290,7 @@ fn the_lessons_two_services_store_one_connected_trace() {
     let Some(python) = python() else { return };
     let dir = tempfile::tempdir().unwrap();
     let (data, user, headers) = member(dir.path());
-    let server = serve(&data);
+    let server = start(&data, true);
     let bin = python.parent().unwrap();
     let path = format!(
         "{}:{}",
@@ -354,7 +302,7 @@ fn the_lessons_two_services_store_one_connected_trace() {
         .env("PATH", path)
         .env(
             "OTEL_EXPORTER_OTLP_ENDPOINT",
-            format!("http://{}", server.http),
+            format!("http://{}", server.otlp_http.expect("OTLP/HTTP")),
         )
         .env("OTEL_EXPORTER_OTLP_HEADERS", &headers)
         .env("FRONTEND_PORT", free_port().to_string())

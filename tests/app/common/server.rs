@@ -8,10 +8,36 @@ use std::process::{Child, Stdio};
 
 use crate::common::{PASSWORD, encode};
 
-/// Starts `spandojo serve` on 127.0.0.1:0 with `--data data` and reads the
-/// address it bound; its other stdout lines are drained. With `otlp`, the
-/// OTLP/HTTP receiver listens on 127.0.0.1:0 too (gRPC stays off).
-pub fn start(data: &Path, otlp: bool) -> (Child, SocketAddr) {
+/// A `spandojo serve` child on 127.0.0.1 with ports the system chose;
+/// killed when dropped, so a failing assertion leaves no server behind.
+pub struct Server {
+    pub child: Child,
+    /// The web server.
+    pub addr: SocketAddr,
+    /// The OTLP/HTTP receiver (`--otlp-http-addr`), when started with OTLP.
+    pub otlp_http: Option<SocketAddr>,
+    /// The OTLP/gRPC receiver (`--otlp-grpc-addr`), when started with OTLP.
+    pub otlp_grpc: Option<SocketAddr>,
+}
+
+impl Server {
+    /// Kills the server (SIGKILL) and waits for it to exit.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Starts `spandojo serve --data data` and reads the addresses it reports
+/// binding; its other stdout lines are drained. With `otlp`, both OTLP
+/// receivers listen on 127.0.0.1:0 too; without, they are off.
+pub fn start(data: &Path, otlp: bool) -> Server {
     let mut command = if otlp {
         let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_spandojo"));
         c.args([
@@ -21,7 +47,7 @@ pub fn start(data: &Path, otlp: bool) -> (Child, SocketAddr) {
             "--otlp-http-addr",
             "127.0.0.1:0",
             "--otlp-grpc-addr",
-            "off",
+            "127.0.0.1:0",
         ]);
         c
     } else {
@@ -37,19 +63,30 @@ pub fn start(data: &Path, otlp: bool) -> (Child, SocketAddr) {
         .expect("the server starts");
     let stdout = child.stdout.take().expect("stdout");
     let mut lines = BufReader::new(stdout).lines();
-    let addr = loop {
+    let (mut addr, mut otlp_http, mut otlp_grpc) = (None, None, None);
+    while addr.is_none() || (otlp && (otlp_http.is_none() || otlp_grpc.is_none())) {
         let line = lines
             .next()
-            .expect("the server prints its address")
+            .expect("the server prints its addresses")
             .expect("a line");
         if let Some(rest) = line.strip_prefix("spandojo is running at http://") {
-            let addr = rest.split('/').next().unwrap_or_default();
-            break addr.parse().expect("an address");
+            let bound = rest.split('/').next().unwrap_or_default();
+            addr = Some(bound.parse().expect("an address"));
+        } else if let Some(rest) = line.strip_prefix("OTLP/HTTP receiver at http://") {
+            let bound = rest.trim_end_matches("/v1/traces");
+            otlp_http = Some(bound.parse().expect("an address"));
+        } else if let Some(rest) = line.strip_prefix("OTLP/gRPC receiver at ") {
+            otlp_grpc = Some(rest.parse().expect("an address"));
         }
-    };
+    }
     // Keep reading stdout so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    (child, addr)
+    Server {
+        child,
+        addr: addr.expect("read above"),
+        otlp_http,
+        otlp_grpc,
+    }
 }
 
 /// One HTTP/1.1 exchange on a new connection; (status, headers+body).
