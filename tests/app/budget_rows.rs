@@ -74,7 +74,7 @@ async fn an_upload_of_76000_root_spans_is_stopped_at_its_deadline() {
     assert!(file.len() < 10 * 1024 * 1024);
     let mut client = app.client();
     let r = client
-        .post_file("/sim/upload", "file", "roots.json", file.as_bytes())
+        .post_file("/sim/upload", "roots.json", file.as_bytes())
         .await;
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.status);
     assert!(r.headers.contains_key(header::RETRY_AFTER));

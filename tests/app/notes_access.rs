@@ -107,12 +107,7 @@ async fn every_post_needs_the_csrf_token_and_every_form_carries_it() {
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{path} with a wrong token");
     }
     let r = ada
-        .post_file_without_token(
-            "/notes/import",
-            "file",
-            "a.md",
-            b"+++\ntitle = \"x\"\n+++\n",
-        )
+        .post_file_without_token("/notes/import", "a.md", b"+++\ntitle = \"x\"\n+++\n")
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "import without a token");
     assert_eq!(app.query_i64("SELECT count(*) FROM notes").await, 1);

@@ -31,7 +31,7 @@ async fn notes_of(app: &TestApp, owner: i64) -> Vec<Note> {
 }
 
 async fn import(client: &mut Client<'_>, name: &str, data: &[u8]) -> crate::common::Reply {
-    client.post_file("/notes/import", "file", name, data).await
+    client.post_file("/notes/import", name, data).await
 }
 
 async fn write_notes(ada: &mut Client<'_>) -> i64 {
@@ -215,9 +215,7 @@ async fn import_has_its_own_size_limit() {
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(r.body.contains("Too much data"));
     let path = "/notes/import";
-    let r = ada
-        .post_file_with(path, "file", "big.zip", &big, false)
-        .await;
+    let r = ada.post_file_with(path, "big.zip", &big, false).await;
     assert_eq!(
         r.status,
         StatusCode::PAYLOAD_TOO_LARGE,
@@ -237,7 +235,7 @@ async fn import_has_its_own_size_limit() {
         "{}",
         r.body
     );
-    let r = ada.post_file("/notes/preview", "file", "x", &medium).await;
+    let r = ada.post_file("/notes/preview", "x", &medium).await;
     assert_eq!(
         r.status,
         StatusCode::PAYLOAD_TOO_LARGE,

@@ -77,7 +77,7 @@ async fn a_save_over_the_byte_cap_is_refused_with_the_text_kept() {
     // An import over the cap lists what it left out and why.
     let file = format!("+++\ntitle = \"Imported\"\n+++\n{}", "d".repeat(6 * 1024));
     let r = ada
-        .post_file("/notes/import", "file", "imported.md", file.as_bytes())
+        .post_file("/notes/import", "imported.md", file.as_bytes())
         .await;
     assert!(r.body.contains("Not saved: your notes take"), "{}", r.body);
     assert_eq!(app.query_i64("SELECT count(*) FROM notes").await, 2);

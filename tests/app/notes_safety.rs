@@ -65,7 +65,7 @@ async fn deeply_nested_notes_at_the_limit_show_all_their_text() {
 }
 
 async fn import(client: &mut Client<'_>, name: &str, data: &[u8]) -> crate::common::Reply {
-    client.post_file("/notes/import", "file", name, data).await
+    client.post_file("/notes/import", name, data).await
 }
 
 #[tokio::test]

@@ -221,16 +221,9 @@ impl Client<'_> {
     }
 
     /// POST a `multipart/form-data` body to `path`: the CSRF token as its
-    /// first field (as the upload forms send it), then one file field.
-    pub async fn post_file(
-        &mut self,
-        path: &str,
-        field: &str,
-        file_name: &str,
-        data: &[u8],
-    ) -> Reply {
-        self.post_file_with(path, field, file_name, data, true)
-            .await
+    /// first field (as the upload forms send it), then the file as `file`.
+    pub async fn post_file(&mut self, path: &str, file_name: &str, data: &[u8]) -> Reply {
+        self.post_file_with(path, file_name, data, true).await
     }
 
     /// Like [`Client::post_file`]; without `Content-Length` when `sized` is
@@ -238,69 +231,24 @@ impl Client<'_> {
     pub async fn post_file_with(
         &mut self,
         path: &str,
-        field: &str,
         file_name: &str,
         data: &[u8],
         sized: bool,
     ) -> Reply {
         let csrf = self.csrf().await;
-        self.send_file(path, Some(&csrf), field, file_name, data, sized)
-            .await
+        let (content_type, body) = multipart(&[("csrf", &csrf)], Some((file_name, data)));
+        self.send_multipart(path, content_type, body, sized).await
     }
 
     /// Like [`Client::post_file`], with no CSRF field at all.
     pub async fn post_file_without_token(
         &mut self,
         path: &str,
-        field: &str,
         file_name: &str,
         data: &[u8],
     ) -> Reply {
-        self.send_file(path, None, field, file_name, data, true)
-            .await
-    }
-
-    async fn send_file(
-        &mut self,
-        path: &str,
-        csrf: Option<&str>,
-        field: &str,
-        file_name: &str,
-        data: &[u8],
-        sized: bool,
-    ) -> Reply {
-        let boundary = "----spandojo-test-boundary-7MA4YWxkTrZu0gW";
-        let mut body = Vec::new();
-        if let Some(csrf) = csrf {
-            body.extend_from_slice(
-                format!(
-                    "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n"
-                )
-                .as_bytes(),
-            );
-        }
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(data);
-        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-        let mut request = Request::post(path)
-            .header(header::HOST, "localhost")
-            .header(header::COOKIE, self.cookie_header())
-            .header(
-                header::CONTENT_TYPE,
-                format!("multipart/form-data; boundary={boundary}"),
-            );
-        if sized {
-            request = request.header(header::CONTENT_LENGTH, body.len());
-        }
-        let request = request.body(Body::from(body)).expect("request");
-        let reply = self.app.send(request).await;
-        self.keep_cookies(&reply);
-        reply
+        let (content_type, body) = multipart(&[], Some((file_name, data)));
+        self.send_multipart(path, content_type, body, true).await
     }
 
     /// POST a `multipart/form-data` body built by [`multipart`] with cookies,
@@ -320,13 +268,25 @@ impl Client<'_> {
     /// POST a `multipart/form-data` body exactly as given, with cookies.
     pub async fn post_multipart_raw(&mut self, path: &str, body: (String, Vec<u8>)) -> Reply {
         let (content_type, bytes) = body;
-        let request = Request::post(path)
+        self.send_multipart(path, content_type, bytes, true).await
+    }
+
+    /// Sends a multipart body, with `Content-Length` when `sized`.
+    async fn send_multipart(
+        &mut self,
+        path: &str,
+        content_type: String,
+        body: Vec<u8>,
+        sized: bool,
+    ) -> Reply {
+        let mut request = Request::post(path)
             .header(header::HOST, "localhost")
             .header(header::COOKIE, self.cookie_header())
-            .header(header::CONTENT_TYPE, content_type)
-            .header(header::CONTENT_LENGTH, bytes.len())
-            .body(Body::from(bytes))
-            .expect("request");
+            .header(header::CONTENT_TYPE, content_type);
+        if sized {
+            request = request.header(header::CONTENT_LENGTH, body.len());
+        }
+        let request = request.body(Body::from(body)).expect("request");
         let reply = self.app.send(request).await;
         self.keep_cookies(&reply);
         reply
