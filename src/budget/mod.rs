@@ -8,7 +8,9 @@
 //! - waits a bounded time for one of the machine-wide slots (sized from
 //!   [`std::thread::available_parallelism`]) and refuses when none frees up
 //!   or too many are already waiting ([`Refused::Full`], 503);
-//! - runs the work on tokio's blocking pool, never on the async workers;
+//! - runs the work on threads of its own at a lower CPU priority
+//!   (`SCHED_IDLE`, see `pool.rs`), never on the async workers, so cheap
+//!   pages keep their latency while heavy work fills the idle cycles;
 //! - cancels it at its deadline, when the request is dropped (the client
 //!   left) and at shutdown ([`Budget::shutdown`]) ([`Refused::Deadline`], 503).
 //!
@@ -25,6 +27,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+mod pool;
+pub use pool::NICE;
 
 /// The kinds of heavy work, each with its usual deadline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,15 +94,19 @@ pub struct Limits {
 impl Limits {
     /// Limits for this machine: one slot per available core but one (at
     /// least one), which leaves a core for the async workers that answer
-    /// cheap pages; half the slots (at least one) per client, eight waiting
-    /// per slot, five seconds' wait.
+    /// cheap pages; half the slots (at least one) per client, five seconds'
+    /// wait, and 256 waiting per slot. The wait, not the count, is what
+    /// bounds latency: a waiting request holds no more than its few
+    /// kilobytes, and each client waits for one task at most, so the count
+    /// only has to stop a flood from many addresses, while a group of 200
+    /// members searching at once all get their turn.
     pub fn for_machine() -> Limits {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let slots = cores.saturating_sub(1).max(1);
         Limits {
             slots,
             per_client: (slots / 2).max(1),
-            queue: slots * 8,
+            queue: slots * 256,
             queue_wait: Duration::from_secs(5),
             deadline: None,
         }
@@ -190,6 +199,7 @@ pub struct Budget {
 
 struct Inner {
     limits: Limits,
+    pool: pool::Pool,
     slots: Arc<Semaphore>,
     waiting: AtomicUsize,
     clients: Mutex<HashMap<String, usize>>,
@@ -280,6 +290,7 @@ impl Budget {
         Budget {
             inner: Arc::new(Inner {
                 slots: Arc::new(Semaphore::new(slots)),
+                pool: pool::Pool::new(slots),
                 limits,
                 waiting: AtomicUsize::new(0),
                 clients: Mutex::new(HashMap::new()),
@@ -293,7 +304,7 @@ impl Budget {
         }
     }
 
-    /// Runs `work` on the blocking pool within the budget of `client` (e.g.
+    /// Runs `work` on the budget's low-priority threads within the budget of `client` (e.g.
     /// `member:12` or `ip:192.0.2.1`), cancelling it after `deadline`
     /// (`None`: [`Kind::deadline`]). After a cancellation it waits up to two
     /// seconds for the work to stop before answering.
@@ -326,7 +337,7 @@ impl Budget {
         let task_token = token.clone();
         let owner = inner.clone();
         owner.running.fetch_add(1, Ordering::Relaxed);
-        let mut handle = tokio::task::spawn_blocking(move || {
+        let mut handle = inner.pool.spawn(move || {
             let installed = Installed::new(task_token.clone());
             let out = work();
             drop(installed);
@@ -346,12 +357,15 @@ impl Budget {
         let done = tokio::time::timeout(limit, &mut handle).await;
         let stopping = || token.own.load(Ordering::Relaxed) || token.all.load(Ordering::Relaxed);
         let ended = match done {
-            Ok(Ok(out)) if !stopping() => {
+            Ok(Ok(Ok(out))) if !stopping() => {
                 inner.finished.fetch_add(1, Ordering::Relaxed);
                 return Ok(out);
             }
-            Ok(Err(join)) => return Err(RunError::Failed(join.to_string())),
-            Ok(Ok(_)) => true,
+            Ok(Ok(Err(panic))) => return Err(RunError::Failed(panic)),
+            Ok(Err(_closed)) => {
+                return Err(RunError::Failed("no thread could run the work".into()));
+            }
+            Ok(Ok(Ok(_))) => true,
             Err(_) => false,
         };
         token.own.store(true, Ordering::Relaxed);

@@ -137,3 +137,96 @@ async fn dropping_the_request_cancels_the_work() {
 fn outside_a_budget_nothing_is_cancelled() {
     assert!(!cancelled());
 }
+
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn heavy_work_runs_at_a_lower_priority_than_the_async_workers() {
+    let budget = Budget::new(limits(1, 1, 4));
+    let Ok((class, nice)) = budget
+        .run(Kind::Lab, "member:1", None, pool::current_priority)
+        .await
+    else {
+        panic!("the heavy task did not run");
+    };
+    assert!(
+        class == libc::SCHED_IDLE || nice >= NICE,
+        "heavy work runs in SCHED_IDLE or at nice {NICE} or more (class {class}, nice {nice})"
+    );
+    assert_eq!(
+        pool::current_priority().0,
+        libc::SCHED_OTHER,
+        "the caller's thread is untouched"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panic_in_heavy_work_is_reported_and_frees_the_slot() {
+    let budget = Budget::new(limits(1, 1, 4));
+    let out: Result<(), RunError> = budget
+        .run(Kind::Upload, "member:1", None, || panic!("bad input"))
+        .await;
+    assert_eq!(out, Err(RunError::Failed("bad input".into())));
+    let again = budget.run(Kind::Upload, "member:1", None, || 7).await;
+    assert_eq!(
+        again,
+        Ok(7),
+        "the slot and the client's share were given back"
+    );
+}
+
+/// A 20,000-span trace and its OTLP JSON.
+fn large_trace() -> (crate::sim::Trace, String) {
+    let opts = crate::sim::generate::GenerateOptions {
+        min_spans: 20_000,
+        ..Default::default()
+    };
+    let t = crate::sim::generate::generate_with(
+        &crate::sim::testutil::scenario("large-estate"),
+        1,
+        &opts,
+    );
+    let json = crate::sim::formats::export::to_otlp_json(&t);
+    (t, json)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reading_an_upload_and_writing_a_download_stop_at_the_deadline() {
+    let (trace, json) = large_trace();
+    let budget = Budget::new(Limits {
+        deadline: Some(Duration::ZERO),
+        ..limits(1, 1, 4)
+    });
+    let read = budget
+        .run(Kind::Upload, "ip:192.0.2.1", None, move || {
+            std::thread::sleep(Duration::from_millis(5));
+            crate::sim::formats::import::from_otlp_json(&json).map(|t| t.spans.len())
+        })
+        .await;
+    assert_eq!(
+        read,
+        Err(RunError::Refused(Refused::Deadline(Kind::Upload)))
+    );
+    for write in [
+        crate::web::download::TraceFile::Otlp,
+        crate::web::download::TraceFile::Jaeger,
+        crate::web::download::TraceFile::Zipkin,
+    ] {
+        let t = trace.clone();
+        let out = budget
+            .run(Kind::Download, "ip:192.0.2.1", None, move || {
+                std::thread::sleep(Duration::from_millis(5));
+                write.write(&t).len()
+            })
+            .await;
+        assert_eq!(
+            out,
+            Err(RunError::Refused(Refused::Deadline(Kind::Download)))
+        );
+    }
+    let stats = budget.stats();
+    assert_eq!(
+        (stats.cancelled, stats.stopped_early, stats.running),
+        (4, 4, 0),
+        "each of the four noticed the cancellation and stopped"
+    );
+}

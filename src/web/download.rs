@@ -2,8 +2,11 @@
 //! JSON, Jaeger JSON, Zipkin v2 JSON; see [`crate::sim::formats::export`])
 //! and the response that carries one as an attachment.
 
+use std::convert::Infallible;
+
+use axum::body::{Body, Bytes};
 use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 use crate::sim::{Trace, to_jaeger_json, to_otlp_json, to_zipkin_json};
 
@@ -55,15 +58,30 @@ impl TraceFile {
     }
 }
 
+/// Bytes per body frame of a download.
+const FRAME: usize = 64 * 1024;
+
 /// `body` as a JSON download named `file_name` (which the caller has made
-/// safe for a quoted `Content-Disposition` parameter: no quotes or controls).
+/// safe for a quoted `Content-Disposition` parameter: no quotes or controls),
+/// with its `Content-Length`.
+///
+/// The body goes out in frames of 64 KiB rather than as one buffer, so that
+/// each write to the socket copies a bounded amount: a 30 MB download then
+/// shares the async workers with cheap pages instead of holding one for the
+/// length of one large copy.
 pub fn attachment(body: String, file_name: &str) -> Response {
-    let mut r = body.into_response();
+    let len = body.len();
+    let bytes = Bytes::from(body);
+    let frames = (0..len)
+        .step_by(FRAME)
+        .map(move |at| Ok::<_, Infallible>(bytes.slice(at..len.min(at + FRAME))));
+    let mut r = Response::new(Body::from_stream(futures_util::stream::iter(frames)));
     let h = r.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
@@ -84,5 +102,30 @@ mod tests {
         assert_eq!(TraceFile::from_output("view"), None);
         assert_eq!(TraceFile::from_file_name("otlp"), None);
         assert_eq!(TraceFile::from_file_name("x.json"), None);
+    }
+
+    #[tokio::test]
+    async fn a_large_download_goes_out_whole_in_bounded_frames() {
+        use http_body_util::BodyExt;
+        let text: String = (0..200_000)
+            .map(|i| char::from(b'a' + (i % 26) as u8))
+            .collect();
+        let r = attachment(text.clone(), "t.json");
+        assert_eq!(r.headers()[header::CONTENT_LENGTH], "200000");
+        let mut body = r.into_body();
+        let (mut frames, mut got) = (0, Vec::new());
+        while let Some(frame) = body.frame().await {
+            let Ok(data) = frame.map(|f| f.into_data()) else {
+                panic!("a download frame failed");
+            };
+            let Ok(data) = data else {
+                panic!("a download sent trailers");
+            };
+            assert!(data.len() <= FRAME);
+            frames += 1;
+            got.extend_from_slice(&data);
+        }
+        assert_eq!(frames, 4);
+        assert_eq!(got, text.as_bytes());
     }
 }

@@ -96,6 +96,8 @@ fn span(s: &Span, process: usize) -> WSpan {
 
 /// The wire form: one `data[]` entry per trace id (in order of first
 /// appearance); processes `p1`, `p2`, … numbered per entry by first use.
+/// Heavy work that the budget cancels stops early with part of the spans
+/// (see [`crate::budget::cancelled`]); its result is then discarded.
 pub fn to_jaeger(trace: &Trace) -> File {
     let ids = trace.trace_ids();
     let slot: HashMap<[u8; 16], usize> = ids.iter().enumerate().map(|(i, t)| (*t, i)).collect();
@@ -113,6 +115,9 @@ pub fn to_jaeger(trace: &Trace) -> File {
             let mut processes: Vec<usize> = Vec::new();
             let mut spans = Vec::with_capacity(members.len());
             for i in members {
+                if crate::budget::cancelled() {
+                    break;
+                }
                 let s = &trace.spans[i];
                 if s.service >= trace.services.len() {
                     continue;

@@ -73,7 +73,8 @@ fn span(s: &Span) -> WSpan {
 
 /// The wire form of a trace: one `resourceSpans` entry per service (in
 /// service order, services without spans left out), one scope, spans in
-/// trace order.
+/// trace order (part of them when the budget cancels the work, see
+/// [`crate::budget::cancelled`]).
 pub fn to_otlp(trace: &Trace) -> TracesData {
     let mut by_service: Vec<Vec<usize>> = vec![Vec::new(); trace.services.len()];
     for (i, s) in trace.spans.iter().enumerate() {
@@ -99,7 +100,11 @@ pub fn to_otlp(trace: &Trace) -> TracesData {
                         name: SCOPE_NAME.into(),
                         version: SCOPE_VERSION.into(),
                     },
-                    spans: spans.iter().map(|&i| span(&trace.spans[i])).collect(),
+                    spans: spans
+                        .iter()
+                        .take_while(|_| !crate::budget::cancelled())
+                        .map(|&i| span(&trace.spans[i]))
+                        .collect(),
                 }],
             }
         })

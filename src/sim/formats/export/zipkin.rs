@@ -86,9 +86,15 @@ fn span(trace: &Trace, s: &Span) -> ZSpan {
     }
 }
 
-/// The wire form: every span, in trace order.
+/// The wire form: every span, in trace order (part of them when the budget
+/// cancels the work, see [`crate::budget::cancelled`]).
 pub fn to_zipkin(trace: &Trace) -> Vec<ZSpan> {
-    trace.spans.iter().map(|s| span(trace, s)).collect()
+    trace
+        .spans
+        .iter()
+        .take_while(|_| !crate::budget::cancelled())
+        .map(|s| span(trace, s))
+        .collect()
 }
 
 /// Zipkin v2 JSON of [`to_zipkin`], compact.

@@ -144,7 +144,15 @@ impl Collected {
     }
 
     /// Adds a span; a span that ends before it starts is clamped (warning).
+    /// Errors: over the span limit, or the budget cancelled the work
+    /// ([`crate::budget::cancelled`]).
     pub fn push(&mut self, mut span: Span, path: SpanRef) -> Result<(), ImportError> {
+        if crate::budget::cancelled() {
+            return Err(err(
+                path.to_string(),
+                "stopped: reading the file took longer than the server allows",
+            ));
+        }
         if self.spans.len() >= self.limit {
             return Err(err(
                 path.to_string(),
