@@ -218,6 +218,7 @@ async fn reading_an_upload_and_writing_a_download_stop_at_the_deadline() {
         read,
         Err(RunError::Refused(Refused::Deadline(Kind::Upload)))
     );
+    until_idle(&budget).await;
     for write in [
         crate::web::download::TraceFile::Otlp,
         crate::web::download::TraceFile::Jaeger,
@@ -234,6 +235,7 @@ async fn reading_an_upload_and_writing_a_download_stop_at_the_deadline() {
             out,
             Err(RunError::Refused(Refused::Deadline(Kind::Download)))
         );
+        until_idle(&budget).await;
     }
     let stats = budget.stats();
     assert_eq!(
