@@ -167,7 +167,7 @@ fn selective_prefix(text: &str) -> Result<(), String> {
     let last = text.split_whitespace().last().unwrap_or("");
     if last.chars().count() < MIN_PREFIX_CHARS {
         return Err(format!(
-            "A prefix search needs at least {MIN_PREFIX_CHARS} letters before the `*` (as in samp*): “{last}*” would match almost everything."
+            "A prefix search needs at least {MIN_PREFIX_CHARS} letters before the * (as in samp*): “{last}*” would match almost everything."
         ));
     }
     Ok(())
@@ -178,9 +178,9 @@ fn selective_prefix(text: &str) -> Result<(), String> {
 /// Words are matched as typed (`tail-sampling` finds "tail sampling"),
 /// `"quoted words"` are phrases, a trailing `*` makes a prefix (`samp*`, at least
 /// [`MIN_PREFIX_CHARS`] characters),
-/// and `AND`, `OR`, `NOT` in capitals are operators. `Ok(None)` means there
-/// is nothing to search for. FTS5 may still refuse a misplaced operator;
-/// the store reports that as a malformed query too.
+/// and `AND`, `OR`, `NOT` in capitals are operators, each needing a word or
+/// phrase on both sides (FTS5's grammar: `NOT` is binary, `a NOT b`).
+/// `Ok(None)` means there is nothing to search for.
 pub fn fts_query(input: &str) -> Result<Option<String>, String> {
     if input.chars().count() > MAX_QUERY_CHARS {
         return Err(format!(
@@ -217,7 +217,7 @@ pub fn fts_query(input: &str) -> Result<Option<String>, String> {
                 _ => {
                     let stem = word.trim_end_matches('*');
                     if stem.is_empty() {
-                        return Err("A `*` must follow the start of a word, as in samp*.".into());
+                        return Err("A * must follow the start of a word, as in samp*.".into());
                     }
                     let prefix = stem.len() < word.len();
                     if prefix {
@@ -236,7 +236,28 @@ pub fn fts_query(input: &str) -> Result<Option<String>, String> {
         }
         rest = after.trim_start();
     }
+    operators_between_terms(&parts)?;
     Ok((!parts.is_empty()).then(|| parts.join(" ")))
+}
+
+/// Refuses an operator without a term on each side, which FTS5 would
+/// refuse with a bare "syntax error".
+fn operators_between_terms(parts: &[String]) -> Result<(), String> {
+    let is_op = |p: &str| matches!(p, "AND" | "OR" | "NOT");
+    for (i, p) in parts.iter().enumerate() {
+        if !is_op(p) {
+            continue;
+        }
+        let before = i > 0 && !is_op(&parts[i - 1]);
+        let after = parts.get(i + 1).is_some_and(|n| !is_op(n));
+        if !before || !after {
+            return Err(format!(
+                "{p} needs a word or a phrase on each side, as in “head {p} tail”. \
+                 To search for the word itself, write it in lower case or in quotes."
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// One FTS5 string term; `"` cannot occur in `text`.
@@ -252,6 +273,25 @@ fn phrase_term(text: &str, prefix: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn operators_need_a_term_on_each_side() {
+        for bad in ["NOT apple", "apple AND", "OR", "a AND NOT b", "a OR OR b"] {
+            let err = fts_query(bad).unwrap_err();
+            assert!(
+                err.contains("needs a word or a phrase on each side"),
+                "{bad}: {err}"
+            );
+        }
+        assert_eq!(
+            fts_query("apple NOT pear").unwrap().as_deref(),
+            Some("\"apple\" NOT \"pear\"")
+        );
+        assert_eq!(
+            fts_query("\"AND\" not").unwrap().as_deref(),
+            Some("\"AND\" \"not\"")
+        );
+    }
 
     #[test]
     fn titles_are_trimmed_and_bounded() {

@@ -157,7 +157,7 @@ fn one_span(s: wire::Span) -> Span {
         trace_id: id(&s.trace_id, Vec::new()),
         span_id: id(&s.span_id, Vec::new()),
         parent_span_id: parent,
-        flags: s.flags.unwrap_or(0),
+        flags: s.flags.and_then(|f| f.0.ok()).unwrap_or(0),
         name: s.name,
         kind: enum_number(&s.kind, KINDS),
         start_time_unix_nano: s.start_time_unix_nano.0,

@@ -105,6 +105,27 @@ impl fmt::Display for ImportError {
 
 impl std::error::Error for ImportError {}
 
+/// A 32-bit flags field as read: its value, or unset with a warning at
+/// `path` when the file's value is not a 32-bit unsigned integer.
+pub(crate) fn flags(
+    v: Option<crate::sim::formats::wire::U32>,
+    path: impl FnOnce() -> String,
+    w: &mut Warnings,
+) -> Option<u32> {
+    match v?.0 {
+        Ok(f) => Some(f),
+        Err(text) => {
+            w.add(
+                path(),
+                format_args!(
+                    "{text} is not a 32-bit unsigned integer; the flags are read as unset"
+                ),
+            );
+            None
+        }
+    }
+}
+
 pub(crate) fn err(path: impl Into<String>, message: impl Into<String>) -> ImportError {
     ImportError {
         path: path.into(),

@@ -269,6 +269,82 @@ impl Serialize for Enum {
     }
 }
 
+/// A 32-bit unsigned field (`fixed32` span flags, Jaeger flags): a JSON
+/// number or, as the proto3 JSON mapping allows for every integer type, a
+/// decimal string. Anything else, or a value past 2^32 − 1, is kept as
+/// `Err` with its JSON text, so that the reader degrades that one field with
+/// a warning instead of refusing the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct U32(pub Result<u32, String>);
+
+impl<'de> Deserialize<'de> for U32 {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<U32, D::Error> {
+        let v = serde_json::Value::deserialize(d)?;
+        let read = match &v {
+            serde_json::Value::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
+            serde_json::Value::String(t) => t.trim().parse::<u32>().ok(),
+            _ => None,
+        };
+        Ok(U32(read.ok_or_else(|| v.to_string())))
+    }
+}
+
+/// Written as a JSON number; an unread value as `null`.
+impl Serialize for U32 {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Ok(v) => s.serialize_u32(v),
+            Err(_) => s.serialize_none(),
+        }
+    }
+}
+
+/// A string-valued field (Zipkin tags) read as Zipkin's own reader reads
+/// it: a string as it is, and any other JSON value as its JSON text, with
+/// `was` naming that value's type (`"number"`, `"boolean"`, …) so that the
+/// reader can say so. Written as a string.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Text {
+    /// The value as text.
+    pub text: String,
+    /// The JSON type it had when it was not a string.
+    pub was: Option<&'static str>,
+}
+
+impl From<String> for Text {
+    fn from(text: String) -> Text {
+        Text { text, was: None }
+    }
+}
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Text, D::Error> {
+        use serde_json::Value;
+        Ok(match Value::deserialize(d)? {
+            Value::String(text) => Text { text, was: None },
+            Value::Null => Text {
+                text: String::new(),
+                was: Some("null"),
+            },
+            v => Text {
+                text: v.to_string(),
+                was: Some(match v {
+                    Value::Bool(_) => "boolean",
+                    Value::Number(_) => "number",
+                    Value::Array(_) => "list",
+                    _ => "object",
+                }),
+            },
+        })
+    }
+}
+
+impl Serialize for Text {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text)
+    }
+}
+
 /// A JSON object kept in file order (Jaeger `processes`, Zipkin `tags`):
 /// written back in the same order, so exports are byte-stable.
 #[derive(Debug, Clone, PartialEq)]
@@ -317,6 +393,42 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for Ordered<V> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn thirty_two_bit_fields_read_numbers_and_strings_and_keep_the_rest() {
+        let v: Vec<U32> =
+            serde_json::from_str(r#"[1, "257", 4294967296, "x", -1, true, 1.5]"#).expect("u32");
+        let got: Vec<Result<u32, String>> = v.into_iter().map(|x| x.0).collect();
+        assert_eq!(
+            got,
+            vec![
+                Ok(1),
+                Ok(257),
+                Err("4294967296".into()),
+                Err("\"x\"".into()),
+                Err("-1".into()),
+                Err("true".into()),
+                Err("1.5".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn text_reads_any_value_and_says_which_were_not_strings() {
+        let v: Vec<Text> = serde_json::from_str(r#"["a", 42, true, null, [1]]"#).expect("text");
+        let got: Vec<(&str, Option<&str>)> = v.iter().map(|t| (t.text.as_str(), t.was)).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("a", None),
+                ("42", Some("number")),
+                ("true", Some("boolean")),
+                ("", Some("null")),
+                ("[1]", Some("list")),
+            ]
+        );
+        assert_eq!(serde_json::to_string(&v[1]).expect("json"), r#""42""#);
+    }
 
     #[test]
     fn lenient_numbers() {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use crate::sim::formats::wire::jaeger::{
     File, KeyValue, Log, Process, Reference, Span as WSpan, TagValue, Trace as WTrace,
 };
-use crate::sim::formats::wire::{Ordered, U64};
+use crate::sim::formats::wire::{Ordered, U32, U64};
 use crate::sim::trace::{AttrValue, Span, Status, Trace, hex};
 
 fn tag(k: &str, v: &AttrValue) -> KeyValue {
@@ -81,7 +81,7 @@ fn span(s: &Span, process: usize) -> WSpan {
     WSpan {
         trace_id: tid,
         span_id: hex(&s.span_id),
-        flags: s.flags,
+        flags: s.flags.map(|f| U32(Ok(f))),
         operation_name: s.name.to_string(),
         references,
         start_time: U64(s.start_ns / 1000),

@@ -7,7 +7,7 @@ use crate::sim::formats::wire::otlp::{
     AnyValue, Event, KeyValue, Link, Resource, ResourceSpans, Scope, ScopeSpans, Span as WSpan,
     Status as WStatus, TracesData,
 };
-use crate::sim::formats::wire::{Enum, F64, I64Str, U64Str};
+use crate::sim::formats::wire::{Enum, F64, I64Str, U32, U64Str};
 use crate::sim::trace::{AttrValue, Span, Status, Trace, hex};
 
 fn any_value(v: &AttrValue) -> AnyValue {
@@ -41,7 +41,7 @@ fn span(s: &Span) -> WSpan {
         trace_id: hex(&s.trace_id),
         span_id: hex(&s.span_id),
         parent_span_id: s.parent_span_id.map(|p| hex(&p)).unwrap_or_default(),
-        flags: s.flags,
+        flags: s.flags.map(|f| U32(Ok(f))),
         name: s.name.to_string(),
         kind: Enum::Num(i64::from(s.kind.otlp_code())),
         start_time_unix_nano: U64Str(s.start_ns),

@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use crate::sim::formats::wire::zipkin::{Annotation, Endpoint, Span as ZSpan};
-use crate::sim::formats::wire::{Ordered, U64};
+use crate::sim::formats::wire::{Ordered, Text, U64};
 use crate::sim::trace::{AttrValue, Span, SpanKind, Status, Trace, hex};
 
 /// A tag's text: floats keep a decimal point so they read back as floats.
@@ -82,7 +82,7 @@ fn span(trace: &Trace, s: &Span) -> ZSpan {
                 value: annotation(&e.name, &e.attributes),
             })
             .collect(),
-        tags: Ordered(tags),
+        tags: Ordered(tags.into_iter().map(|(k, v)| (k, Text::from(v))).collect()),
     }
 }
 

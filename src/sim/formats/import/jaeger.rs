@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::sim::formats::import::{
-    Collected, ImportError, Keys, MAX_IMPORT_SPANS, SpanRef, Warnings, err, jaeger_span_id,
+    Collected, ImportError, Keys, MAX_IMPORT_SPANS, SpanRef, Warnings, err, flags, jaeger_span_id,
     jaeger_trace_id, parse,
 };
 use crate::sim::formats::wire::jaeger::{File, KeyValue, Process, TagValue};
@@ -238,7 +238,7 @@ fn span(
         events,
         links,
         traceparent: None,
-        flags: s.flags,
+        flags: flags(s.flags, || format!("{at}.flags"), &mut c.warnings),
         warnings: s.warnings.unwrap_or_default(),
     })
 }

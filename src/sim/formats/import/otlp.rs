@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use crate::sim::formats::import::{
-    Collected, ImportError, Keys, MAX_IMPORT_SPANS, SpanRef, Warnings, otlp_id, parse_stream,
+    Collected, ImportError, Keys, MAX_IMPORT_SPANS, SpanRef, Warnings, flags, otlp_id, parse_stream,
 };
 use crate::sim::formats::wire::Enum;
 use crate::sim::formats::wire::otlp::{AnyValue, KeyValue, TracesData};
@@ -145,7 +145,7 @@ fn span(
         events,
         links,
         traceparent: None,
-        flags: s.flags,
+        flags: flags(s.flags, f("flags"), w),
         warnings: Vec::new(),
     })
 }

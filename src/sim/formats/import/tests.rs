@@ -373,3 +373,62 @@ fn jaeger_parent_is_child_of_then_follows_from() {
     let back = to_jaeger_json(&t);
     assert!(back.contains(r#""flags":1"#) && back.contains(r#""warnings":["clock skew"]"#));
 }
+
+#[test]
+fn flags_read_as_numbers_or_strings_and_bad_ones_degrade() {
+    let flagged = |id: &str, flags: &str| {
+        one_span(T, id, "", "10", "20").replace("\"name\"", &format!("\"flags\":{flags},\"name\""))
+    };
+    let im = otlp(&wrap(&[
+        flagged("00f067aa0ba902b1", "\"1\""),
+        flagged("00f067aa0ba902b2", "257"),
+        flagged("00f067aa0ba902b3", "4294967296"),
+        flagged("00f067aa0ba902b4", "\"on\""),
+    ]))
+    .expect("a bad optional field never refuses the file");
+    let flags: Vec<Option<u32>> = im.trace.spans.iter().map(|s| s.flags).collect();
+    assert_eq!(flags, vec![Some(1), Some(257), None, None]);
+    assert_eq!(
+        im.warnings.list,
+        vec![
+            "resourceSpans[0].scopeSpans[0].spans[2].flags: 4294967296 is not a 32-bit unsigned \
+             integer; the flags are read as unset",
+            "resourceSpans[0].scopeSpans[0].spans[3].flags: \"on\" is not a 32-bit unsigned \
+             integer; the flags are read as unset",
+        ]
+    );
+    let jaeger = r#"{"data":[{"traceID":"1","spans":[{"traceID":"1","spanID":"2",
+        "operationName":"x","flags":"x","startTime":1,"duration":1,"processID":"p1"}],
+        "processes":{"p1":{"serviceName":"a"}}}]}"#;
+    let im = read_text(jaeger, Format::Jaeger, MAX_IMPORT_SPANS).expect("read");
+    assert_eq!(im.trace.spans[0].flags, None);
+    assert_eq!(
+        im.warnings.list,
+        vec![
+            "data[0].spans[0].flags: \"x\" is not a 32-bit unsigned integer; the flags are read as unset"
+        ]
+    );
+}
+
+#[test]
+fn zipkin_tags_that_are_not_strings_are_read_as_their_text() {
+    let zipkin = r#"[{"traceId":"1","id":"2","name":"x","timestamp":1,"duration":1,
+        "localEndpoint":{"serviceName":"a"},"tags":{"n":42,"ok":true,"s":"v"}}]"#;
+    let im = read_text(zipkin, Format::Zipkin, MAX_IMPORT_SPANS).expect("read");
+    let attrs = &im.trace.spans[0].attributes;
+    let get = |k: &str| {
+        attrs
+            .iter()
+            .find(|(key, _)| &**key == k)
+            .map(|(_, v)| v.clone())
+    };
+    assert_eq!(get("n"), Some(AttrValue::Int(42)));
+    assert_eq!(get("ok"), Some(AttrValue::Bool(true)));
+    assert_eq!(
+        im.warnings.list,
+        vec![
+            "[0].tags.n: a number, not a string; read as the text \"42\"",
+            "[0].tags.ok: a boolean, not a string; read as the text \"true\"",
+        ]
+    );
+}

@@ -125,6 +125,13 @@ fn span(
     let mut description = None;
     let mut error = None;
     for (k, v) in s.tags.0 {
+        if let Some(was) = v.was {
+            w.add(
+                format_args!("{at}.tags.{k}"),
+                format_args!("a {was}, not a string; read as the text {:?}", v.text),
+            );
+        }
+        let v = v.text;
         match k.as_str() {
             "otel.status_code" => code = Some(v.to_ascii_uppercase()),
             "otel.status_description" => description = Some(v),

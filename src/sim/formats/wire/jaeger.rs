@@ -9,7 +9,7 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::ser::Serializer;
 use serde::{Deserialize, Serialize};
 
-use crate::sim::formats::wire::{F64, Ordered, U64, null_default};
+use crate::sim::formats::wire::{F64, Ordered, U32, U64, null_default};
 
 /// The whole file.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -48,7 +48,7 @@ pub struct Span {
     pub span_id: String,
     /// Jaeger flags (bit 0: sampled, bit 1: debug).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub flags: Option<u32>,
+    pub flags: Option<U32>,
     /// Span name.
     #[serde(default, deserialize_with = "null_default")]
     pub operation_name: String,

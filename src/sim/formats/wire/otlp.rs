@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::sim::formats::wire::{Enum, F64, I64Str, U64Str, null_default};
+use crate::sim::formats::wire::{Enum, F64, I64Str, U32, U64Str, null_default};
 
 /// The top-level message (`ExportTraceServiceRequest` and `TracesData` are
 /// the same on the wire).
@@ -94,7 +94,7 @@ pub struct Span {
     pub parent_span_id: String,
     /// `fixed32` flags (W3C trace flags in the low byte).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub flags: Option<u32>,
+    pub flags: Option<U32>,
     /// Span name.
     #[serde(default, deserialize_with = "null_default")]
     pub name: String,

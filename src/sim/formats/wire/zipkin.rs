@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::sim::formats::wire::{Ordered, U64, null_default};
+use crate::sim::formats::wire::{Ordered, Text, U64, null_default};
 
 /// One span.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -53,16 +53,16 @@ pub struct Span {
         skip_serializing_if = "Vec::is_empty"
     )]
     pub annotations: Vec<Annotation>,
-    /// String tags, in file order.
+    /// String tags, in file order (other JSON values read as their text).
     #[serde(
         default,
         deserialize_with = "null_default",
         skip_serializing_if = "ordered_is_empty"
     )]
-    pub tags: Ordered<String>,
+    pub tags: Ordered<Text>,
 }
 
-fn ordered_is_empty(o: &Ordered<String>) -> bool {
+fn ordered_is_empty(o: &Ordered<Text>) -> bool {
     o.0.is_empty()
 }
 
