@@ -79,6 +79,7 @@ fn render(trace: &Trace) -> usize {
         format: "OTLP JSON".into(),
         warnings: Vec::new(),
         warnings_total: 0,
+        warnings_heading: String::new(),
         traces: 1,
         trace_id: String::new(),
         state: String::new(),

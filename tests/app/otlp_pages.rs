@@ -59,6 +59,10 @@ async fn a_member_creates_a_token_sends_spans_and_only_they_see_the_trace() {
         view.body.contains("orphan: api: lost"),
         "orphans are marked"
     );
+    assert!(
+        view.body.contains("2 notes about this trace") && !view.body.contains("degraded"),
+        "the incomplete status and the orphan are notes, not degraded values"
+    );
     let mut bob = app.member("bob", false).await;
     assert_eq!(
         bob.get(&format!("/traces/{id}")).await.status,

@@ -32,6 +32,9 @@ pub enum AppError {
     LoginRequired(String),
     /// Too many attempts; the message says when to try again.
     TooManyRequests { message: String, retry_after: i64 },
+    /// The client already has heavy work running ([`Refused::Busy`]): a 429
+    /// with `Retry-After` seconds.
+    Busy { message: String, retry_after: i64 },
     /// Heavy work was refused or stopped ([`crate::budget::Refused`]): a
     /// 503 with `Retry-After` seconds.
     Unavailable { message: String, retry_after: i64 },
@@ -82,7 +85,7 @@ where
 impl From<RunError> for AppError {
     fn from(err: RunError) -> Self {
         match err {
-            RunError::Refused(refused @ Refused::Busy(_)) => AppError::TooManyRequests {
+            RunError::Refused(refused @ Refused::Busy(_)) => AppError::Busy {
                 message: refused.message(),
                 retry_after: refused.retry_after(),
             },
@@ -162,6 +165,7 @@ impl IntoResponse for AppError {
         }
         let retry_after = match &self {
             AppError::TooManyRequests { retry_after, .. }
+            | AppError::Busy { retry_after, .. }
             | AppError::Unavailable { retry_after, .. } => Some(*retry_after),
             AppError::Internal(err) if fault_of(err).is_some() => Some(STORAGE_RETRY_AFTER),
             _ => None,
@@ -170,6 +174,9 @@ impl IntoResponse for AppError {
             AppError::LoginRequired(_) => (StatusCode::UNAUTHORIZED, "Please log in", String::new()),
             AppError::TooManyRequests { message, .. } => {
                 (StatusCode::TOO_MANY_REQUESTS, "Too many attempts", message.clone())
+            }
+            AppError::Busy { message, .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, "One at a time", message.clone())
             }
             AppError::Unavailable { message, .. } => (
                 StatusCode::SERVICE_UNAVAILABLE,

@@ -81,6 +81,9 @@ pub struct Uploaded {
     pub warnings: Vec<String>,
     /// All warnings, including those not listed.
     pub warnings_total: usize,
+    /// The heading of the warnings box: values degraded on upload, or notes
+    /// about a received trace (incomplete, orphans).
+    pub warnings_heading: String,
     /// Traces in the file (more than one: the page offers the way back to
     /// their list).
     pub traces: usize,
@@ -332,5 +335,15 @@ pub fn build(
         graph_note,
         generated,
         uploaded,
+    }
+}
+
+/// "1 value of the file could not be read as written and was degraded", or
+/// the plural: the heading of an upload's warnings.
+pub fn degraded_heading(total: usize) -> String {
+    if total == 1 {
+        "1 value of the file could not be read as written and was degraded".to_string()
+    } else {
+        format!("{total} values of the file could not be read as written and were degraded")
     }
 }

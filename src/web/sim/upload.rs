@@ -265,6 +265,7 @@ fn work(ctx: Ctx, sent: Sent, depth: Option<usize>) -> Result<Outcome, AppError>
         format: label,
         warnings: imported.warnings.list,
         warnings_total: imported.warnings.total,
+        warnings_heading: crate::web::sim::page::degraded_heading(imported.warnings.total),
     };
     let html = page::build(ctx, &trace, &view, None, Some(uploaded), None).render()?;
     Ok(Outcome::Html(html))

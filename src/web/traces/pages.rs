@@ -340,6 +340,11 @@ pub fn received_page(
         format: "OTLP, received".to_string(),
         warnings: notes,
         warnings_total: total,
+        warnings_heading: if total == 1 {
+            "1 note about this trace".to_string()
+        } else {
+            format!("{total} notes about this trace")
+        },
         traces: 1,
         trace_id: crate::accounts::hex(&id),
         state: String::new(),
