@@ -89,6 +89,11 @@ pub struct Limits {
     pub queue_wait: Duration,
     /// When set, replaces every kind's deadline (tests use a tiny one).
     pub deadline: Option<Duration>,
+    /// Run heavy work in the `SCHED_IDLE` class (see `pool.rs`). On in
+    /// [`Limits::for_machine`]. An idle-class thread gets almost no CPU while
+    /// normal threads keep every core busy, so a harness that saturates the
+    /// machine with its own threads turns it off.
+    pub idle_priority: bool,
 }
 
 impl Limits {
@@ -109,6 +114,7 @@ impl Limits {
             queue: slots * 256,
             queue_wait: Duration::from_secs(5),
             deadline: None,
+            idle_priority: true,
         }
     }
 }
@@ -290,7 +296,7 @@ impl Budget {
         Budget {
             inner: Arc::new(Inner {
                 slots: Arc::new(Semaphore::new(slots)),
-                pool: pool::Pool::new(slots),
+                pool: pool::Pool::new(slots, limits.idle_priority),
                 limits,
                 waiting: AtomicUsize::new(0),
                 clients: Mutex::new(HashMap::new()),

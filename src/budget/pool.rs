@@ -27,13 +27,15 @@ type Job = Box<dyn FnOnce() + Send + 'static>;
 pub(super) struct Pool {
     jobs: mpsc::Sender<Job>,
     threads: usize,
+    idle: bool,
 }
 
 impl Pool {
-    /// `threads` threads (at least one), named `spandojo-heavy-N`. A thread
+    /// `threads` threads (at least one), named `spandojo-heavy-N`, in the
+    /// idle class when `idle` is set (else at normal priority). A thread
     /// the operating system refuses to start is left out; with none at all,
     /// each job gets a thread of its own (see [`Pool::spawn`]).
-    pub(super) fn new(threads: usize) -> Pool {
+    pub(super) fn new(threads: usize, idle: bool) -> Pool {
         let (jobs, rx) = mpsc::channel::<Job>();
         let rx = Arc::new(Mutex::new(rx));
         let mut started = 0;
@@ -42,7 +44,9 @@ impl Pool {
             let spawned = std::thread::Builder::new()
                 .name(format!("spandojo-heavy-{n}"))
                 .spawn(move || {
-                    lower_priority();
+                    if idle {
+                        lower_priority();
+                    }
                     loop {
                         let job = match rx.lock() {
                             Ok(rx) => rx.recv(),
@@ -59,6 +63,7 @@ impl Pool {
         Pool {
             jobs,
             threads: started,
+            idle,
         }
     }
 
@@ -84,8 +89,11 @@ impl Pool {
         if self.threads > 0 {
             let _ = self.jobs.send(job);
         } else {
+            let idle = self.idle;
             let _ = std::thread::Builder::new().spawn(move || {
-                lower_priority();
+                if idle {
+                    lower_priority();
+                }
                 job()
             });
         }

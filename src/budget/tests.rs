@@ -11,6 +11,7 @@ fn limits(slots: usize, per_client: usize, queue: usize) -> Limits {
         queue,
         queue_wait: Duration::from_secs(60),
         deadline: None,
+        idle_priority: true,
     }
 }
 

@@ -34,6 +34,7 @@ fn one_slot() -> Limits {
         queue: 0,
         queue_wait: Duration::from_secs(60),
         deadline: None,
+        idle_priority: false,
     }
 }
 

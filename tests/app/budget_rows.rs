@@ -21,6 +21,7 @@ fn with_deadline(ms: u64) -> (TestApp, spandojo::budget::Budget) {
         queue: 0,
         queue_wait: Duration::from_secs(60),
         deadline: Some(Duration::from_millis(ms)),
+        idle_priority: false,
     };
     let state = spandojo::web::build_state(config).expect("app builds");
     let budget = state.budget.clone();

@@ -62,6 +62,9 @@ impl TestApp {
     pub fn with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut config = Config::new(dir.path().join("data"));
+        // The test harness keeps both cores busy with its own threads, under
+        // which idle-class heavy work would starve into its deadline.
+        config.budget.idle_priority = false;
         adjust(&mut config);
         let state = spandojo::web::build_state(config).expect("app builds");
         let store = state.store.clone();
