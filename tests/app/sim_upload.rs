@@ -94,6 +94,28 @@ async fn an_upload_converts_between_formats() {
 }
 
 #[tokio::test]
+async fn an_unknown_format_or_output_is_refused_by_name() {
+    let app = TestApp::new();
+    let mut client = app.client();
+    let json = to_otlp_json(&generate(&scenario("checkout"), 1));
+    for (fields, said) in [
+        (
+            [("format", "bogus"), ("output", "view")],
+            "Unknown format \"bogus\"",
+        ),
+        (
+            [("format", "auto"), ("output", "pdf")],
+            "Unknown output \"pdf\"",
+        ),
+    ] {
+        let body = multipart(&fields, Some(("t.json", json.as_bytes())));
+        let r = client.post_multipart("/sim/upload", body).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{fields:?}");
+        assert!(r.body.contains(&said.replace('"', "&#34;")), "{}", r.body);
+    }
+}
+
+#[tokio::test]
 async fn files_between_one_and_ten_mib_are_accepted() {
     let app = TestApp::new();
     let mut client = app.client();

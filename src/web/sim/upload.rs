@@ -168,8 +168,21 @@ fn work(ctx: Ctx, sent: Sent, depth: Option<usize>) -> Result<Outcome, AppError>
         "otlp" => Some(Format::Otlp),
         "jaeger" => Some(Format::Jaeger),
         "zipkin" => Some(Format::Zipkin),
-        _ => None,
+        "" | "auto" => None,
+        other => {
+            return Ok(Outcome::Refused(format!(
+                "Unknown format {other:?}: choose auto, otlp, jaeger or zipkin."
+            )));
+        }
     };
+    if !matches!(sent.output.as_str(), "" | "view" | "save")
+        && TraceFile::from_output(&sent.output).is_none()
+    {
+        return Ok(Outcome::Refused(format!(
+            "Unknown output {:?}: choose view, otlp, jaeger, zipkin or save.",
+            sent.output
+        )));
+    }
     let (file_name, label, imported): (String, String, Imported) = match sent.file {
         Some((name, bytes)) if !bytes.is_empty() => match read_file(&bytes, chosen) {
             Ok(im) => (name, im.format.label().to_string(), im),
