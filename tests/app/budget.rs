@@ -76,6 +76,10 @@ async fn while_a_lab_runs_cheap_pages_answer_and_a_second_heavy_request_is_refus
     assert_eq!(again.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(again.headers[header::RETRY_AFTER], "2");
     assert!(again.body.contains("already have heavy work"));
+    assert!(
+        again.body.contains("One at a time"),
+        "headed as heavy work, not as the login throttle"
+    );
     assert_eq!(budget.stats().running, 1, "the refused run did no work");
     budget.shutdown();
     assert_eq!(lab.await.unwrap(), StatusCode::SERVICE_UNAVAILABLE);

@@ -57,6 +57,7 @@ struct ListPage {
     rows: Vec<Row>,
     warnings: Vec<String>,
     warnings_total: usize,
+    warnings_heading: String,
     state: Option<String>,
     depth: String,
 }
@@ -84,6 +85,7 @@ pub fn render_list(ctx: Ctx, listed: Listed) -> Result<String, AppError> {
         format: listed.format,
         rows,
         warnings: listed.warnings.list,
+        warnings_heading: crate::web::sim::page::degraded_heading(listed.warnings.total),
         warnings_total: listed.warnings.total,
         state: listed.state,
         depth: listed.depth,
