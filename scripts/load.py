@@ -27,8 +27,9 @@ def loopback(i):
 
 
 class Client:
-    def __init__(self, port, source=None):
+    def __init__(self, port, source=None, headers=None):
         self.port, self.cookies, self.source = port, {}, source
+        self.headers = dict(headers or {})
         self.conn = self.connect()
 
     def connect(self):
@@ -36,7 +37,7 @@ class Client:
         return http.client.HTTPConnection("127.0.0.1", self.port, timeout=120, source_address=source)
 
     def request(self, method, path, body=None):
-        headers = {"Host": f"127.0.0.1:{self.port}"}
+        headers = {"Host": f"127.0.0.1:{self.port}", **self.headers}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         if body is not None:
@@ -131,7 +132,8 @@ def cheap_p99(port, lessons, n, member):
 
 
 def heavy_work(port, stop, stats, k):
-    c = Client(port, loopback(10_000 + k))
+    # As a browser does: downloads then come gzip-compressed.
+    c = Client(port, loopback(10_000 + k), {"Accept-Encoding": "gzip, deflate, br"})
     paths = [
         "/sim/lab?scenario=study-sheet&traces=100000&seed=%d&slo_ms=50&s=ratio%%3D0.2" % k,
         "/sim/study-sheet/%d/otlp.json?spans=50000" % k,
@@ -147,14 +149,14 @@ def heavy_work(port, stop, stats, k):
 
 def heavy_mix(port, stop, results):
     """Eight heavy clients until `stop` is set; puts (finished, refused,
-    errors) on `results`. The process puts itself in the SCHED_IDLE class:
-    these clients stand in for members' machines elsewhere on the network,
-    and on one shared machine they must not take the CPU from the server
-    measured (the prober that times cheap pages keeps normal priority)."""
-    try:
-        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-    except (AttributeError, OSError):
-        os.nice(19)
+    errors) on `results`. The process runs at nice 19: these clients stand
+    in for members' machines elsewhere on the network, and on one shared
+    machine they must not take the CPU from the server measured (the prober
+    that times cheap pages keeps normal priority). Not SCHED_IDLE: Linux
+    counts a core that runs only SCHED_IDLE threads as idle and moves the
+    server's runnable threads onto it, where they were seen to wait for the
+    next scheduler tick, a delay that remote clients never cause."""
+    os.nice(19)
     heavy = Stats()
     workers = [threading.Thread(target=heavy_work, args=(port, stop, heavy, k)) for k in range(8)]
     for w in workers:

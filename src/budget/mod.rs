@@ -29,7 +29,7 @@ use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 mod pool;
-pub use pool::NICE;
+pub use pool::{NICE, YIELD_EVERY};
 
 /// The kinds of heavy work, each with its usual deadline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -241,8 +241,28 @@ thread_local! {
 
 /// Whether the heavy work running on this thread should stop now. Always
 /// false outside [`Budget::run`] (the CLI, unit tests).
+///
+/// Inside a budget it is also the work's yield point: about every
+/// [`YIELD_EVERY`] of work the thread offers its core to any thread that
+/// waits for it (see [`pool::offer_core`]).
 pub fn cancelled() -> bool {
-    CURRENT.with(|t| t.borrow().as_ref().is_some_and(Token::is_cancelled))
+    CURRENT.with(|t| {
+        t.borrow().as_ref().is_some_and(|token| {
+            pool::offer_core();
+            token.is_cancelled()
+        })
+    })
+}
+
+/// A yield point for heavy work that has no use for cancellation (trace
+/// generation, which stays deterministic): inside a budget, offers the core
+/// to waiting threads as [`cancelled`] does; elsewhere does nothing.
+pub fn yield_point() {
+    CURRENT.with(|t| {
+        if t.borrow().is_some() {
+            pool::offer_core();
+        }
+    })
 }
 
 /// Sets the token for the closure's thread and clears it afterwards.

@@ -12,15 +12,69 @@
 //! privileges, which is why heavy work gets threads of its own rather than
 //! tokio's shared blocking pool.
 
+use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// The nice value of heavy-work threads where `SCHED_IDLE` is refused (0 is
 /// normal, 19 the lowest).
 pub const NICE: i32 = 10;
 
 type Job = Box<dyn FnOnce() + Send + 'static>;
+
+/// How much heavy work runs between two offers of its core to waiting
+/// threads ([`offer_core`]).
+pub const YIELD_EVERY: Duration = Duration::from_micros(200);
+
+/// Calls of [`offer_core`] between two readings of the clock. Callers do at
+/// most a few microseconds of work between calls (one span, one trace, 16
+/// KiB of compression), so the core is offered within about half a
+/// millisecond of [`YIELD_EVERY`].
+const CALLS_PER_CLOCK: u32 = 8;
+
+thread_local! {
+    static LAST_OFFER: Cell<(u32, Option<Instant>)> = const { Cell::new((0, None)) };
+    static OFFERED: Cell<u64> = const { Cell::new(0) };
+}
+
+/// How many times this thread has offered its core (tests).
+#[cfg(test)]
+pub(super) fn offered() -> u64 {
+    OFFERED.with(Cell::get)
+}
+
+/// Gives the core away (sched_yield(2)) when this thread has run heavy work
+/// for [`YIELD_EVERY`] since it last did, so that a normal thread queued
+/// behind it runs now.
+///
+/// Wakeup preemption alone does not bound that wait. Linux counts a core
+/// that runs only `SCHED_IDLE` threads as idle, so the load balancer moves
+/// runnable async workers onto it; measured under the load benchmark, such
+/// a worker then waited for the scheduler tick (4 ms at 250 Hz) while the
+/// other core sat idle. Heavy work calls this through [`super::cancelled`]
+/// and [`super::yield_point`], once per span, trace or 16 KiB; the clock is
+/// read once every [`CALLS_PER_CLOCK`] calls.
+pub(super) fn offer_core() {
+    LAST_OFFER.with(|last| {
+        let (calls, since) = last.get();
+        if calls + 1 < CALLS_PER_CLOCK {
+            last.set((calls + 1, since));
+            return;
+        }
+        let now = Instant::now();
+        match since {
+            Some(t) if now.duration_since(t) < YIELD_EVERY => last.set((0, since)),
+            Some(_) => {
+                std::thread::yield_now();
+                OFFERED.with(|n| n.set(n.get() + 1));
+                last.set((0, Some(Instant::now())));
+            }
+            None => last.set((0, Some(now))),
+        }
+    });
+}
 
 /// A fixed set of low-priority threads fed from one queue. Threads end when
 /// the pool is dropped.

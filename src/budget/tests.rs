@@ -245,3 +245,33 @@ async fn reading_an_upload_and_writing_a_download_stop_at_the_deadline() {
         "each of the four noticed the cancellation and stopped"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_heavy_work_offers_its_core_at_its_yield_points() {
+    let budget = Budget::new(Limits {
+        idle_priority: false,
+        ..limits(1, 1, 4)
+    });
+    let out = budget
+        .run(Kind::Lab, "member:1", None, || {
+            let before = pool::offered();
+            let mut calls = 0u64;
+            while pool::offered() < before + 3 && calls < 1_000_000_000 {
+                assert!(!cancelled());
+                yield_point();
+                calls += 1;
+            }
+            (pool::offered() - before, calls)
+        })
+        .await;
+    let Ok((offers, calls)) = out else {
+        panic!("the work ran: {out:?}");
+    };
+    assert_eq!(offers, 3, "after {calls} calls");
+    let before = pool::offered();
+    for _ in 0..100_000 {
+        assert!(!cancelled());
+        yield_point();
+    }
+    assert_eq!(pool::offered(), before, "outside a budget nothing yields");
+}

@@ -139,6 +139,7 @@ impl Gen<'_> {
         kind: SpanKind,
         start: u64,
     ) -> usize {
+        crate::budget::yield_point();
         let span_id = self.rng.span_id();
         self.spans.push(Span {
             trace_id: ctx.trace_id,

@@ -267,6 +267,48 @@ async fn downloads_are_attachments_that_parse_back() {
 }
 
 #[tokio::test]
+async fn a_browser_gets_downloads_gzip_compressed_and_they_decode_to_the_same_file() {
+    use axum::body::Body;
+    use axum::http::Request;
+    use std::io::Read;
+    let app = TestApp::new();
+    let path = "/sim/large-estate/2/otlp.json?spans=3000";
+    let plain = app.get(path).await;
+    assert_eq!(plain.status, StatusCode::OK);
+    assert!(plain.headers.get(header::CONTENT_ENCODING).is_none());
+    assert_eq!(plain.headers[header::VARY], "accept-encoding");
+    for accept in ["gzip, deflate, br, zstd", "br;q=1, gzip;q=0.8"] {
+        let r = app
+            .send(
+                Request::get(path)
+                    .header(header::ACCEPT_ENCODING, accept)
+                    .body(Body::empty())
+                    .expect("request"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(r.headers[header::CONTENT_ENCODING], "gzip", "{accept}");
+        assert_eq!(r.headers[header::CONTENT_LENGTH], r.raw.len().to_string());
+        assert!(r.raw.len() * 5 < plain.raw.len(), "{} bytes", r.raw.len());
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(&r.raw[..])
+            .read_to_string(&mut text)
+            .expect("a gzip stream");
+        assert_eq!(text, plain.body);
+    }
+    let r = app
+        .send(
+            Request::get(path)
+                .header(header::ACCEPT_ENCODING, "gzip;q=0, identity")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert!(r.headers.get(header::CONTENT_ENCODING).is_none());
+    assert_eq!(r.body, plain.body);
+}
+
+#[tokio::test]
 async fn a_ten_thousand_span_trace_page_stays_usable() {
     let app = TestApp::new();
     let r = app.get("/sim/large-estate/1?spans=10000").await;

@@ -21,7 +21,7 @@ use crate::otlp::Failure;
 use crate::sim::formats::split;
 use crate::sim::trace::{hex as to_hex, parse_hex};
 use crate::sim::{Format, Imported, read_file};
-use crate::web::download::{TraceFile, attachment};
+use crate::web::download::{AcceptsGzip, Encoded, TraceFile, attachment};
 use crate::web::guards::budget::Client;
 use crate::web::layout::{Ctx, render};
 use crate::web::sim::page::{self, MAX_DEPTH, Uploaded, View};
@@ -155,7 +155,7 @@ fn download_name(file_name: &str, suffix: &str) -> String {
 /// What one request asked for, once the file (or the kept state) is read.
 enum Outcome {
     Refused(String),
-    Download(String, String),
+    Download(Encoded, String),
     Html(String),
     /// `output=save`: the chosen trace as an OTLP JSON request, and its id,
     /// for the member's "My traces".
@@ -163,7 +163,12 @@ enum Outcome {
 }
 
 /// The blocking part: read, split, convert or render.
-fn work(ctx: Ctx, sent: Sent, depth: Option<usize>) -> Result<Outcome, AppError> {
+fn work(
+    ctx: Ctx,
+    sent: Sent,
+    depth: Option<usize>,
+    gzip: AcceptsGzip,
+) -> Result<Outcome, AppError> {
     let chosen = match sent.format.as_str() {
         "otlp" => Some(Format::Otlp),
         "jaeger" => Some(Format::Jaeger),
@@ -244,7 +249,7 @@ fn work(ctx: Ctx, sent: Sent, depth: Option<usize>) -> Result<Outcome, AppError>
             },
             None => (imported.trace, suffix.to_string()),
         };
-        let body = output.write(&trace);
+        let body = Encoded::new(output.write(&trace), gzip);
         return Ok(Outcome::Download(body, download_name(&file_name, &name)));
     }
     let state = upload_state::encode(&file_name, &imported);
@@ -287,6 +292,7 @@ fn work(ctx: Ctx, sent: Sent, depth: Option<usize>) -> Result<Outcome, AppError>
 async fn upload(
     ctx: Ctx,
     client: Client,
+    gzip: AcceptsGzip,
     State(state): State<AppState>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, AppError> {
@@ -317,7 +323,7 @@ async fn upload(
     let outcome = state
         .budget
         .run(Kind::Upload, &client.0, None, move || {
-            work(page_ctx, sent, depth)
+            work(page_ctx, sent, depth, gzip)
         })
         .await??;
     match outcome {

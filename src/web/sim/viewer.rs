@@ -21,7 +21,7 @@ use crate::budget::Kind;
 use crate::content::markdown::render_inline;
 use crate::sim::trace::parse_hex;
 use crate::sim::{GenerateOptions, GeneratorVersion, Scenario, Trace, generate_with};
-use crate::web::download::{TraceFile, attachment};
+use crate::web::download::{AcceptsGzip, Encoded, TraceFile, attachment};
 use crate::web::guards::budget::Client;
 use crate::web::layout::Ctx;
 use crate::web::render::PageLinks;
@@ -316,6 +316,7 @@ async fn download(
     seed: String,
     raw: Option<String>,
     file: TraceFile,
+    gzip: AcceptsGzip,
 ) -> Result<Response, AppError> {
     let sc = scenario(&state, &name)?;
     let seed = parse_seed(&seed)?;
@@ -326,9 +327,9 @@ async fn download(
             let t = trace_for(&sc, seed, q.spans, q.generator);
             // Past the deadline after generating: skip building the body.
             if crate::budget::cancelled() {
-                return String::new();
+                return Encoded::new(String::new(), AcceptsGzip(false));
             }
-            file.write(&t)
+            Encoded::new(file.write(&t), gzip)
         })
         .await?;
     let file_name = format!("spandojo-{name}-{seed}.{}.json", file.suffix());
@@ -339,12 +340,13 @@ async fn download(
 /// `jaeger.json`, `zipkin.json`.
 async fn download_file(
     client: Client,
+    gzip: AcceptsGzip,
     State(state): State<AppState>,
     Path((name, seed, file)): Path<(String, String, String)>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
     let file = TraceFile::from_file_name(&file).ok_or(AppError::NotFound)?;
-    download(state, client, name, seed, raw, file).await
+    download(state, client, name, seed, raw, file, gzip).await
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use crate::store::traces::read::{self, TraceSummary};
 use crate::store::traces::share;
 use crate::store::traces::tokens::{self, CreateError, IngestToken};
 use crate::store::traces::write;
-use crate::web::download::{TraceFile, attachment};
+use crate::web::download::{AcceptsGzip, Encoded, TraceFile, attachment};
 use crate::web::guards::budget::Client;
 use crate::web::guards::extract::{Form, Path, Query};
 use crate::web::guards::session::Member;
@@ -362,6 +362,7 @@ pub fn received_page(
 pub async fn download(
     member: Member,
     client: Client,
+    gzip: AcceptsGzip,
     State(state): State<AppState>,
     Path((id, file)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
@@ -375,7 +376,7 @@ pub async fn download(
     let body = state
         .budget
         .run(Kind::Download, &client.0, None, move || {
-            file.write(&imported.trace)
+            Encoded::new(file.write(&imported.trace), gzip)
         })
         .await?;
     let name = format!("trace-{}.{}.json", crate::accounts::hex(&id), file.suffix());
