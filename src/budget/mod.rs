@@ -48,6 +48,9 @@ pub enum Kind {
     Markdown,
     /// Hashing or checking a password with Argon2.
     Password,
+    /// Generating or analysing and rendering a large trace page (more than
+    /// [`crate::web::guards::budget::LARGE_TRACE_SPANS`] spans).
+    Page,
 }
 
 impl Kind {
@@ -57,7 +60,7 @@ impl Kind {
             Kind::Search | Kind::Markdown => Duration::from_secs(3),
             Kind::Password => Duration::from_secs(5),
             Kind::Download | Kind::Export => Duration::from_secs(10),
-            Kind::Upload | Kind::Lab => Duration::from_secs(15),
+            Kind::Upload | Kind::Lab | Kind::Page => Duration::from_secs(15),
         }
     }
 
@@ -71,6 +74,7 @@ impl Kind {
             Kind::Export => "export",
             Kind::Markdown => "preview",
             Kind::Password => "sign-in",
+            Kind::Page => "trace page",
         }
     }
 }

@@ -163,6 +163,25 @@ impl Encoded {
     }
 }
 
+impl Encoded {
+    /// The body as an HTML page (`text/html; charset=utf-8`), with
+    /// `Content-Encoding: gzip` when it was compressed.
+    pub fn html(self) -> Response {
+        let gzip = self.gzip;
+        let mut r = Response::new(Body::from(self.bytes));
+        let h = r.headers_mut();
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+        h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+        if gzip {
+            h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        }
+        r
+    }
+}
+
 /// `body` as a JSON download named `file_name` (which the caller has made
 /// safe for a quoted `Content-Disposition` parameter: no quotes or controls),
 /// with its `Content-Length`, and `Content-Encoding: gzip` when it was

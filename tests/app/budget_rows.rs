@@ -52,6 +52,24 @@ async fn a_download_of_50000_spans_is_stopped_at_its_deadline() {
     assert_eq!(budget.stats().cancelled, 1);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trace_page_of_50000_spans_passes_the_budget_and_small_ones_do_not_wait() {
+    let (app, budget) = with_deadline(20);
+    let r = app.get("/sim/large-estate/3?spans=50000").await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.status);
+    assert!(r.headers.contains_key(header::RETRY_AFTER));
+    assert!(r.body.contains("trace page"), "{}", r.body);
+    // An ordinary trace page does not pass the budget: served at once.
+    let r = app.get("/sim/large-estate/3").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = app.get("/sim/large-estate/3?spans=2000").await;
+    assert_eq!(r.status, StatusCode::OK);
+    while budget.stats().running > 0 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(budget.stats().cancelled, 1);
+}
+
 /// Root spans in the upload: as many as fit in the 10 MiB limit.
 const ROOTS: u64 = 76_000;
 

@@ -156,7 +156,9 @@ fn download_name(file_name: &str, suffix: &str) -> String {
 enum Outcome {
     Refused(String),
     Download(Encoded, String),
-    Html(String),
+    /// The page, compressed here on the heavy-work thread when the client
+    /// accepts gzip (a large upload's page runs to megabytes).
+    Html(Encoded),
     /// `output=save`: the chosen trace as an OTLP JSON request, and its id,
     /// for the member's "My traces".
     Save(String, [u8; 16]),
@@ -262,7 +264,8 @@ fn work(
             state,
             depth: depth.map(|d| d.to_string()).unwrap_or_default(),
         };
-        return Ok(Outcome::Html(upload_list::render_list(ctx, listed)?));
+        let html = upload_list::render_list(ctx, listed)?;
+        return Ok(Outcome::Html(Encoded::new(html, gzip)));
     };
     let count = summaries.len();
     let Some(trace) = split::extract(imported.trace, &trace_id) else {
@@ -286,7 +289,7 @@ fn work(
         warnings_heading: crate::web::sim::page::degraded_heading(imported.warnings.total),
     };
     let html = page::build(ctx, &trace, &view, None, Some(uploaded), None).render()?;
-    Ok(Outcome::Html(html))
+    Ok(Outcome::Html(Encoded::new(html, gzip)))
 }
 
 async fn upload(
@@ -329,7 +332,7 @@ async fn upload(
     match outcome {
         Outcome::Refused(m) => refuse(ctx, m),
         Outcome::Download(body, name) => Ok(attachment(body, &name)),
-        Outcome::Html(html) => Ok(Html(html).into_response()),
+        Outcome::Html(page) => Ok(page.html()),
         Outcome::Save(otlp_json, id) => save(ctx, &state, otlp_json, id).await,
     }
 }

@@ -14,7 +14,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderValue, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 
 use crate::budget::Kind;
@@ -22,12 +22,13 @@ use crate::content::markdown::render_inline;
 use crate::sim::trace::parse_hex;
 use crate::sim::{GenerateOptions, GeneratorVersion, Scenario, Trace, generate_with};
 use crate::web::download::{AcceptsGzip, Encoded, TraceFile, attachment};
+use crate::web::guards;
 use crate::web::guards::budget::Client;
 use crate::web::layout::Ctx;
 use crate::web::render::PageLinks;
 use crate::web::sim::page::{Generated, MAX_DEPTH, View};
 use crate::web::sim::{gallery as sim_gallery, page as sim_page};
-use crate::web::{AppError, AppState, blocking};
+use crate::web::{AppError, AppState};
 
 /// Largest `?spans=` (minimum span count) accepted.
 pub const MAX_SPANS_PARAM: usize = 50_000;
@@ -291,6 +292,8 @@ pub fn render_generated(
 
 async fn trace_page(
     ctx: Ctx,
+    client: Client,
+    gzip: AcceptsGzip,
     State(state): State<AppState>,
     Path((name, seed)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
@@ -299,14 +302,16 @@ async fn trace_page(
     let seed = parse_seed(&seed)?;
     let q = TraceQuery::parse(raw.as_deref())?;
     let detail_only = q.detail_only;
-    let html = blocking(move || render_trace_page(ctx, &sc, seed, &q)).await??;
+    let spans = q.spans;
+    let mut r = guards::budget::trace_page(&state, &client, spans, gzip, move || {
+        render_trace_page(ctx, &sc, seed, &q)
+    })
+    .await?;
     if detail_only {
-        let mut r = Html(html).into_response();
         r.headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        return Ok(r);
     }
-    Ok(Html(html).into_response())
+    Ok(r)
 }
 
 async fn download(

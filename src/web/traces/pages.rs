@@ -6,7 +6,7 @@
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::budget::Kind;
@@ -16,6 +16,7 @@ use crate::store::traces::share;
 use crate::store::traces::tokens::{self, CreateError, IngestToken};
 use crate::store::traces::write;
 use crate::web::download::{AcceptsGzip, Encoded, TraceFile, attachment};
+use crate::web::guards;
 use crate::web::guards::budget::Client;
 use crate::web::guards::extract::{Form, Path, Query};
 use crate::web::guards::session::Member;
@@ -277,6 +278,8 @@ pub fn trace_id(value: &str) -> Result<[u8; 16], AppError> {
 pub async fn view(
     ctx: Ctx,
     member: Member,
+    client: Client,
+    gzip: AcceptsGzip,
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
@@ -295,20 +298,51 @@ pub async fn view(
     let (Some(summary), Some(imported), shared) = loaded else {
         return Err(AppError::NotFound);
     };
-    received_page(ctx, &summary, imported, shared, None)
+    let received = Received {
+        summary,
+        imported,
+        shared,
+        shared_by: None,
+    };
+    received_page(&state, &client, gzip, ctx, received).await
+}
+
+/// A received trace as loaded for its page.
+pub struct Received {
+    pub summary: TraceSummary,
+    pub imported: crate::sim::Imported,
+    /// Whether it is shared with the group.
+    pub shared: bool,
+    /// The owner's name when another member reads a trace shared with the
+    /// group (the page is read-only then).
+    pub shared_by: Option<String>,
 }
 
 /// A received trace in the upload viewer, with a header that says when it
-/// is incomplete and which spans are orphans. `shared_by` is the owner's
-/// name when another member reads a trace shared with the group (the page
-/// is read-only then).
-pub fn received_page(
+/// is incomplete and which spans are orphans. A large trace is rendered
+/// under the budget ([`guards::budget::trace_page`]).
+pub async fn received_page(
+    state: &AppState,
+    client: &Client,
+    gzip: AcceptsGzip,
     ctx: Ctx,
-    summary: &TraceSummary,
-    imported: crate::sim::Imported,
-    shared: bool,
-    shared_by: Option<String>,
+    received: Received,
 ) -> Result<Response, AppError> {
+    let spans = received.imported.trace.spans.len();
+    guards::budget::trace_page(state, client, spans, gzip, move || {
+        render_received(ctx, received)
+    })
+    .await
+}
+
+fn render_received(ctx: Ctx, received: Received) -> Result<String, AppError> {
+    let Received {
+        summary,
+        imported,
+        shared,
+        shared_by,
+    } = received;
+    let summary = &summary;
     let id = summary.trace_id;
     let now = crate::clock::now();
     let mut notes = Vec::new();
@@ -352,8 +386,7 @@ pub fn received_page(
         shared,
         shared_by,
     };
-    let html = page::build(ctx, &trace, &View::default(), None, Some(uploaded), None).render()?;
-    Ok(Html(html).into_response())
+    Ok(page::build(ctx, &trace, &View::default(), None, Some(uploaded), None).render()?)
 }
 
 /// `GET /traces/{trace_id}/{file}`, `file` one of `otlp.json`,

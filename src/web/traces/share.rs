@@ -7,10 +7,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::store::traces::{read, share};
+use crate::web::download::AcceptsGzip;
+use crate::web::guards::budget::Client;
 use crate::web::guards::extract::{Form, Path};
 use crate::web::guards::session::Member;
 use crate::web::layout::Ctx;
-use crate::web::traces::pages::{received_page, trace_id};
+use crate::web::traces::pages::{Received, received_page, trace_id};
 use crate::web::{AppError, AppState};
 
 /// The toggle's form: `share=on` shares, `share=off` stops.
@@ -54,6 +56,8 @@ pub async fn toggle(
 pub async fn view(
     ctx: Ctx,
     _member: Member,
+    client: Client,
+    gzip: AcceptsGzip,
     State(state): State<AppState>,
     Path(row_id): Path<i64>,
 ) -> Result<Response, AppError> {
@@ -71,5 +75,11 @@ pub async fn view(
     let Some((summary, imported, author)) = loaded else {
         return Err(AppError::NotFound);
     };
-    received_page(ctx, &summary, imported, true, Some(author))
+    let received = Received {
+        summary,
+        imported,
+        shared: true,
+        shared_by: Some(author),
+    };
+    received_page(&state, &client, gzip, ctx, received).await
 }
