@@ -2,8 +2,8 @@
 """Load benchmark: MEMBERS members practising, saving notes and searching at
 once against a local spandojo server on 127.0.0.1, each member from its own
 loopback address (127.0.1.1, 127.0.1.2, …), then cheap pages timed
-idle and under a heavy mix (largest lab runs, uploads-size downloads, broad
-searches).
+idle and under a heavy mix (largest lab runs, 50,000-span downloads, notes
+searches, previews of deeply nested Markdown, uploads).
 
 Reports the error count (must be 0; a budget refusal, 429 or 503, counts as
 refused, not as an error, for the heavy mix only), p50/p95/p99 per route,
@@ -36,12 +36,12 @@ class Client:
         source = (self.source, 0) if self.source else None
         return http.client.HTTPConnection("127.0.0.1", self.port, timeout=120, source_address=source)
 
-    def request(self, method, path, body=None):
+    def request(self, method, path, body=None, content_type="application/x-www-form-urlencoded"):
         headers = {"Host": f"127.0.0.1:{self.port}", **self.headers}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         if body is not None:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers["Content-Type"] = content_type
         for attempt in range(2):
             try:
                 self.conn.request(method, path, body=body, headers=headers)
@@ -131,24 +131,61 @@ def cheap_p99(port, lessons, n, member):
     return pct(times, 99), {page: pct(ts, 99) for page, ts in by_page.items()}
 
 
-def heavy_work(port, stop, stats, k):
-    # As a browser does: downloads then come gzip-compressed.
+def multipart(fields, file_field, file_name, data):
+    """A multipart/form-data body and its content type."""
+    boundary = "spandojo-load-boundary"
+    parts = []
+    for k, v in fields:
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode())
+    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{file_field}"; filename="{file_name}"\r\n'
+                 f"Content-Type: application/json\r\n\r\n".encode() + data + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+# A note body whose Markdown nests 20,000 block quotes (about 40 KiB): the
+# shape that once took the sanitizer time quadratic in the depth.
+DEEP_NOTE = "> " * 20_000 + "deep"
+
+
+def heavy_work(port, stop, stats, k, member):
+    """One heavy client, by k: 0-3 alternate the largest lab runs and
+    50,000-span downloads; 4-5 are logged-in members alternating a notes
+    search and a preview of a deeply nested note; 6-7 upload a 5,000-span
+    OTLP JSON file (about 2.5 MB) and get its page."""
+    # As a browser does: downloads and large pages then come gzip-compressed.
     c = Client(port, loopback(10_000 + k), {"Accept-Encoding": "gzip, deflate, br"})
-    paths = [
-        "/sim/lab?scenario=study-sheet&traces=100000&seed=%d&slo_ms=50&s=ratio%%3D0.2" % k,
-        "/sim/study-sheet/%d/otlp.json?spans=50000" % k,
-    ]
+    if k in (4, 5):
+        c.post("/login", [("username", member), ("password", PASSWORD)])
+        jobs = [("heavy search", lambda: c.request("GET", "/notes/search?q=sampl*")),
+                ("heavy preview", lambda: c.post("/notes", [("title", "deep"), ("body", DEEP_NOTE),
+                                                            ("tags", ""), ("action", "preview")]))]
+    elif k in (6, 7):
+        plain = Client(port, loopback(10_000 + k))
+        _, data = plain.request("GET", "/sim/large-estate/%d/otlp.json?spans=5000" % k)
+        c.request("GET", "/sim/upload")
+
+        def upload():
+            body, ctype = multipart([("csrf", c.cookies.get("sd_csrf", "")), ("format", "auto"),
+                                     ("output", "view"), ("depth", "")], "file", "big.otlp.json", data)
+            return c.request("POST", "/sim/upload", body, ctype)
+        jobs = [("heavy upload", upload)]
+    else:
+        jobs = [("heavy lab", lambda: c.request(
+                    "GET", "/sim/lab?scenario=study-sheet&traces=100000&seed=%d&slo_ms=50&s=ratio%%3D0.2" % k)),
+                ("heavy download", lambda: c.request("GET", "/sim/study-sheet/%d/otlp.json?spans=50000" % k))]
     i = 0
     while not stop.is_set():
-        path = paths[i % len(paths)]
-        status = stats.timed("heavy " + path.split("?")[0].split("/")[2], lambda: c.request("GET", path), refusable=True)
+        route, job = jobs[i % len(jobs)]
+        status = stats.timed(route, job, refusable=True)
         if status in (429, 503):
             time.sleep(0.5)  # a client that honours Retry-After, shortened
         i += 1
 
 
-def heavy_mix(port, stop, results):
-    """Eight heavy clients until `stop` is set; puts (finished, refused,
+def heavy_mix(port, stop, results, members):
+    """Eight heavy clients (see heavy_work) until `stop` is set; puts
+    (finished per route, refused,
     errors) on `results`. The process runs at nice 19: these clients stand
     in for members' machines elsewhere on the network, and on one shared
     machine they must not take the CPU from the server measured (the prober
@@ -158,12 +195,13 @@ def heavy_mix(port, stop, results):
     next scheduler tick, a delay that remote clients never cause."""
     os.nice(19)
     heavy = Stats()
-    workers = [threading.Thread(target=heavy_work, args=(port, stop, heavy, k)) for k in range(8)]
+    workers = [threading.Thread(target=heavy_work, args=(port, stop, heavy, k, members[k % len(members)]))
+               for k in range(8)]
     for w in workers:
         w.start()
     for w in workers:
         w.join()
-    results.put((sum(len(v) for v in heavy.times.values()), heavy.refused, heavy.errors))
+    results.put(({route: len(ts) for route, ts in heavy.times.items()}, heavy.refused, heavy.errors))
 
 
 def main():
@@ -221,7 +259,7 @@ def main():
         # prober's timings never include waiting for this interpreter's lock
         # while a heavy client reads a large body.
         stop, results = multiprocessing.Event(), multiprocessing.Queue()
-        mix = multiprocessing.Process(target=heavy_mix, args=(args.port, stop, results))
+        mix = multiprocessing.Process(target=heavy_mix, args=(args.port, stop, results, names[-8:]))
         mix.start()
         time.sleep(1.0)
         loaded, loaded_pages = cheap_p99(args.port, lessons, 500, member)
@@ -232,7 +270,9 @@ def main():
         for page in idle_pages:
             print(f"  {page:<12} p99 idle {idle_pages[page]*1e3:.1f} ms, under heavy mix {loaded_pages[page]*1e3:.1f} ms")
         done, refused, heavy_errors = heavy
-        print(f"heavy mix: {done} finished, {refused} refused with 429/503, {len(heavy_errors)} errors")
+        kinds = ", ".join(f"{n} {route.split()[1]}" for route, n in sorted(done.items()))
+        print(f"heavy mix: {sum(done.values())} finished ({kinds}), {refused} refused with 429/503, "
+              f"{len(heavy_errors)} errors")
         for route, status in heavy_errors[:10]:
             print("  error", route, status)
         print(f"server peak memory (VmHWM): {peak_kib(server.pid)/1024:.0f} MiB")

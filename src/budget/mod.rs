@@ -4,7 +4,8 @@
 //!
 //! Every heavy task goes through [`Budget::run`], which
 //! - refuses at once when the client already holds its fair share of slots
-//!   ([`Refused::Busy`], shown as 429 with `Retry-After`);
+//!   ([`Refused::Busy`], shown as 429 with `Retry-After`), or has started
+//!   more heavy tasks than its rate allows ([`Refused::TooOften`], 429);
 //! - waits a bounded time for one of the machine-wide slots (sized from
 //!   [`std::thread::available_parallelism`]) and refuses when none frees up
 //!   or too many are already waiting ([`Refused::Full`], 503);
@@ -24,7 +25,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -98,6 +99,15 @@ pub struct Limits {
     /// normal threads keep every core busy, so a harness that saturates the
     /// machine with its own threads turns it off.
     pub idle_priority: bool,
+    /// Heavy tasks one client may start per [`Limits::rate_window`]; 0 for
+    /// no limit. The share above bounds what a client runs at once; this
+    /// bounds a client that sends one small heavy request after another,
+    /// whose parsing and page rendering on the async workers would
+    /// otherwise compete with cheap pages.
+    pub starts_per_window: u32,
+    /// The window of [`Limits::starts_per_window`] (one second on a
+    /// server).
+    pub rate_window: Duration,
 }
 
 impl Limits {
@@ -119,6 +129,8 @@ impl Limits {
             queue_wait: Duration::from_secs(5),
             deadline: None,
             idle_priority: true,
+            starts_per_window: 10,
+            rate_window: Duration::from_secs(1),
         }
     }
 }
@@ -134,13 +146,16 @@ pub enum Refused {
     /// The work ran past its deadline, or the server is stopping, and was
     /// stopped (503).
     Deadline(Kind),
+    /// The client started more heavy tasks than
+    /// [`Limits::starts_per_window`] allows in the current window (429).
+    TooOften(Kind),
 }
 
 impl Refused {
     /// Seconds the client should wait before trying again.
     pub fn retry_after(self) -> i64 {
         match self {
-            Refused::Busy(_) => 2,
+            Refused::Busy(_) | Refused::TooOften(_) => 2,
             Refused::Full(_) => 5,
             Refused::Deadline(_) => 30,
         }
@@ -161,9 +176,16 @@ impl Refused {
                 "This {} took longer than this server allows and was stopped. Try something smaller.",
                 k.noun()
             ),
+            Refused::TooOften(k) => format!(
+                "You started heavy work many times in the last second. Wait a moment, then start this {} again.",
+                k.noun()
+            ),
         }
     }
 }
+
+/// Clients whose rate windows are kept before ended ones are forgotten.
+const MAX_RATE_ENTRIES: usize = 4096;
 
 /// How long a cancelled task is given to stop before the answer goes out.
 const STOP_GRACE: Duration = Duration::from_secs(2);
@@ -213,6 +235,9 @@ struct Inner {
     slots: Arc<Semaphore>,
     waiting: AtomicUsize,
     clients: Mutex<HashMap<String, usize>>,
+    /// Per client: when its current rate window began, and how many tasks
+    /// it started in it.
+    starts: Mutex<HashMap<String, (Instant, u32)>>,
     stopping: Arc<AtomicBool>,
     running: AtomicUsize,
     finished: AtomicU64,
@@ -324,6 +349,7 @@ impl Budget {
                 limits,
                 waiting: AtomicUsize::new(0),
                 clients: Mutex::new(HashMap::new()),
+                starts: Mutex::new(HashMap::new()),
                 stopping: Arc::new(AtomicBool::new(false)),
                 running: AtomicUsize::new(0),
                 finished: AtomicU64::new(0),
@@ -356,6 +382,7 @@ impl Budget {
         if inner.stopping.load(Ordering::Relaxed) {
             return Err(RunError::Refused(Refused::Deadline(kind)));
         }
+        self.count_start(kind, client)?;
         let share = self.take_share(kind, client)?;
         let permit = self.wait_for_slot(kind).await?;
         let token = Token {
@@ -404,6 +431,34 @@ impl Budget {
             let _ = tokio::time::timeout(STOP_GRACE, &mut handle).await;
         }
         Err(RunError::Refused(Refused::Deadline(kind)))
+    }
+
+    /// Counts one start against the client's rate, refusing past it. The
+    /// map forgets windows that have ended once it holds more than
+    /// [`MAX_RATE_ENTRIES`] clients, so its size stays bounded.
+    fn count_start(&self, kind: Kind, client: &str) -> Result<(), RunError> {
+        let inner = &self.inner;
+        let (limit, window) = (inner.limits.starts_per_window, inner.limits.rate_window);
+        if limit == 0 {
+            return Ok(());
+        }
+        let Ok(mut starts) = inner.starts.lock() else {
+            return Err(RunError::Failed("the budget lock is poisoned".into()));
+        };
+        let now = Instant::now();
+        if starts.len() >= MAX_RATE_ENTRIES {
+            starts.retain(|_, (began, _)| now.duration_since(*began) < window);
+        }
+        let entry = starts.entry(client.to_string()).or_insert((now, 0));
+        if now.duration_since(entry.0) >= window {
+            *entry = (now, 0);
+        }
+        if entry.1 >= limit {
+            inner.refused.fetch_add(1, Ordering::Relaxed);
+            return Err(RunError::Refused(Refused::TooOften(kind)));
+        }
+        entry.1 += 1;
+        Ok(())
     }
 
     fn take_share(&self, kind: Kind, client: &str) -> Result<Share, RunError> {

@@ -11,6 +11,8 @@ fn limits(slots: usize, per_client: usize, queue: usize) -> Limits {
         queue,
         queue_wait: Duration::from_secs(60),
         deadline: None,
+        starts_per_window: 0,
+        rate_window: Duration::from_secs(1),
         idle_priority: true,
     }
 }
@@ -274,4 +276,44 @@ async fn long_heavy_work_offers_its_core_at_its_yield_points() {
         yield_point();
     }
     assert_eq!(pool::offered(), before, "outside a budget nothing yields");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_starts_too_often_is_refused_and_others_are_not() {
+    let budget = Budget::new(Limits {
+        idle_priority: false,
+        starts_per_window: 3,
+        rate_window: Duration::from_secs(3600),
+        ..limits(1, 1, 4)
+    });
+    for n in 0..3 {
+        assert_eq!(
+            budget.run(Kind::Search, "member:1", None, move || n).await,
+            Ok(n)
+        );
+    }
+    let refused = budget.run(Kind::Search, "member:1", None, || 9).await;
+    assert_eq!(
+        refused,
+        Err(RunError::Refused(Refused::TooOften(Kind::Search)))
+    );
+    assert_eq!(Refused::TooOften(Kind::Search).retry_after(), 2);
+    assert_eq!(
+        budget.run(Kind::Search, "member:2", None, || 7).await,
+        Ok(7)
+    );
+    assert_eq!(budget.stats().finished, 4);
+    // A window that has ended starts afresh.
+    let budget = Budget::new(Limits {
+        idle_priority: false,
+        starts_per_window: 1,
+        rate_window: Duration::ZERO,
+        ..limits(1, 1, 4)
+    });
+    for n in 0..5 {
+        assert_eq!(
+            budget.run(Kind::Lab, "ip:192.0.2.9", None, move || n).await,
+            Ok(n)
+        );
+    }
 }

@@ -34,6 +34,8 @@ fn one_slot() -> Limits {
         queue: 0,
         queue_wait: Duration::from_secs(60),
         deadline: None,
+        starts_per_window: 0,
+        rate_window: Duration::from_secs(1),
         idle_priority: false,
     }
 }
@@ -204,4 +206,26 @@ async fn connections_over_the_per_address_cap_are_closed_and_slow_headers_time_o
     );
     assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
     let _ = stop.send(());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_starts_heavy_work_too_often_gets_a_readable_429() {
+    let (app, _budget) = app_with(Limits {
+        starts_per_window: 2,
+        rate_window: Duration::from_secs(3600),
+        ..one_slot()
+    });
+    let small = "/sim/study-sheet/1/otlp.json";
+    for _ in 0..2 {
+        assert_eq!(app.get(small).await.status, StatusCode::OK);
+    }
+    let r = app.get(small).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
+    assert_eq!(r.headers[header::RETRY_AFTER], "2");
+    assert!(
+        r.body.contains("many times in the last second"),
+        "{}",
+        r.body
+    );
+    assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
 }

@@ -21,6 +21,8 @@ fn with_deadline(ms: u64) -> (TestApp, spandojo::budget::Budget) {
         queue: 0,
         queue_wait: Duration::from_secs(60),
         deadline: Some(Duration::from_millis(ms)),
+        starts_per_window: 0,
+        rate_window: Duration::from_secs(1),
         idle_priority: false,
     };
     let state = spandojo::web::build_state(config).expect("app builds");

@@ -85,10 +85,12 @@ where
 impl From<RunError> for AppError {
     fn from(err: RunError) -> Self {
         match err {
-            RunError::Refused(refused @ Refused::Busy(_)) => AppError::Busy {
-                message: refused.message(),
-                retry_after: refused.retry_after(),
-            },
+            RunError::Refused(refused @ (Refused::Busy(_) | Refused::TooOften(_))) => {
+                AppError::Busy {
+                    message: refused.message(),
+                    retry_after: refused.retry_after(),
+                }
+            }
             RunError::Refused(refused) => AppError::Unavailable {
                 message: refused.message(),
                 retry_after: refused.retry_after(),

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use crate::clock::now;
 use crate::content::Content;
 use crate::notes::quota::OverQuota;
-use crate::notes::render::{CleanHtml, markdown};
+use crate::notes::render::CleanHtml;
 use crate::notes::{self, Draft, STUDY_TEMPLATE};
 use crate::store::fault::fault_of;
 use crate::store::notes::{self as store, Placement};
@@ -119,14 +119,18 @@ fn placement(content: &Content, form: &NoteForm) -> Result<Placement, Invalid> {
 
 /// Validates a submitted editor form, or renders it again: with a preview
 /// (200) or with the problem and the text as typed (400).
-fn check(
+async fn check(
     ctx: Ctx,
-    content: &Content,
+    state: &AppState,
+    member: &Member,
     id: Option<i64>,
-    form: NoteForm,
+    mut form: NoteForm,
 ) -> Result<Result<(Draft, Placement), Response>, AppError> {
+    let content = &state.content;
     if form.action == "preview" {
-        let html = markdown(&form.body);
+        let (html, body) =
+            super::render_markdown(state, member.id, std::mem::take(&mut form.body)).await?;
+        form.body = body;
         let page = editor(ctx, content, id, form, None, Some(html));
         return Ok(Err(render(&page)?.into_response()));
     }
@@ -250,7 +254,7 @@ async fn create(
     member: Member,
     Form(form): Form<NoteForm>,
 ) -> Result<Response, AppError> {
-    let (draft, place) = match check(ctx.clone(), &state.content, None, form)? {
+    let (draft, place) = match check(ctx.clone(), &state, &member, None, form).await? {
         Ok(ok) => ok,
         Err(page) => return Ok(page),
     };
@@ -328,7 +332,7 @@ async fn save(
     if !exists {
         return Err(AppError::NotFound);
     }
-    let (draft, place) = match check(ctx.clone(), &state.content, Some(id), form)? {
+    let (draft, place) = match check(ctx.clone(), &state, &member, Some(id), form).await? {
         Ok(ok) => ok,
         Err(page) => return Ok(page),
     };
@@ -363,9 +367,13 @@ struct PreviewForm {
 }
 
 /// The live preview: the body rendered and sanitised, as an HTML fragment.
-async fn preview(_member: Member, Form(form): Form<PreviewForm>) -> Result<Response, AppError> {
+async fn preview(
+    State(state): State<AppState>,
+    member: Member,
+    Form(form): Form<PreviewForm>,
+) -> Result<Response, AppError> {
     let body = notes::normalize_body(&form.body).map_err(AppError::BadRequest)?;
-    let html = markdown(&body);
+    let (html, _) = super::render_markdown(&state, member.id, body).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use crate::budget::Kind;
 use crate::clock::{self, now};
-use crate::notes::render::{CleanHtml, highlight, markdown};
+use crate::notes::render::{CleanHtml, highlight};
 use crate::notes::{self, TRASH_DAYS};
 use crate::store::notes as store;
 use crate::web::guards::extract::{Form, flag};
@@ -229,15 +229,16 @@ async fn revision(
         .call(move |c| store::revision(c, owner, id, rev))
         .await?
         .ok_or(AppError::NotFound)?;
+    let (html, body) = super::render_markdown(&state, owner, found.body).await?;
     let page = RevisionPage {
         ctx,
         id,
         rev,
-        html: markdown(&found.body),
+        html,
         title: found.title,
         tags: found.tags,
         saved: clock::date_time(found.saved_at, &member.time_zone),
-        body: found.body,
+        body,
     };
     Ok(render(&page)?.into_response())
 }

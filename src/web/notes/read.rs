@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use crate::clock::{self, TimeZone, now};
 use crate::content::Content;
-use crate::notes::render::{CleanHtml, markdown};
+use crate::notes::render::CleanHtml;
 use crate::notes::{self, TRASH_DAYS};
 use crate::store::notes::{self as store, Summary};
 use crate::web::guards::session::Member;
@@ -173,16 +173,16 @@ struct DoneQuery {
     done: Option<String>,
 }
 
-/// Renders a note's body off the async workers and caches the result for
-/// this revision of the body.
+/// Renders a note's body off the async workers (counted against the
+/// `reader`'s budget share) and caches the result for this revision of the
+/// body.
 async fn rendered_and_cached(
     state: &AppState,
+    reader: i64,
     id: i64,
     body: String,
 ) -> Result<CleanHtml, AppError> {
-    let (html, body) = tokio::task::spawn_blocking(move || (markdown(&body), body))
-        .await
-        .map_err(anyhow::Error::from)?;
+    let (html, body) = super::render_markdown(state, reader, body).await?;
     let cached = html.as_str().to_owned();
     state
         .store
@@ -215,7 +215,7 @@ async fn show(
     let (note, author, cached) = found.ok_or(AppError::NotFound)?;
     let html = match cached {
         Some(html) => CleanHtml::from_cache(html),
-        None => rendered_and_cached(&state, id, note.body.clone()).await?,
+        None => rendered_and_cached(&state, owner, id, note.body.clone()).await?,
     };
     let notice = match q.done.as_deref().filter(|_| author.is_none()) {
         Some("created") => Some("Saved. Later edits keep each earlier version in the history."),
