@@ -73,7 +73,7 @@ impl Kind {
             Kind::Search => "search",
             Kind::Download => "download",
             Kind::Export => "export",
-            Kind::Markdown => "preview",
+            Kind::Markdown => "note rendering",
             Kind::Password => "sign-in",
             Kind::Page => "trace page",
         }
@@ -382,8 +382,8 @@ impl Budget {
         if inner.stopping.load(Ordering::Relaxed) {
             return Err(RunError::Refused(Refused::Deadline(kind)));
         }
-        self.count_start(kind, client)?;
         let share = self.take_share(kind, client)?;
+        self.count_start(kind, client)?;
         let permit = self.wait_for_slot(kind).await?;
         let token = Token {
             own: Arc::new(AtomicBool::new(false)),
@@ -433,7 +433,9 @@ impl Budget {
         Err(RunError::Refused(Refused::Deadline(kind)))
     }
 
-    /// Counts one start against the client's rate, refusing past it. The
+    /// Counts one start against the client's rate, refusing past it; only
+    /// requests that got their share are counted, so refusals do not use up
+    /// the rate. The
     /// map forgets windows that have ended once it holds more than
     /// [`MAX_RATE_ENTRIES`] clients, so its size stays bounded.
     fn count_start(&self, kind: Kind, client: &str) -> Result<(), RunError> {

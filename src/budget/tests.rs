@@ -317,3 +317,44 @@ async fn a_client_that_starts_too_often_is_refused_and_others_are_not() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_do_not_use_up_a_clients_rate() {
+    let budget = Budget::new(Limits {
+        idle_priority: false,
+        starts_per_window: 2,
+        rate_window: Duration::from_secs(3600),
+        ..limits(2, 1, 4)
+    });
+    let started = Arc::new(Barrier::new(2));
+    let (release, wait) = std::sync::mpsc::channel::<()>();
+    let first = {
+        let budget = budget.clone();
+        let started = started.clone();
+        tokio::spawn(async move {
+            budget
+                .run(Kind::Lab, "ip:192.0.2.1", None, move || {
+                    started.wait();
+                    wait.recv().is_ok()
+                })
+                .await
+        })
+    };
+    tokio::task::spawn_blocking(move || started.wait())
+        .await
+        .unwrap();
+    for _ in 0..5 {
+        let again = budget.run(Kind::Search, "ip:192.0.2.1", None, || 1).await;
+        assert_eq!(again, Err(RunError::Refused(Refused::Busy(Kind::Search))));
+    }
+    release.send(()).unwrap();
+    assert_eq!(first.await.unwrap(), Ok(true));
+    assert_eq!(
+        budget.run(Kind::Search, "ip:192.0.2.1", None, || 2).await,
+        Ok(2)
+    );
+    assert_eq!(
+        budget.run(Kind::Search, "ip:192.0.2.1", None, || 3).await,
+        Err(RunError::Refused(Refused::TooOften(Kind::Search)))
+    );
+}

@@ -86,9 +86,11 @@ impl AcceptsGzip {
                 let coding = parts.next().unwrap_or("").trim().to_ascii_lowercase();
                 let q = parts
                     .filter_map(|p| p.trim().strip_prefix("q=").or(p.trim().strip_prefix("Q=")))
-                    .filter_map(|q| q.trim().parse::<f32>().ok())
                     .next_back()
-                    .unwrap_or(1.0);
+                    .map_or(Some(1.0), qvalue);
+                // An entry with a malformed weight is ignored, as the
+                // response compression layer ignores it.
+                let Some(q) = q else { continue };
                 match coding.as_str() {
                     "gzip" | "x-gzip" => gzip = Some(gzip.unwrap_or(false) || q > 0.0),
                     "*" => star = q > 0.0,
@@ -98,6 +100,24 @@ impl AcceptsGzip {
         }
         AcceptsGzip(gzip.unwrap_or(star))
     }
+}
+
+/// A weight as RFC 9110 §12.4.2 writes it: `0` or `1`, with at most three
+/// decimals, never above 1. None for anything else.
+fn qvalue(text: &str) -> Option<f32> {
+    let text = text.trim();
+    let (whole, decimals) = text.split_once('.').unwrap_or((text, ""));
+    let valid = decimals.len() <= 3
+        && decimals.bytes().all(|b| b.is_ascii_digit())
+        && match whole {
+            "0" => true,
+            "1" => decimals.bytes().all(|b| b == b'0'),
+            _ => false,
+        };
+    if !valid {
+        return None;
+    }
+    text.parse().ok()
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for AcceptsGzip {
@@ -274,6 +294,11 @@ mod tests {
         assert!(!accepts(&["gzip;q=0"]));
         assert!(!accepts(&["gzip;q=0.000, *"]));
         assert!(!accepts(&["*;q=0"]));
+        for malformed in ["gzip;q=abc", "gzip;q=0.0001", "gzip;q=1.5", "gzip;q=2"] {
+            assert!(!accepts(&[malformed]), "{malformed}");
+        }
+        assert!(accepts(&["gzip;q=0.001"]));
+        assert!(accepts(&["gzip;q=1.000"]));
     }
 
     #[test]

@@ -227,5 +227,35 @@ async fn a_client_that_starts_heavy_work_too_often_gets_a_readable_429() {
         "{}",
         r.body
     );
+    assert!(r.body.contains("Slow down"), "{}", r.body);
     assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_preview_gives_the_editor_back_with_the_text() {
+    let (app, _budget) = app_with(Limits {
+        starts_per_window: 1,
+        rate_window: Duration::from_secs(3600),
+        ..one_slot()
+    });
+    let mut ada = app.member("ada", false).await;
+    // Over 16 KiB, so the rendering is budgeted work.
+    let body = format!("kept-marker {}", "word ".repeat(4_000));
+    let fields = [
+        ("title", "Long"),
+        ("body", body.as_str()),
+        ("tags", ""),
+        ("action", "preview"),
+    ];
+    let r = ada.post("/notes", &fields).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = ada.post("/notes", &fields).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
+    assert_eq!(r.headers[header::RETRY_AFTER], "2");
+    assert!(
+        r.body.contains("kept-marker word word"),
+        "the text comes back"
+    );
+    assert!(r.body.contains("<textarea"), "in the editor");
+    assert!(r.body.contains("many times in the last second"));
 }

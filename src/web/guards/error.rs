@@ -32,9 +32,14 @@ pub enum AppError {
     LoginRequired(String),
     /// Too many attempts; the message says when to try again.
     TooManyRequests { message: String, retry_after: i64 },
-    /// The client already has heavy work running ([`Refused::Busy`]): a 429
-    /// with `Retry-After` seconds.
-    Busy { message: String, retry_after: i64 },
+    /// The client already has heavy work running ([`Refused::Busy`]), or
+    /// starts it too often ([`Refused::TooOften`]): a 429 with `Retry-After`
+    /// seconds, under `heading`.
+    Busy {
+        heading: &'static str,
+        message: String,
+        retry_after: i64,
+    },
     /// Heavy work was refused or stopped ([`crate::budget::Refused`]): a
     /// 503 with `Retry-After` seconds.
     Unavailable { message: String, retry_after: i64 },
@@ -85,12 +90,16 @@ where
 impl From<RunError> for AppError {
     fn from(err: RunError) -> Self {
         match err {
-            RunError::Refused(refused @ (Refused::Busy(_) | Refused::TooOften(_))) => {
-                AppError::Busy {
-                    message: refused.message(),
-                    retry_after: refused.retry_after(),
-                }
-            }
+            RunError::Refused(refused @ Refused::Busy(_)) => AppError::Busy {
+                heading: "One at a time",
+                message: refused.message(),
+                retry_after: refused.retry_after(),
+            },
+            RunError::Refused(refused @ Refused::TooOften(_)) => AppError::Busy {
+                heading: "Slow down",
+                message: refused.message(),
+                retry_after: refused.retry_after(),
+            },
             RunError::Refused(refused) => AppError::Unavailable {
                 message: refused.message(),
                 retry_after: refused.retry_after(),
@@ -177,9 +186,9 @@ impl IntoResponse for AppError {
             AppError::TooManyRequests { message, .. } => {
                 (StatusCode::TOO_MANY_REQUESTS, "Too many attempts", message.clone())
             }
-            AppError::Busy { message, .. } => {
-                (StatusCode::TOO_MANY_REQUESTS, "One at a time", message.clone())
-            }
+            AppError::Busy {
+                heading, message, ..
+            } => (StatusCode::TOO_MANY_REQUESTS, *heading, message.clone()),
             AppError::Unavailable { message, .. } => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Busy right now",

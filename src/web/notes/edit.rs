@@ -5,7 +5,7 @@ use crate::web::guards::extract::{Path, Query};
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -128,11 +128,46 @@ async fn check(
 ) -> Result<Result<(Draft, Placement), Response>, AppError> {
     let content = &state.content;
     if form.action == "preview" {
-        let (html, body) =
-            super::render_markdown(state, member.id, std::mem::take(&mut form.body)).await?;
-        form.body = body;
-        let page = editor(ctx, content, id, form, None, Some(html));
-        return Ok(Err(render(&page)?.into_response()));
+        let kept = form.body.clone();
+        let (error, preview, refused) =
+            match super::render_markdown(state, member.id, std::mem::take(&mut form.body)).await {
+                Ok((html, body)) => {
+                    form.body = body;
+                    (None, Some(html), None)
+                }
+                // Refused by the budget: the editor comes back with the text
+                // as typed and the reason, never an error page without it.
+                Err(AppError::Busy {
+                    message,
+                    retry_after,
+                    ..
+                }) => (
+                    Some(message),
+                    None,
+                    Some((StatusCode::TOO_MANY_REQUESTS, retry_after)),
+                ),
+                Err(AppError::Unavailable {
+                    message,
+                    retry_after,
+                }) => (
+                    Some(message),
+                    None,
+                    Some((StatusCode::SERVICE_UNAVAILABLE, retry_after)),
+                ),
+                Err(other) => return Err(other),
+            };
+        if refused.is_some() {
+            form.body = kept;
+        }
+        let page = editor(ctx, content, id, form, error, preview);
+        let mut response = render(&page)?.into_response();
+        if let Some((status, retry_after)) = refused {
+            *response.status_mut() = status;
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+        }
+        return Ok(Err(response));
     }
     let checked = placement(content, &form).and_then(|p| {
         let draft = notes::validate(&form.title, &form.body, &form.tags).map_err(Invalid)?;
