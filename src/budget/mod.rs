@@ -284,7 +284,8 @@ pub fn cancelled() -> bool {
 }
 
 /// A yield point for heavy work that has no use for cancellation (trace
-/// generation, which stays deterministic): inside a budget, offers the core
+/// generation, which stays deterministic; building a trace page's model,
+/// timeline and flame graph): inside a budget, offers the core
 /// to waiting threads as [`cancelled`] does; elsewhere does nothing.
 pub fn yield_point() {
     CURRENT.with(|t| {

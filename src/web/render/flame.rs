@@ -76,6 +76,7 @@ pub fn render(model: &TraceModel, mode: &DetailMode) -> Flame {
     let mut run: Option<Run> = None;
     let mut run_row = usize::MAX;
     for &(row, _, i) in &order {
+        crate::budget::yield_point();
         if row >= MAX_ROWS {
             skipped += 1;
             continue;

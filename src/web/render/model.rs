@@ -72,6 +72,7 @@ impl<'a> TraceModel<'a> {
         let (t0, t1) = trace.time_range();
         let mut by_id = std::collections::HashMap::with_capacity(n);
         for (i, s) in trace.spans.iter().enumerate() {
+            crate::budget::yield_point();
             by_id.entry((s.trace_id, s.span_id)).or_insert(i);
         }
         TraceModel {

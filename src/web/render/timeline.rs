@@ -127,6 +127,7 @@ pub fn render(model: &TraceModel, opts: &Options) -> Timeline {
         };
         hidden += collapsed;
         let inline = matches!(opts.mode, DetailMode::Inline) && rows < opts.max_inline_details;
+        crate::budget::yield_point();
         row(&mut html, model, i, opts, shown_kids, collapsed, inline);
         rows += 1;
         if open {
