@@ -162,6 +162,38 @@ async fn the_critical_path_is_marked_and_can_be_shown_alone() {
 }
 
 #[tokio::test]
+async fn a_long_critical_path_is_counted_as_it_is_when_the_list_stops() {
+    let app = TestApp::new();
+    let sc = content()
+        .scenarios
+        .get("large-estate")
+        .expect("estate")
+        .clone();
+    let opts = GenerateOptions {
+        min_spans: 50_000,
+        start_unix_nano: None,
+        ..Default::default()
+    };
+    let trace = generate_with(&sc, 1, &opts);
+    let on_path: std::collections::BTreeSet<usize> = roots(&trace)
+        .into_iter()
+        .flat_map(|r| critical_path(&trace, r))
+        .map(|seg| seg.span)
+        .collect();
+    assert!(on_path.len() > 3_000, "{} spans on the path", on_path.len());
+    let r = app
+        .get("/sim/large-estate/1?spans=50000&view=critical")
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let expected = format!(
+        "Showing 3000 of the {} spans on the critical path (the list stops at 3000 rows); {} spans are not on it.",
+        on_path.len(),
+        trace.spans.len() - on_path.len()
+    );
+    assert!(r.body.contains(&expected), "{expected}");
+}
+
+#[tokio::test]
 async fn a_server_span_shows_the_traceparent_it_carried() {
     let app = TestApp::new();
     let sc = content()

@@ -209,10 +209,18 @@ pub fn build(
     let mut notes = Vec::new();
     if tl.hidden > 0 {
         notes.push(if view.critical_only {
-            format!(
-                "Showing the {} spans on the critical path; {} others are left out.",
-                tl.rows, tl.hidden
-            )
+            let critical = (0..model.len()).filter(|&i| model.is_critical(i)).count();
+            let others = model.len() - critical;
+            if tl.rows < critical {
+                format!(
+                    "Showing {} of the {critical} spans on the critical path (the list stops at {MAX_ROWS} rows); {others} spans are not on it.",
+                    tl.rows
+                )
+            } else {
+                format!(
+                    "Showing the {critical} spans on the critical path; {others} others are left out."
+                )
+            }
         } else {
             format!(
                 "Showing {} of {} spans: {} sit inside collapsed rows below depth {depth}. Open a row's +N to expand it, or choose a deeper level.",

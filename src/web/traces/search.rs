@@ -234,8 +234,9 @@ pub fn scatter(traces: &[TraceSummary], label: impl Fn(&TraceSummary) -> String)
     let plot_h = HEIGHT - BOTTOM - 8.0;
     let mut out = format!(
         "<svg class=\"scatter\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" role=\"img\" aria-labelledby=\"scatter-title\">\
-         <title id=\"scatter-title\">Duration of each trace against its start time; {} traces, the longest {}</title>",
+         <title id=\"scatter-title\">Duration of each trace against its start time; {} {}, the longest {}</title>",
         traces.len(),
+        if traces.len() == 1 { "trace" } else { "traces" },
         super::pages::duration(longest)
     );
     let base = HEIGHT - BOTTOM;
