@@ -16,6 +16,7 @@ mod common;
 mod crash;
 mod interview;
 mod lab;
+mod lab_mine;
 mod members;
 mod notes;
 mod notes_access;

@@ -23,13 +23,17 @@ pub fn dynamic_key(key: &str) -> Option<usize> {
     DYNAMIC_KEYS.iter().position(|k| *k == key)
 }
 
-/// The value of dynamic key `which` (see [`DYNAMIC_KEYS`]) on a span.
+/// The value of dynamic key `which` (see [`DYNAMIC_KEYS`]) on a span; None
+/// on a received span ([`flags::LITERAL`]), whose template holds them all.
 pub fn dynamic_attr(
     sc: &Scenario,
     tm: &Templates,
     s: &LeanSpan,
     which: usize,
 ) -> Option<AttrValue> {
+    if s.flags & flags::LITERAL != 0 {
+        return None;
+    }
     let tp = tm.list[s.template as usize];
     let op = &sc.operations[tp.op as usize];
     let http = matches!(op.protocol, Protocol::Http { .. });

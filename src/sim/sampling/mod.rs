@@ -6,7 +6,8 @@
 //! - [`spec`]: the strategy grammar shared by the CLI and the lab page.
 //! - [`head`], [`consistent`]: head samplers and OTel threshold maths.
 //! - [`tail`]: the Collector's tail sampling processor on a simulated clock.
-//! - [`run()`]: evaluates strategies side by side into a [`LabReport`].
+//! - [`run()`]: evaluates strategies side by side into a [`LabReport`];
+//!   [`run_stored`] does the same over existing traces ([`Stored`]).
 
 pub mod attrs;
 pub mod collector;
@@ -25,10 +26,14 @@ pub mod spec;
 pub mod tail;
 
 pub use pipeline::{MAX_COLLECTORS, Pipeline, Routing};
+pub use population::stored::{Stored, StoredBuilder};
 pub use population::{LeanSpan, LeanTrace, Population, trace_seed};
 pub use presets::{PRESETS, Preset, preset};
 pub use report::{LabReport, StrategyReport};
-pub use run::{LabConfig, MAX_RATE, MAX_STRATEGIES, MAX_TRACES, run, run_threads, suggest_slo_ms};
+pub use run::{
+    Accounting, LabConfig, MAX_RATE, MAX_STRATEGIES, MAX_TRACES, run, run_stored, run_threads,
+    suggest_slo_ms, suggest_stored_slo_ms,
+};
 pub use spec::{SpecError, Strategy, StrategyKind, parse_head, parse_strategy, parse_tail};
 #[cfg(test)]
 mod tests;

@@ -8,6 +8,7 @@
 
 mod lean;
 pub mod parallel;
+pub mod stored;
 pub mod templates;
 
 use crate::sim::generate::{EPOCH_NS, GeneratorVersion};
@@ -29,6 +30,10 @@ pub mod flags {
     pub const TIMEOUT: u8 = 2;
     /// The operation failed by itself (not because of a dependency).
     pub const OWN: u8 = 4;
+    /// The span was received, not generated: every attribute is its
+    /// template's, as received, and none is derived from `code`, `attempt`
+    /// or the other flags (see [`stored`](super::stored)).
+    pub const LITERAL: u8 = 8;
 }
 
 /// One span as sampling sees it.

@@ -1,5 +1,6 @@
-//! A lab run: stream the population once, evaluate every strategy on each
-//! trace as it goes, and report.
+//! A lab run: stream the population once (or go through a fixed one of
+//! existing traces), evaluate every strategy on each trace as it goes, and
+//! report.
 
 use std::ops::ControlFlow;
 
@@ -9,8 +10,9 @@ use crate::sim::sampling::histogram::Histogram;
 use crate::sim::sampling::outcome::{Facts, Tally};
 use crate::sim::sampling::pipeline::Pipeline;
 use crate::sim::sampling::population::parallel::{PopulationSpec, for_each_trace};
+use crate::sim::sampling::population::stored::Stored;
 use crate::sim::sampling::population::{LeanTrace, Population, Templates};
-use crate::sim::sampling::report::{LabReport, Totals, q_ms, strategy_report};
+use crate::sim::sampling::report::{LabReport, StrategyReport, Totals, q_ms, strategy_report};
 use crate::sim::sampling::spec::{Strategy, StrategyKind, TailSpec};
 use crate::sim::sampling::tail::Flight;
 use crate::sim::scenario::topology::Scenario;
@@ -82,6 +84,12 @@ pub fn suggest_slo_ms(sc: &Scenario, seed: u64) -> f64 {
     while pop.next_into(&mut t) {
         h.add(t.duration_ns(), 1.0);
     }
+    round_slo(&h)
+}
+
+/// The 95th percentile of `h` (1 s when empty) in milliseconds, rounded to
+/// two significant digits, within 1 ms and [`MAX_SLO_MS`].
+fn round_slo(h: &Histogram) -> f64 {
     let p95 = h.quantile(0.95).unwrap_or(1_000_000_000) as f64 / 1e6;
     let magnitude = 10f64.powf(p95.max(1.0).log10().floor() - 1.0);
     ((p95 / magnitude).round() * magnitude).clamp(1.0, MAX_SLO_MS)
@@ -92,6 +100,14 @@ pub fn suggest_slo_ms(sc: &Scenario, seed: u64) -> f64 {
 /// [`crate::budget::cancelled`] says so.
 pub fn run(sc: &Scenario, cfg: &LabConfig, strategies: &[Strategy]) -> Result<LabReport, String> {
     run_threads(sc, cfg, strategies, 1)
+}
+
+/// Checks the number of strategies (1 to [`MAX_STRATEGIES`]).
+fn check_strategies(strategies: &[Strategy]) -> Result<(), String> {
+    if strategies.is_empty() || strategies.len() > MAX_STRATEGIES {
+        return Err(format!("give between 1 and {MAX_STRATEGIES} strategies"));
+    }
+    Ok(())
 }
 
 /// Runs `strategies` as [`run`] does, generating the population on
@@ -105,9 +121,7 @@ pub fn run_threads(
     threads: usize,
 ) -> Result<LabReport, String> {
     cfg.validate()?;
-    if strategies.is_empty() || strategies.len() > MAX_STRATEGIES {
-        return Err(format!("give between 1 and {MAX_STRATEGIES} strategies"));
-    }
+    check_strategies(strategies)?;
     let per_trace = sc.expected_spans.max(1.0);
     if cfg.rate_per_sec * per_trace > MAX_SPAN_RATE {
         return Err(format!(
@@ -128,27 +142,145 @@ pub fn run_threads(
         traces: cfg.traces,
         version,
     };
-    let mut heads: Vec<(usize, HeadSampler, Tally)> = Vec::new();
-    let mut tails: Vec<(usize, &TailSpec)> = Vec::new();
-    for (i, s) in strategies.iter().enumerate() {
-        match &s.kind {
-            StrategyKind::Head(h) => {
-                heads.push((i, HeadSampler::new(h, sc, &tm), Tally::default()))
-            }
-            StrategyKind::Tail(t) => tails.push((i, t)),
-        }
-    }
-    let tail_specs: Vec<&TailSpec> = tails.iter().map(|(_, t)| *t).collect();
-    let mut flight = (!tails.is_empty())
-        .then(|| Flight::new(sc, &tm, &tail_specs, cfg.bytes_per_span, cfg.pipeline));
-    let slo_ns = (cfg.slo_ms * 1e6) as u64;
-    let mut truth = Histogram::new();
-    let (mut spans, mut errors, mut slow, mut split) = (0u64, 0u64, 0u64, 0u64);
-    let mut scratch = Scratch::default();
+    let accounting = Accounting {
+        slo_ms: cfg.slo_ms,
+        bytes_per_span: cfg.bytes_per_span,
+        pipeline: cfg.pipeline,
+    };
+    let mut ev = Evaluator::new(sc, &tm, strategies, &accounting);
     let flow = for_each_trace(spec, threads, |trace| {
         if crate::budget::cancelled() {
             return ControlFlow::Break(());
         }
+        ev.add(trace);
+        ControlFlow::Continue(())
+    });
+    if flow.is_break() {
+        return Err("the run was stopped before it finished".into());
+    }
+    Ok(ev.finish(cfg.traces, cfg.seed, version.number(), cfg.rate_per_sec))
+}
+
+/// What a run over existing traces counts with (the population itself is
+/// fixed): the SLO, the size of a span, and the Collector tier.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Accounting {
+    /// A trace longer than this (milliseconds) is slow.
+    pub slo_ms: f64,
+    /// Storage cost of one span, bytes.
+    pub bytes_per_span: u64,
+    /// The Collector replicas tail strategies run on.
+    pub pipeline: Pipeline,
+}
+
+impl Accounting {
+    /// Checks the bounds as [`LabConfig::validate`] does.
+    pub fn validate(&self) -> Result<(), String> {
+        LabConfig {
+            traces: 1,
+            rate_per_sec: 1.0,
+            seed: 0,
+            slo_ms: self.slo_ms,
+            bytes_per_span: self.bytes_per_span,
+            pipeline: self.pipeline,
+        }
+        .validate()
+    }
+}
+
+/// Runs `strategies` side by side over a fixed population of existing
+/// traces (see [`Stored`]), in arrival order, on the calling thread. The
+/// report's `scenario` is the stored scenario's name, its `seed` and
+/// `generator` are 0 and its rate is the observed one. Errors when the
+/// population is empty, a bound is out of range, or the run is cancelled
+/// ([`crate::budget::cancelled`]).
+pub fn run_stored(
+    pop: &Stored,
+    acc: &Accounting,
+    strategies: &[Strategy],
+) -> Result<LabReport, String> {
+    acc.validate()?;
+    check_strategies(strategies)?;
+    if pop.is_empty() {
+        return Err("there are no traces to sample".into());
+    }
+    let mut ev = Evaluator::new(&pop.scenario, &pop.templates, strategies, acc);
+    for trace in &pop.traces {
+        if crate::budget::cancelled() {
+            return Err("the run was stopped before it finished".into());
+        }
+        ev.add(trace);
+    }
+    let traces = pop.traces.len() as u64;
+    Ok(ev.finish(traces, 0, 0, pop.rate_per_sec()))
+}
+
+/// A default SLO for existing traces: the 95th percentile of their
+/// durations, rounded as [`suggest_slo_ms`] rounds (1 ms when empty).
+pub fn suggest_stored_slo_ms(pop: &Stored) -> f64 {
+    let mut h = Histogram::new();
+    for t in &pop.traces {
+        h.add(t.duration_ns(), 1.0);
+    }
+    round_slo(&h)
+}
+
+/// Every strategy evaluated on traces given one by one, in arrival order.
+struct Evaluator<'a> {
+    sc: &'a Scenario,
+    strategies: &'a [Strategy],
+    acc: Accounting,
+    heads: Vec<(usize, HeadSampler, Tally)>,
+    tails: Vec<(usize, &'a TailSpec)>,
+    flight: Option<Flight<'a>>,
+    slo_ns: u64,
+    truth: Histogram,
+    spans: u64,
+    errors: u64,
+    slow: u64,
+    split: u64,
+    scratch: Scratch,
+}
+
+impl<'a> Evaluator<'a> {
+    fn new(
+        sc: &'a Scenario,
+        tm: &'a Templates,
+        strategies: &'a [Strategy],
+        acc: &Accounting,
+    ) -> Evaluator<'a> {
+        let mut heads: Vec<(usize, HeadSampler, Tally)> = Vec::new();
+        let mut tails: Vec<(usize, &TailSpec)> = Vec::new();
+        for (i, s) in strategies.iter().enumerate() {
+            match &s.kind {
+                StrategyKind::Head(h) => {
+                    heads.push((i, HeadSampler::new(h, sc, tm), Tally::default()))
+                }
+                StrategyKind::Tail(t) => tails.push((i, t)),
+            }
+        }
+        let tail_specs: Vec<&TailSpec> = tails.iter().map(|(_, t)| *t).collect();
+        let flight = (!tails.is_empty())
+            .then(|| Flight::new(sc, tm, &tail_specs, acc.bytes_per_span, acc.pipeline));
+        Evaluator {
+            sc,
+            strategies,
+            acc: acc.clone(),
+            heads,
+            tails,
+            flight,
+            slo_ns: (acc.slo_ms * 1e6) as u64,
+            truth: Histogram::new(),
+            spans: 0,
+            errors: 0,
+            slow: 0,
+            split: 0,
+            scratch: Scratch::default(),
+        }
+    }
+
+    /// Evaluates one trace; traces must come in order of `start_ns`.
+    fn add(&mut self, trace: &LeanTrace) {
         let mut start = u64::MAX;
         let mut end = 0;
         let mut error = false;
@@ -163,73 +295,86 @@ pub fn run_threads(
             seed: trace.seed,
             spans: trace.spans.len() as u32,
             error,
-            slow: d > slo_ns,
+            slow: d > self.slo_ns,
         };
-        truth.add(d, 1.0);
-        spans += trace.spans.len() as u64;
-        errors += u64::from(error);
-        slow += u64::from(facts.slow);
-        split += u64::from(trace.trace_ids.len() > 1);
-        for (_, h, tally) in heads.iter_mut() {
-            let o = h.evaluate(trace, &mut scratch);
+        self.truth.add(d, 1.0);
+        self.spans += trace.spans.len() as u64;
+        self.errors += u64::from(error);
+        self.slow += u64::from(facts.slow);
+        self.split += u64::from(trace.trace_ids.len() > 1);
+        for (_, h, tally) in self.heads.iter_mut() {
+            let o = h.evaluate(trace, &mut self.scratch);
             tally.record(&facts, &o);
         }
-        if let Some(f) = flight.as_mut() {
+        if let Some(f) = self.flight.as_mut() {
             f.advance(trace.start_ns);
             f.add(trace, facts);
         }
-        ControlFlow::Continue(())
-    });
-    if flow.is_break() {
-        return Err("the run was stopped before it finished".into());
     }
-    let q = |x| q_ms(&truth, x).unwrap_or(0.0);
-    let totals = Totals {
-        traces: cfg.traces,
-        spans,
-        errors,
-        slow,
-        bytes_per_span: cfg.bytes_per_span,
-        truth: [q(0.5), q(0.95), q(0.99)],
-    };
-    let mut out: Vec<Option<crate::sim::sampling::report::StrategyReport>> =
-        vec![None; strategies.len()];
-    for (i, h, tally) in &heads {
-        let mut r = strategy_report(&strategies[*i].name, "head", tally, &totals, None);
-        r.tracestate = h.tracestate.clone();
-        r.adjusted_count = h.weight();
-        out[*i] = Some(r);
-    }
-    let mut routed_apart = 0;
-    if let Some(mut f) = flight {
-        f.finish();
-        for (j, (i, spec)) in tails.iter().enumerate() {
-            let c = f.counters(j);
-            let tally = &f.records.tallies[j];
-            let tail = Some((&c, spec.decision_wait_ns, spec.num_traces));
-            let mut r = strategy_report(&strategies[*i].name, "tail", tally, &totals, tail);
-            r.disagreeing_traces = Some(f.records.disagreeing[j]);
+
+    /// The report of `traces` traces evaluated.
+    fn finish(self, traces: u64, seed: u64, generator: u32, rate_per_sec: f64) -> LabReport {
+        let Evaluator {
+            sc,
+            strategies,
+            acc,
+            heads,
+            tails,
+            flight,
+            truth,
+            spans,
+            errors,
+            slow,
+            split,
+            ..
+        } = self;
+        let q = |x| q_ms(&truth, x).unwrap_or(0.0);
+        let totals = Totals {
+            traces,
+            spans,
+            errors,
+            slow,
+            bytes_per_span: acc.bytes_per_span,
+            truth: [q(0.5), q(0.95), q(0.99)],
+        };
+        let mut out: Vec<Option<StrategyReport>> = vec![None; strategies.len()];
+        for (i, h, tally) in &heads {
+            let mut r = strategy_report(&strategies[*i].name, "head", tally, &totals, None);
+            r.tracestate = h.tracestate.clone();
+            r.adjusted_count = h.weight();
             out[*i] = Some(r);
         }
-        routed_apart = f.records.split;
+        let mut routed_apart = 0;
+        if let Some(mut f) = flight {
+            f.finish();
+            for (j, (i, spec)) in tails.iter().enumerate() {
+                let c = f.counters(j);
+                let tally = &f.records.tallies[j];
+                let tail = Some((&c, spec.decision_wait_ns, spec.num_traces));
+                let mut r = strategy_report(&strategies[*i].name, "tail", tally, &totals, tail);
+                r.disagreeing_traces = Some(f.records.disagreeing[j]);
+                out[*i] = Some(r);
+            }
+            routed_apart = f.records.split;
+        }
+        LabReport {
+            scenario: sc.name.clone(),
+            traces,
+            spans,
+            seed,
+            generator,
+            rate_per_sec,
+            slo_ms: acc.slo_ms,
+            bytes_per_span: acc.bytes_per_span,
+            error_traces: errors,
+            slow_traces: slow,
+            split_traces: split,
+            pipeline: acc.pipeline,
+            routed_apart_traces: routed_apart,
+            true_p50_ms: totals.truth[0],
+            true_p95_ms: totals.truth[1],
+            true_p99_ms: totals.truth[2],
+            strategies: out.into_iter().flatten().collect(),
+        }
     }
-    Ok(LabReport {
-        scenario: sc.name.clone(),
-        traces: cfg.traces,
-        spans,
-        seed: cfg.seed,
-        generator: version.number(),
-        rate_per_sec: cfg.rate_per_sec,
-        slo_ms: cfg.slo_ms,
-        bytes_per_span: cfg.bytes_per_span,
-        error_traces: errors,
-        slow_traces: slow,
-        split_traces: split,
-        pipeline: cfg.pipeline,
-        routed_apart_traces: routed_apart,
-        true_p50_ms: totals.truth[0],
-        true_p95_ms: totals.truth[1],
-        true_p99_ms: totals.truth[2],
-        strategies: out.into_iter().flatten().collect(),
-    })
 }

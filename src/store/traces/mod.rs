@@ -30,6 +30,8 @@
 //!   [`Imported`](crate::sim::formats::import::Imported)), or `None` when the
 //!   member has no such trace: a member never sees another member's trace.
 //! - [`read::delete`]: removes one trace of one member.
+//! - [`read::recent`]: one member's most recent traces with their spans,
+//!   within bounds, for the sampling lab over their own traces.
 //! - [`share`]: a trace its owner shares read-only with the group.
 
 pub mod read;

@@ -186,6 +186,18 @@ fn select(
     search: &Search,
     only: Option<&[u8; 16]>,
 ) -> anyhow::Result<Vec<TraceSummary>> {
+    let limit = search.limit.clamp(1, MAX_LIMIT) as i64;
+    select_limited(c, user_id, search, only, limit)
+}
+
+/// [`select`] with `limit` rows at most, whatever `search.limit` says.
+fn select_limited(
+    c: &Connection,
+    user_id: i64,
+    search: &Search,
+    only: Option<&[u8; 16]>,
+    limit: i64,
+) -> anyhow::Result<Vec<TraceSummary>> {
     let mut sql = String::from(
         "SELECT t.trace_id, t.root_service, t.root_name, t.span_count, t.error_count,
                 t.start_ns, t.end_ns, t.first_received_at, t.last_received_at,
@@ -225,8 +237,7 @@ fn select(
         let p = arg(clamp(v).into(), &mut args);
         sql.push_str(&format!(" AND t.start_ns < {p}"));
     }
-    let limit = search.limit.clamp(1, MAX_LIMIT) as i64;
-    let p = arg(limit.into(), &mut args);
+    let p = arg(limit.max(1).into(), &mut args);
     sql.push_str(&format!(" ORDER BY t.start_ns DESC, t.id DESC LIMIT {p}"));
     let mut stmt = c.prepare(&sql)?;
     let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
@@ -330,4 +341,51 @@ pub fn delete(c: &Connection, user_id: i64, trace_id: &[u8; 16]) -> anyhow::Resu
     };
     crate::store::traces::write::remove(c, user_id, id, spans)?;
     Ok(true)
+}
+
+/// The member's most recent traces for the sampling lab, and what was left out.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Recent {
+    /// The traces read, most recently started first: each summary with its
+    /// stored spans (as [`load_rows`] reads them).
+    pub traces: Vec<(TraceSummary, Vec<StoredSpan>)>,
+    /// Traces the member has in all.
+    pub total_traces: u64,
+    /// Spans the member has in all.
+    pub total_spans: u64,
+}
+
+/// The member's most recently started traces, newest first, as long as
+/// there are at most `max_traces` of them with at most `max_spans` spans in
+/// all: the first trace that would go over either bound and every older one
+/// are left out. Only this member's traces are ever read.
+pub fn recent(
+    c: &Connection,
+    user_id: i64,
+    max_traces: usize,
+    max_spans: u64,
+) -> anyhow::Result<Recent> {
+    let (total_traces, total_spans): (i64, i64) = c.query_row(
+        "SELECT count(*), coalesce(sum(span_count), 0) FROM received_traces
+         WHERE user_id = ?1 AND span_count > 0",
+        params![user_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let limit = i64::try_from(max_traces).unwrap_or(i64::MAX);
+    let newest = select_limited(c, user_id, &Search::default(), None, limit)?;
+    let mut out = Recent {
+        traces: Vec::new(),
+        total_traces: total_traces.max(0) as u64,
+        total_spans: total_spans.max(0) as u64,
+    };
+    let mut spans = 0u64;
+    for t in newest {
+        if spans.saturating_add(t.spans) > max_spans {
+            break;
+        }
+        let rows = load_rows(c, user_id, &t.trace_id)?;
+        spans += t.spans;
+        out.traces.push((t, rows));
+    }
+    Ok(out)
 }

@@ -225,3 +225,42 @@ fn tokens_are_hashed_listed_and_revocable() {
         None
     );
 }
+
+#[test]
+fn recent_reads_the_newest_traces_of_one_member_within_the_bounds() {
+    let (_d, store, alice, bob) = store();
+    let limits = Limits::default();
+    store
+        .call_blocking(move |c| {
+            // Alice: traces 1 (1 span, oldest), 2 (2 spans), 3 (1 span, newest).
+            ingest(c, alice, &batch(vec![span(1, 1, None, 10)]), &limits, 100)?;
+            let two = vec![span(2, 1, None, 20), span(2, 2, Some(1), 21)];
+            ingest(c, alice, &batch(two), &limits, 100)?;
+            ingest(c, alice, &batch(vec![span(3, 1, None, 30)]), &limits, 100)?;
+            // Bob: one trace, newer than all of Alice's.
+            ingest(c, bob, &batch(vec![span(9, 1, None, 90)]), &limits, 100)?;
+            Ok(())
+        })
+        .unwrap();
+    let ids =
+        |r: &read::Recent| -> Vec<u8> { r.traces.iter().map(|(t, _)| t.trace_id[0]).collect() };
+    let all = store
+        .call_blocking(move |c| read::recent(c, alice, 10, 100))
+        .unwrap();
+    assert_eq!(ids(&all), vec![3, 2, 1]);
+    assert_eq!((all.total_traces, all.total_spans), (3, 4));
+    assert_eq!(all.traces[1].1.len(), 2, "each trace with its spans");
+    let two = store
+        .call_blocking(move |c| read::recent(c, alice, 2, 100))
+        .unwrap();
+    assert_eq!(ids(&two), vec![3, 2], "at most 2 traces");
+    let spans = store
+        .call_blocking(move |c| read::recent(c, alice, 10, 2))
+        .unwrap();
+    assert_eq!(ids(&spans), vec![3], "trace 2 would go over 2 spans");
+    let bobs = store
+        .call_blocking(move |c| read::recent(c, bob, 10, 100))
+        .unwrap();
+    assert_eq!(ids(&bobs), vec![9], "only Bob's own trace");
+    assert_eq!((bobs.total_traces, bobs.total_spans), (1, 1));
+}

@@ -119,7 +119,10 @@ fn short(name: &str) -> String {
     }
 }
 
-fn links(scenario: &str, examples: &[Example]) -> Vec<TraceLink> {
+/// Where an example trace opens.
+type Href<'a> = &'a dyn Fn(&Example) -> String;
+
+fn links(href: Href, examples: &[Example]) -> Vec<TraceLink> {
     examples
         .iter()
         .map(|e| {
@@ -131,14 +134,14 @@ fn links(scenario: &str, examples: &[Example]) -> Vec<TraceLink> {
                 label.push_str(" slow");
             }
             TraceLink {
-                href: format!("/sim/{scenario}/{}", e.seed),
+                href: href(e),
                 label,
             }
         })
         .collect()
 }
 
-fn row(num: usize, r: &LabReport, spec: &Strategy, s: &StrategyReport) -> Row {
+fn row(num: usize, r: &LabReport, spec: &Strategy, s: &StrategyReport, href: Href) -> Row {
     let memory = match (s.peak_buffered_traces, s.peak_buffered_spans) {
         (Some(t), Some(sp)) => format!("{} traces, {} spans", thousands(t), thousands(sp)),
         _ => "—".to_string(),
@@ -171,9 +174,9 @@ fn row(num: usize, r: &LabReport, spec: &Strategy, s: &StrategyReport) -> Row {
         tracestate: s.tracestate.clone(),
         collector: crate::sim::sampling::collector::strategy_yaml(spec),
         note: explain::note(r, spec, s),
-        kept_links: links(&r.scenario, &s.kept_examples),
-        dropped_links: links(&r.scenario, &s.dropped_examples),
-        broken_links: links(&r.scenario, &s.broken_examples),
+        kept_links: links(href, &s.kept_examples),
+        dropped_links: links(href, &s.dropped_examples),
+        broken_links: links(href, &s.broken_examples),
     }
 }
 
@@ -263,8 +266,32 @@ fn p99_chart(r: &LabReport) -> Chart {
 }
 
 impl LabView {
-    /// The view of a finished run; `query` reproduces it.
+    /// The view of a finished run over a generated population; `query`
+    /// reproduces it; example traces open as `/sim/{scenario}/{seed}`.
     pub fn new(r: &LabReport, specs: &[Strategy], sc: &Scenario, query: String) -> LabView {
+        let summary = format!(
+            "{} traces of {} ({} spans) at {} per second: {} with an error, {} slower than the {} ms SLO.",
+            thousands(r.traces),
+            sc.title,
+            thousands(r.spans),
+            r.rate_per_sec,
+            thousands(r.error_traces),
+            thousands(r.slow_traces),
+            r.slo_ms
+        );
+        let href = |e: &Example| format!("/sim/{}/{}", r.scenario, e.seed);
+        LabView::with(r, specs, summary, query, &href)
+    }
+
+    /// The view of a finished run: `summary` describes the population,
+    /// `query` reproduces the run, `href` says where an example trace opens.
+    pub fn with(
+        r: &LabReport,
+        specs: &[Strategy],
+        summary: String,
+        query: String,
+        href: Href,
+    ) -> LabView {
         let pct = |a: u64, b: u64| {
             if b == 0 {
                 0.0
@@ -289,16 +316,7 @@ impl LabView {
         }
         charts.push(p99_chart(r));
         LabView {
-            summary: format!(
-                "{} traces of {} ({} spans) at {} per second: {} with an error, {} slower than the {} ms SLO.",
-                thousands(r.traces),
-                sc.title,
-                thousands(r.spans),
-                r.rate_per_sec,
-                thousands(r.error_traces),
-                thousands(r.slow_traces),
-                r.slo_ms
-            ),
+            summary,
             truth: format!(
                 "True trace duration: p50 {:.0} ms, p95 {:.0} ms, p99 {:.0} ms.{}",
                 r.true_p50_ms,
@@ -313,7 +331,7 @@ impl LabView {
                 .iter()
                 .zip(&r.strategies)
                 .enumerate()
-                .map(|(i, (spec, s))| row(i + 1, r, spec, s))
+                .map(|(i, (spec, s))| row(i + 1, r, spec, s, href))
                 .collect(),
             charts,
             share: format!("/sim/lab?{query}"),

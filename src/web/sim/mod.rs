@@ -1,6 +1,7 @@
 //! The simulator's pages: the gallery ([`gallery`]), one generated trace and
 //! its downloads ([`viewer`], drawn by [`page`]), uploads ([`upload`], [`upload_list`], [`upload_state`]), the
-//! sampling lab ([`lab`], [`lab_chart`]) and the header tools ([`tools`]).
+//! sampling lab ([`lab`], [`lab_form`], [`lab_chart`], and over a member's own traces
+//! [`lab_mine`]) and the header tools ([`tools`]).
 
 use axum::Router;
 
@@ -9,6 +10,8 @@ use crate::web::AppState;
 pub mod gallery;
 pub mod lab;
 pub mod lab_chart;
+pub mod lab_form;
+pub mod lab_mine;
 pub mod page;
 pub mod tools;
 pub mod upload;

@@ -90,8 +90,10 @@ impl SpanData for View<'_> {
 
     fn attr(&self, key: &str) -> Option<AttrValue> {
         match dynamic_key(key) {
-            Some(i) => dynamic_attr(self.sc, self.tm, self.span, i),
-            None => find(&self.facts.attrs, key),
+            Some(i) if self.span.flags & flags::LITERAL == 0 => {
+                dynamic_attr(self.sc, self.tm, self.span, i)
+            }
+            _ => find(&self.facts.attrs, key),
         }
     }
 
