@@ -130,6 +130,29 @@ pub async fn bind(settings: &mut Settings) -> anyhow::Result<Listeners> {
     Ok(listeners)
 }
 
+/// Runs the receiver's maintenance every
+/// [`MAINTAIN_EVERY_SECS`](spandojo::otlp::receiver::MAINTAIN_EVERY_SECS),
+/// the first time at start, for as long as the server runs.
+async fn maintain(receiver: spandojo::otlp::receiver::Receiver) {
+    let every = std::time::Duration::from_secs(spandojo::otlp::receiver::MAINTAIN_EVERY_SECS);
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        match receiver.maintain().await {
+            Ok(done) if done.traces + done.orphans > 0 => tracing::info!(
+                traces = done.traces,
+                orphans = done.orphans,
+                "received traces maintained"
+            ),
+            Ok(_) => {}
+            Err(err) => {
+                tracing::error!(error = %format!("{err:#}"), "cannot maintain received traces")
+            }
+        }
+    }
+}
+
 /// Starts the OTLP listeners [`bind`] made. Returns the shutdown future for
 /// the main server (it resolves when `stop` does, and stops the listeners
 /// too) and their tasks.
@@ -148,6 +171,14 @@ pub fn start(
         let _ = rx.wait_for(|v| *v).await;
     };
     let mut tasks = Vec::new();
+    let receiver = state.otlp.clone();
+    let done = stopped(rx.clone());
+    tasks.push(tokio::spawn(async move {
+        tokio::select! {
+            () = maintain(receiver) => {}
+            () = done => {}
+        }
+    }));
     if let Some(listener) = listeners.http {
         let app = spandojo::web::traces::otlp_http::router(state.clone());
         if let Ok(addr) = listener.local_addr() {

@@ -1,23 +1,29 @@
 //! The receiver shared by OTLP/HTTP and OTLP/gRPC: authenticate the token,
 //! take a place in the bounded write queue, decode, check and store, and
 //! answer only after the commit.
+//!
+//! Writes are group-committed: one writer at a time takes every batch
+//! waiting in the queue and stores them in one transaction
+//! ([`write::ingest_all`]), so that a burst of requests costs one WAL write
+//! and one `fsync` instead of one each. Each request is answered after that
+//! commit, with what was done with its own spans.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 
 use crate::otlp::validate::prepare;
 use crate::otlp::{ExportTraceServiceRequest, ExportTraceServiceResponse, Failure, reply};
 use crate::store::Store;
-use crate::store::traces::{Limits, tokens, write};
+use crate::store::traces::write::Stored;
+use crate::store::traces::{Limits, NewBatch, tokens, write};
 
 /// Requests decoded and written at once (default of [`Settings::queue`]).
 pub const QUEUE: usize = 16;
-/// Database connections the receiver writes with at once, of the store's
-/// four: SQLite has one writer anyway, and pages keep the others.
-pub const WRITERS: usize = 2;
+/// Seconds between two passes of [`Receiver::maintain`] (10 minutes).
+pub const MAINTAIN_EVERY_SECS: u64 = 600;
 
 /// Where and how the receiver runs (`spandojo serve --otlp-…`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,9 +69,18 @@ pub struct Receiver {
     store: Store,
     limits: Limits,
     queue: Arc<Semaphore>,
-    writers: Arc<Semaphore>,
+    writer: Arc<Semaphore>,
+    pending: Arc<Mutex<Vec<Job>>>,
     fair_share: usize,
     in_flight: Arc<Mutex<HashMap<i64, usize>>>,
+}
+
+/// A decoded batch waiting for the next group commit, and where its
+/// outcome goes (None: the transaction failed).
+struct Job {
+    user_id: i64,
+    batch: NewBatch,
+    done: oneshot::Sender<Option<Stored>>,
 }
 
 /// A member's place in the queue; released on drop.
@@ -97,7 +112,8 @@ impl Receiver {
             store,
             limits: settings.limits,
             queue: Arc::new(Semaphore::new(settings.queue)),
-            writers: Arc::new(Semaphore::new(WRITERS)),
+            writer: Arc::new(Semaphore::new(1)),
+            pending: Arc::default(),
             fair_share: settings.queue.div_ceil(2).max(1),
             in_flight: Arc::default(),
         }
@@ -203,37 +219,98 @@ impl Receiver {
                 return Err(Failure::Unavailable);
             }
         };
-        let writer = self.writers.clone().acquire_owned().await;
-        let outcome = self
-            .store
-            .call(move |c| {
-                let stored =
-                    write::ingest(c, user_id, &prepared.batch, &limits, crate::clock::now())?;
-                Ok((prepared, stored))
-            })
-            .await;
-        drop((writer, place));
-        let (prepared, stored) = match outcome {
-            Ok(done) => done,
-            Err(err) => {
-                tracing::error!(error = %format!("{err:#}"), "cannot store received spans");
-                return Err(Failure::Unavailable);
-            }
-        };
-        let mut reasons = prepared.reasons;
+        let (batch, mut reasons, rejected) = (prepared.batch, prepared.reasons, prepared.rejected);
+        let stored = self.commit(user_id, batch).await;
+        drop(place);
+        let stored = stored?;
         if stored.over_trace_cap > 0 {
             reasons.push(format!(
                 "{} spans over the cap of {} spans per trace were dropped",
                 stored.over_trace_cap, limits.max_spans_per_trace
             ));
         }
-        let rejected = prepared.rejected + stored.over_trace_cap;
+        let rejected = rejected + stored.over_trace_cap;
         let message = if rejected == 0 {
             String::new()
         } else {
             format!("{rejected} spans rejected: {}", reasons.join("; "))
         };
         Ok(reply::response(rejected, message))
+    }
+
+    /// The periodic pass of [`write::maintain`] (retention and the caps for
+    /// every member, then unreferenced resources, scopes and tag values),
+    /// holding the writer so that it never makes a request's commit wait on
+    /// SQLite's lock. Returns what was removed.
+    ///
+    /// Errors: database errors, logged by the caller; nothing is removed then.
+    pub async fn maintain(&self) -> anyhow::Result<write::Maintained> {
+        let writer = self.writer.clone().acquire_owned().await?;
+        let limits = self.limits;
+        self.store
+            .call(move |c| {
+                let _writer = writer;
+                write::maintain(c, &limits, crate::clock::now())
+            })
+            .await
+    }
+
+    /// Stores `batch` for `user_id` in the next group commit and returns
+    /// what was done with it once that commit is durable.
+    ///
+    /// The batch joins the pending list; whoever holds the writer next takes
+    /// the whole list into one transaction and hands every batch its outcome
+    /// from the store's thread, so a request that goes away while it waits
+    /// neither loses the others' answers nor leaves the writer held.
+    /// Errors: [`Failure::Unavailable`] when the transaction failed (nothing
+    /// of the group is stored).
+    async fn commit(&self, user_id: i64, batch: NewBatch) -> Result<Stored, Failure> {
+        let (done, mut outcome) = oneshot::channel();
+        self.pending
+            .lock()
+            .map_err(|_| Failure::Unavailable)?
+            .push(Job {
+                user_id,
+                batch,
+                done,
+            });
+        let writer = self
+            .writer
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| Failure::Unavailable)?;
+        if let Ok(result) = outcome.try_recv() {
+            return result.ok_or(Failure::Unavailable);
+        }
+        let jobs = std::mem::take(&mut *self.pending.lock().map_err(|_| Failure::Unavailable)?);
+        let limits = self.limits;
+        let written = self
+            .store
+            .call(move |c| {
+                let _writer = writer;
+                let batches: Vec<(i64, &NewBatch)> =
+                    jobs.iter().map(|j| (j.user_id, &j.batch)).collect();
+                match write::ingest_all(c, &batches, &limits, crate::clock::now()) {
+                    Ok(stored) => {
+                        for (job, stored) in jobs.into_iter().zip(stored) {
+                            let _ = job.done.send(Some(stored));
+                        }
+                        Ok(())
+                    }
+                    Err(err) => {
+                        for job in jobs {
+                            let _ = job.done.send(None);
+                        }
+                        Err(err)
+                    }
+                }
+            })
+            .await;
+        if let Err(err) = written {
+            tracing::error!(error = %format!("{err:#}"), "cannot store received spans");
+        }
+        outcome.await.ok().flatten().ok_or(Failure::Unavailable)
     }
 }
 

@@ -18,12 +18,22 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0009_secure_delete_health.sql"),
     include_str!("../../migrations/0010_peer_reviews.sql"),
     include_str!("../../migrations/0011_span_tags.sql"),
+    include_str!("../../migrations/0012_ingest_rows.sql"),
 ];
 
 /// Brings the schema up to date.
 pub fn apply(conn: &mut Connection) -> anyhow::Result<()> {
     let migrations = Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect());
     migrations.to_latest(conn)?;
+    Ok(())
+}
+
+/// Brings the schema to the first `version` migrations only, to test a
+/// later migration over data in an earlier schema.
+#[cfg(test)]
+pub fn apply_to(conn: &mut Connection, version: usize) -> anyhow::Result<()> {
+    let migrations = Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect());
+    migrations.to_version(conn, version)?;
     Ok(())
 }
 

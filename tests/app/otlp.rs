@@ -368,3 +368,40 @@ async fn batches_out_of_order_are_assembled_into_one_tree() {
     assert_eq!(trace.services.len(), 3);
     assert_eq!(trace.spans[0].attributes.len(), 1, "attributes kept");
 }
+
+#[tokio::test]
+async fn concurrent_requests_are_all_stored_and_each_answered_for_its_own_spans() {
+    let app = TestApp::new();
+    let t = token(&app, "alice").await;
+    let u = token(&app, "bob").await;
+    // Twelve requests at once from two members (the write queue holds 16;
+    // each member half of it): they are group-committed, and each answer
+    // speaks of its own spans only.
+    let requests = (0..12u8).map(|i| {
+        let (app, tok) = (&app, if i % 2 == 0 { &t } else { &u });
+        async move {
+            // Request 10 repeats request 8 (both alice): acknowledged, stored once.
+            let trace = if i == 10 { 9 } else { i + 1 };
+            let spans = vec![span(trace, 1, 0, "GET /"), span(trace, 2, 1, "SELECT")];
+            post(
+                app,
+                Some(tok),
+                PB,
+                request("web", spans).encode_to_vec(),
+                false,
+            )
+            .await
+        }
+    });
+    let replies = futures_util::future::join_all(requests).await;
+    for r in &replies {
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let answer = ExportTraceServiceResponse::decode(r.raw.as_slice()).unwrap();
+        assert_eq!(answer.partial_success, None, "nothing rejected");
+    }
+    assert_eq!(spans_stored(&app).await, 22);
+    let traces = app
+        .query_i64("SELECT count(*) FROM received_traces WHERE span_count = 2")
+        .await;
+    assert_eq!(traces, 11);
+}

@@ -10,18 +10,22 @@
 //!   resource and instrumentation scope (each stored once per member and
 //!   content digest). Indexed columns copy what search needs: member, trace
 //!   id, service (`service.name` of the resource), span name, start, duration
-//!   and error status; the span's scalar attributes go to a tag table
-//!   (`key`, `value` as text) for search by `key=value`.
+//!   and error status; the span's scalar attributes are its tags for search
+//!   by `key=value`: each (`key`, `value`) text is stored once per member
+//!   and a span's tags are (span, tag value) integer pairs.
 //! - A **received trace** is one row per (member, trace id): batches may
 //!   arrive in any order and in different requests; each adds its spans to
 //!   the row's counters (spans, errors, earliest start, latest end, root).
 //!
 //! # Writing
-//! [`write::ingest`] stores one request's spans in one transaction and returns
-//! only after the commit, so a request is acknowledged only when its spans
-//! are durable. It applies [`Limits`]: a per-trace cap (spans beyond it are
-//! rejected and counted), a per-member cap (oldest traces evicted first) and a
-//! retention age.
+//! [`write::ingest_all`] stores the spans of the requests waiting to be
+//! written in one transaction (a group commit) and returns only after the
+//! commit, so a request is acknowledged only when its spans are durable. It
+//! applies [`Limits`]: a per-trace cap (spans beyond it are rejected and
+//! counted), a per-member cap (oldest traces evicted first) and a retention
+//! age. [`write::maintain`], run by the server every ten minutes, applies
+//! retention to every member and removes resources, scopes and tag values
+//! that no span refers to any more.
 //!
 //! # Reading (for the "My traces" pages)
 //! - [`read::list`]: one member's traces, newest first, filtered by a

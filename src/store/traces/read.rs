@@ -115,6 +115,22 @@ fn span_filter(
         let sql = format!("SELECT count(*) FROM ({sql} LIMIT {PROBE})");
         Ok(c.query_row(&sql, rusqlite::params_from_iter(params), |r| r.get(0))?)
     };
+    // Each tag's id among the member's tag values: a tag the member never
+    // sent matches nothing.
+    let mut tag_ids = Vec::with_capacity(search.tags.len());
+    for (key, value) in &search.tags {
+        let id: Option<i64> = c
+            .query_row(
+                "SELECT id FROM received_tag_values WHERE user_id = ?1 AND key = ?2 AND value = ?3",
+                params![user_id, key, value],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match id {
+            Some(id) => tag_ids.push(id),
+            None => return Ok(" AND 0".to_string()),
+        }
+    }
     // The rarest condition and its count: None for service/operation, or a tag.
     let mut rarest: Option<(i64, Option<usize>)> = None;
     if let Some(service) = &search.service {
@@ -127,10 +143,10 @@ fn span_filter(
         }
         rarest = Some((capped(&sql, params)?, None));
     }
-    for (i, (key, value)) in search.tags.iter().enumerate() {
+    for (i, id) in tag_ids.iter().enumerate() {
         let n = capped(
-            "SELECT 1 FROM received_span_tags WHERE user_id = ?1 AND key = ?2 AND value = ?3",
-            vec![user_id.into(), key.clone().into(), value.clone().into()],
+            "SELECT 1 FROM received_span_tags WHERE tag = ?1",
+            vec![(*id).into()],
         )?;
         if rarest.is_none_or(|(m, _)| n < m) {
             rarest = Some((n, Some(i)));
@@ -149,26 +165,23 @@ fn span_filter(
     if let Some(v) = &search.operation {
         rest.push_str(&format!(" AND s.name = {}", next(v.clone().into())));
     }
-    for (i, (key, value)) in search.tags.iter().enumerate() {
+    for (i, id) in tag_ids.iter().enumerate() {
         if Some(i) == driving_tag {
             continue;
         }
-        let k = next(key.clone().into());
-        let v = next(value.clone().into());
+        let g = next((*id).into());
         rest.push_str(&format!(
             " AND EXISTS (SELECT 1 FROM received_span_tags g WHERE g.span_row = s.id \
-             AND g.key = {k} AND g.value = {v})"
+             AND g.tag = {g})"
         ));
     }
     Ok(match (rare, driving_tag) {
         (Some(_), Some(i)) => {
-            let (key, value) = &search.tags[i];
-            let k = next(key.clone().into());
-            let v = next(value.clone().into());
+            let d = next(tag_ids.get(i).copied().unwrap_or(0).into());
             format!(
                 " AND t.id IN (SELECT s.trace_row FROM received_span_tags d \
                  CROSS JOIN received_spans s ON s.id = d.span_row \
-                 WHERE d.user_id = ?1 AND d.key = {k} AND d.value = {v}{rest})"
+                 WHERE d.tag = {d} AND s.user_id = ?1{rest})"
             )
         }
         (Some(_), None) => format!(

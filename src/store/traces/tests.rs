@@ -264,3 +264,124 @@ fn recent_reads_the_newest_traces_of_one_member_within_the_bounds() {
     assert_eq!(ids(&bobs), vec![9], "only Bob's own trace");
     assert_eq!((bobs.total_traces, bobs.total_spans), (1, 1));
 }
+
+#[test]
+fn a_group_commit_stores_each_batch_as_if_alone() {
+    let (_d, store, alice, bob) = store();
+    let limits = Limits::default();
+    let (a1, a2, b1) = (
+        batch(vec![span(1, 1, None, 10), span(1, 2, Some(1), 20)]),
+        batch(vec![span(1, 2, Some(1), 20), span(2, 1, None, 5)]),
+        batch(vec![span(1, 1, None, 10)]),
+    );
+    let stored = store
+        .call_blocking(move |c| {
+            crate::store::traces::write::ingest_all(
+                c,
+                &[(alice, &a1), (bob, &b1), (alice, &a2)],
+                &limits,
+                100,
+            )
+        })
+        .unwrap();
+    let counts: Vec<(u64, u64)> = stored.iter().map(|s| (s.stored, s.duplicates)).collect();
+    assert_eq!(counts, vec![(2, 0), (1, 0), (1, 1)]);
+    let list = |user| {
+        store
+            .call_blocking(move |c| read::list(c, user, &Search::default()))
+            .unwrap()
+    };
+    assert_eq!(list(alice).iter().map(|t| t.spans).sum::<u64>(), 3);
+    assert_eq!(list(bob).iter().map(|t| t.spans).sum::<u64>(), 1);
+    let tagged = |value: &str| Search {
+        tags: vec![("http.route".into(), value.into())],
+        ..Search::default()
+    };
+    let (r1, r0) = (tagged("/r1"), tagged("/r0"));
+    let found = store
+        .call_blocking(move |c| Ok((read::list(c, alice, &r1)?, read::list(c, alice, &r0)?)))
+        .unwrap();
+    assert_eq!(
+        (found.0.len(), found.1.len()),
+        (2, 1),
+        "tags are searchable per member"
+    );
+}
+
+#[test]
+fn maintenance_applies_retention_and_removes_what_no_span_refers_to() {
+    let (_d, store, alice, _bob) = store();
+    let limits = Limits {
+        retention_secs: 100,
+        ..Limits::default()
+    };
+    let mut old = batch(vec![span(1, 1, None, 10)]);
+    old.resources = vec![b"old resource".to_vec()];
+    old.spans[0].tags = vec![("only.old".into(), "x".into())];
+    let new = batch(vec![span(2, 1, None, 10)]);
+    let count = |c: &rusqlite::Connection, table: &str| -> anyhow::Result<i64> {
+        Ok(c.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?)
+    };
+    let (removed, rows) = store
+        .call_blocking(move |c| {
+            ingest(c, alice, &old, &limits, 1_000)?;
+            ingest(c, alice, &new, &limits, 1_050)?;
+            let before = (
+                count(c, "otlp_resources")?,
+                count(c, "received_tag_values")?,
+            );
+            assert_eq!(before, (2, 2));
+            let quiet = crate::store::traces::write::maintain(c, &limits, 1_101)?;
+            let after = (
+                count(c, "received_traces")?,
+                count(c, "otlp_resources")?,
+                count(c, "otlp_scopes")?,
+                count(c, "received_tag_values")?,
+            );
+            Ok((quiet, after))
+        })
+        .unwrap();
+    assert_eq!(
+        (removed.traces, removed.orphans),
+        (1, 2),
+        "the old trace, its resource and its only tag value"
+    );
+    assert_eq!(rows, (1, 1, 1, 1));
+}
+
+#[test]
+fn tags_stored_before_interning_stay_searchable() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = rusqlite::Connection::open(dir.path().join("t.db")).unwrap();
+    c.pragma_update(None, "foreign_keys", "ON").unwrap();
+    crate::store::migrations::apply_to(&mut c, 11).unwrap();
+    c.execute_batch(
+        "INSERT INTO users (id, username, display_name, password_hash, is_admin, created_at)
+           VALUES (1, 'alice', 'Alice', 'x', 0, 1);
+         INSERT INTO otlp_resources (id, user_id, digest, body) VALUES (1, 1, x'01', x'00');
+         INSERT INTO otlp_scopes (id, user_id, digest, body) VALUES (1, 1, x'01', x'00');
+         INSERT INTO received_traces (id, user_id, trace_id, span_count, start_ns, end_ns,
+             root_service, root_name, first_received_at, last_received_at)
+           VALUES (1, 1, zeroblob(16), 1, 10, 20, 'svc', 'op', 1, 1);
+         INSERT INTO received_spans (id, trace_row, user_id, span_id, service, name, start_ns,
+             duration_ns, error, resource_id, scope_id, body)
+           VALUES (1, 1, 1, x'0101010101010101', 'svc', 'op', 10, 10, 0, 1, 1, x'00');
+         INSERT INTO received_span_tags (span_row, user_id, key, value)
+           VALUES (1, 1, 'http.route', '/a'), (1, 1, 'peer', 'db');",
+    )
+    .unwrap();
+    crate::store::migrations::apply(&mut c).unwrap();
+    let search = Search {
+        tags: vec![
+            ("http.route".into(), "/a".into()),
+            ("peer".into(), "db".into()),
+        ],
+        ..Search::default()
+    };
+    assert_eq!(read::list(&c, 1, &search).unwrap().len(), 1);
+    assert!(read::delete(&c, 1, &[0; 16]).unwrap());
+    let left: i64 = c
+        .query_row("SELECT count(*) FROM received_span_tags", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(left, 0, "tags still go with their trace");
+}

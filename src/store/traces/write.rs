@@ -1,6 +1,7 @@
-//! Storing one request's spans: one transaction, committed before the
-//! request is acknowledged, with the per-trace and per-member caps and the
-//! retention age of [`Limits`].
+//! Storing requests' spans: one transaction for a group of requests
+//! (group commit), committed before any of them is acknowledged, with the
+//! per-trace and per-member caps and the retention age of [`Limits`]; and the
+//! periodic [`maintain`] pass.
 
 use std::collections::HashMap;
 
@@ -26,14 +27,8 @@ pub struct Stored {
 }
 
 /// Stores `batch` for member `user_id` at `now` (unix seconds) in one
-/// immediate transaction, and returns after the commit.
-///
-/// Per trace id, the trace row is created or updated (span count, error
-/// count, earliest start, latest end, root service and name when a span
-/// without parent arrives, last receipt time). A span whose (trace, span id)
-/// is already stored is counted in [`Stored::duplicates`]. Then traces older
-/// than the retention age are deleted, and the member's least recently
-/// received traces are evicted while the member holds more than the cap.
+/// immediate transaction, and returns after the commit: [`ingest_all`] with
+/// one batch.
 ///
 /// Errors: only database errors (disk full, …); nothing is stored then.
 pub fn ingest(
@@ -43,10 +38,58 @@ pub fn ingest(
     limits: &Limits,
     now: i64,
 ) -> anyhow::Result<Stored> {
+    let mut all = ingest_all(c, &[(user_id, batch)], limits, now)?;
+    Ok(all.pop().unwrap_or_default())
+}
+
+/// Stores several requests' batches, each `(member id, batch)`, at `now`
+/// (unix seconds) in one immediate transaction (a group commit: one WAL
+/// write and one `fsync` for all of them), and returns after the commit,
+/// with what was done for each batch, in order.
+///
+/// Per batch and trace id, the trace row is created or updated (span count, error
+/// count, earliest start, latest end, root service and name when a span
+/// without parent arrives, last receipt time). A span whose (trace, span id)
+/// is already stored is counted in [`Stored::duplicates`]. Then traces older
+/// than the retention age are deleted, and the member's least recently
+/// received traces are evicted while the member holds more than the cap;
+/// the traces removed are counted in the member's last batch.
+///
+/// Errors: only database errors (disk full, …); nothing of any batch is
+/// stored then.
+pub fn ingest_all(
+    c: &mut Connection,
+    batches: &[(i64, &NewBatch)],
+    limits: &Limits,
+    now: i64,
+) -> anyhow::Result<Vec<Stored>> {
     let tx = Transaction::new(c, TransactionBehavior::Immediate)?;
+    let mut out = Vec::with_capacity(batches.len());
+    for (user_id, batch) in batches {
+        out.push(store_batch(&tx, *user_id, batch, limits, now)?);
+    }
+    for (i, (user_id, _)) in batches.iter().enumerate() {
+        let last = !batches[i + 1..].iter().any(|(u, _)| u == user_id);
+        if last && let Some(stored) = out.get_mut(i) {
+            stored.evicted_traces = expire(&tx, *user_id, limits, now)?;
+        }
+    }
+    tx.commit()?;
+    Ok(out)
+}
+
+/// One batch of [`ingest_all`], in its transaction, before expiry.
+fn store_batch(
+    tx: &Transaction,
+    user_id: i64,
+    batch: &NewBatch,
+    limits: &Limits,
+    now: i64,
+) -> anyhow::Result<Stored> {
     let mut out = Stored::default();
-    let resources = intern(&tx, "otlp_resources", user_id, &batch.resources)?;
-    let scopes = intern(&tx, "otlp_scopes", user_id, &batch.scopes)?;
+    let resources = intern(tx, "otlp_resources", user_id, &batch.resources)?;
+    let scopes = intern(tx, "otlp_scopes", user_id, &batch.scopes)?;
+    let mut tag_ids: HashMap<(&str, &str), i64> = HashMap::new();
     let mut traces: HashMap<[u8; 16], TraceRow> = HashMap::new();
     {
         let mut find = tx.prepare_cached(
@@ -64,8 +107,13 @@ pub fn ingest(
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         )?;
         let mut tag = tx.prepare_cached(
-            "INSERT OR IGNORE INTO received_span_tags (span_row, user_id, key, value)
-             VALUES (?1, ?2, ?3, ?4)",
+            "INSERT OR IGNORE INTO received_span_tags (span_row, tag) VALUES (?1, ?2)",
+        )?;
+        let mut find_value = tx.prepare_cached(
+            "SELECT id FROM received_tag_values WHERE user_id = ?1 AND key = ?2 AND value = ?3",
+        )?;
+        let mut new_value = tx.prepare_cached(
+            "INSERT INTO received_tag_values (user_id, key, value) VALUES (?1, ?2, ?3)",
         )?;
         for s in &batch.spans {
             let (Some(&resource_id), Some(&scope_id)) =
@@ -125,7 +173,24 @@ pub fn ingest(
             }
             let span_row = tx.last_insert_rowid();
             for (key, value) in &s.tags {
-                tag.execute(params![span_row, user_id, key, value])?;
+                let id = match tag_ids.get(&(key.as_str(), value.as_str())) {
+                    Some(&id) => id,
+                    None => {
+                        let found: Option<i64> = find_value
+                            .query_row(params![user_id, key, value], |r| r.get(0))
+                            .optional()?;
+                        let id = match found {
+                            Some(id) => id,
+                            None => {
+                                new_value.execute(params![user_id, key, value])?;
+                                tx.last_insert_rowid()
+                            }
+                        };
+                        tag_ids.insert((key.as_str(), value.as_str()), id);
+                        id
+                    }
+                };
+                tag.execute(params![span_row, id])?;
             }
             out.stored += 1;
             row.count += 1;
@@ -167,13 +232,11 @@ pub fn ingest(
             ])?;
         }
     }
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO received_usage (user_id, span_count) VALUES (?1, ?2)
          ON CONFLICT (user_id) DO UPDATE SET span_count = span_count + ?2",
-        params![user_id, out.stored as i64],
-    )?;
-    out.evicted_traces = expire(&tx, user_id, limits, now)?;
-    tx.commit()?;
+    )?
+    .execute(params![user_id, out.stored as i64])?;
     Ok(out)
 }
 
@@ -237,23 +300,19 @@ pub fn expire(tx: &Connection, user_id: i64, limits: &Limits, now: i64) -> anyho
     }
     loop {
         let total: i64 = tx
-            .query_row(
-                "SELECT span_count FROM received_usage WHERE user_id = ?1",
-                params![user_id],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT span_count FROM received_usage WHERE user_id = ?1")?
+            .query_row(params![user_id], |r| r.get(0))
             .optional()?
             .unwrap_or(0);
         if total.max(0) as u64 <= limits.max_spans_per_member {
             break;
         }
         let oldest: Option<(i64, i64)> = tx
-            .query_row(
+            .prepare_cached(
                 "SELECT id, span_count FROM received_traces WHERE user_id = ?1
                  ORDER BY last_received_at, id LIMIT 1",
-                params![user_id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
+            )?
+            .query_row(params![user_id], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
         let Some((id, spans)) = oldest else { break };
         remove(tx, user_id, id, spans)?;
@@ -262,15 +321,61 @@ pub fn expire(tx: &Connection, user_id: i64, limits: &Limits, now: i64) -> anyho
     Ok(removed)
 }
 
-/// Deletes one trace row (its spans follow by cascade) and uncounts its spans.
+/// Deletes one trace row, its spans' tags, its spans (by cascade), and
+/// uncounts its spans.
 pub(crate) fn remove(c: &Connection, user_id: i64, id: i64, spans: i64) -> anyhow::Result<()> {
-    c.execute(
-        "DELETE FROM received_traces WHERE id = ?1 AND user_id = ?2",
-        params![id, user_id],
-    )?;
-    c.execute(
+    c.prepare_cached(
+        "DELETE FROM received_span_tags WHERE span_row IN
+           (SELECT s.id FROM received_spans s JOIN received_traces t ON t.id = s.trace_row
+            WHERE s.trace_row = ?1 AND t.user_id = ?2)",
+    )?
+    .execute(params![id, user_id])?;
+    c.prepare_cached("DELETE FROM received_traces WHERE id = ?1 AND user_id = ?2")?
+        .execute(params![id, user_id])?;
+    c.prepare_cached(
         "UPDATE received_usage SET span_count = max(0, span_count - ?2) WHERE user_id = ?1",
-        params![user_id, spans],
-    )?;
+    )?
+    .execute(params![user_id, spans])?;
     Ok(())
+}
+
+/// What one [`maintain`] pass removed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Maintained {
+    /// Traces removed by retention or the per-member cap.
+    pub traces: u64,
+    /// Resources, scopes and tag values no span refers to any more.
+    pub orphans: u64,
+}
+
+/// The store's periodic pass over received traces, at `now` (unix seconds),
+/// in one transaction: [`expire`] for every member who has traces (so that
+/// retention applies to a member who stopped sending and never opens the
+/// page), then the tags, resources, instrumentation scopes and tag values
+/// that no stored span refers to any more are deleted (a deleted member's
+/// spans leave tags behind, evicted spans the others; one scan each).
+///
+/// Errors: only database errors; nothing is removed then.
+pub fn maintain(c: &mut Connection, limits: &Limits, now: i64) -> anyhow::Result<Maintained> {
+    let tx = Transaction::new(c, TransactionBehavior::Immediate)?;
+    let members: Vec<i64> = tx
+        .prepare("SELECT DISTINCT user_id FROM received_traces")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut out = Maintained::default();
+    for user_id in members {
+        out.traces += expire(&tx, user_id, limits, now)?;
+    }
+    let orphans = [
+        "DELETE FROM received_span_tags WHERE span_row NOT IN (SELECT id FROM received_spans)",
+        "DELETE FROM otlp_resources WHERE id NOT IN (SELECT resource_id FROM received_spans)",
+        "DELETE FROM otlp_scopes WHERE id NOT IN (SELECT scope_id FROM received_spans)",
+        "DELETE FROM received_tag_values WHERE NOT EXISTS
+           (SELECT 1 FROM received_span_tags WHERE tag = received_tag_values.id)",
+    ];
+    for sql in orphans {
+        out.orphans += tx.execute(sql, [])? as u64;
+    }
+    tx.commit()?;
+    Ok(out)
 }
