@@ -187,3 +187,114 @@ fn the_token_lines_name_the_port_the_receiver_bound() {
         "the page says the same"
     );
 }
+
+#[tokio::test]
+async fn the_otlp_download_gives_back_what_the_sdk_sent() {
+    use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+    use opentelemetry_proto::tonic::common::v1::{
+        AnyValue, ArrayValue, InstrumentationScope, KeyValue, KeyValueList, any_value::Value,
+    };
+    use opentelemetry_proto::tonic::resource::v1::Resource;
+    use opentelemetry_proto::tonic::trace::v1::{
+        ResourceSpans, ScopeSpans, Span, Status, span::Event, span::Link,
+    };
+    let app = TestApp::new();
+    let mut alice = app.member("alice", false).await;
+    let page = alice.post("/traces/tokens", &[("name", "laptop")]).await;
+    let token = token_from(&page.body);
+    let kv = |key: &str, value: Value| KeyValue {
+        key: key.into(),
+        value: Some(AnyValue { value: Some(value) }),
+        ..KeyValue::default()
+    };
+    let span = Span {
+        trace_id: vec![7; 16],
+        span_id: vec![1; 8],
+        trace_state: "ot=th:8;rv:0123456789abcd,vendor=x".into(),
+        flags: 0x301,
+        name: "GET /cart".into(),
+        kind: 2,
+        start_time_unix_nano: 1_700_000_000_000_000_000,
+        end_time_unix_nano: 1_700_000_000_250_000_000,
+        attributes: vec![
+            kv(
+                "list",
+                Value::ArrayValue(ArrayValue {
+                    values: vec![AnyValue {
+                        value: Some(Value::IntValue(3)),
+                    }],
+                }),
+            ),
+            kv(
+                "map",
+                Value::KvlistValue(KeyValueList {
+                    values: vec![kv("inner", Value::BoolValue(true))],
+                }),
+            ),
+            kv("raw", Value::BytesValue(vec![0, 255, 16])),
+            kv("big", Value::IntValue(i64::MAX)),
+        ],
+        dropped_attributes_count: 2,
+        events: vec![Event {
+            time_unix_nano: 1_700_000_000_100_000_000,
+            name: "retry".into(),
+            attributes: vec![kv("n", Value::DoubleValue(1.5))],
+            dropped_attributes_count: 1,
+        }],
+        dropped_events_count: 3,
+        links: vec![Link {
+            trace_id: vec![8; 16],
+            span_id: vec![2; 8],
+            trace_state: "a=b".into(),
+            attributes: vec![],
+            dropped_attributes_count: 0,
+            flags: 0x101,
+        }],
+        dropped_links_count: 4,
+        status: Some(Status {
+            message: "card declined".into(),
+            code: 2,
+        }),
+        ..Span::default()
+    };
+    let sent = ExportTraceServiceRequest {
+        resource_spans: vec![ResourceSpans {
+            resource: Some(Resource {
+                attributes: vec![kv("service.name", Value::StringValue("shop".into()))],
+                dropped_attributes_count: 5,
+                ..Resource::default()
+            }),
+            scope_spans: vec![ScopeSpans {
+                scope: Some(InstrumentationScope {
+                    name: "opentelemetry.instrumentation.flask".into(),
+                    version: "0.55b0".into(),
+                    attributes: vec![kv("scope.attr", Value::StringValue("s".into()))],
+                    dropped_attributes_count: 0,
+                }),
+                spans: vec![span],
+                schema_url: "https://opentelemetry.io/schemas/1.37.0".into(),
+            }],
+            schema_url: "https://opentelemetry.io/schemas/1.36.0".into(),
+        }],
+    };
+    let r = post(
+        &app,
+        Some(&token),
+        "application/x-protobuf",
+        sent.encode_to_vec(),
+        false,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let file = alice
+        .get("/traces/07070707070707070707070707070707/otlp.json")
+        .await;
+    assert_eq!(file.status, StatusCode::OK, "{}", file.body);
+    let back: ExportTraceServiceRequest = serde_json::from_str(&file.body).unwrap();
+    assert_eq!(back, sent, "every field comes back as it was sent");
+    assert!(
+        file.body
+            .contains("\"traceId\":\"07070707070707070707070707070707\""),
+        "OTLP JSON: hex ids, camelCase names"
+    );
+}

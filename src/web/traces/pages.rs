@@ -392,6 +392,13 @@ fn render_received(ctx: Ctx, received: Received) -> Result<String, AppError> {
 /// `GET /traces/{trace_id}/{file}`, `file` one of `otlp.json`,
 /// `jaeger.json`, `zipkin.json`: one received trace as a file, for the
 /// member who owns it (anyone else gets 404).
+///
+/// `otlp.json` is what the SDKs sent, losslessly: the stored spans,
+/// regrouped under their resources and instrumentation scopes (with their
+/// schema URLs), in the OTLP JSON encoding, so that trace state, flags,
+/// dropped counts, events, links and array, map and bytes values come back
+/// as they were received ([`crate::otlp::assemble::to_request`]). The other
+/// formats are written from the viewer's model, as those formats can hold.
 pub async fn download(
     member: Member,
     client: Client,
@@ -402,16 +409,30 @@ pub async fn download(
     let id = trace_id(&id)?;
     let file = TraceFile::from_file_name(&file).ok_or(AppError::NotFound)?;
     let user = member.id;
-    let loaded = state.store.call(move |c| read::load(c, user, &id)).await?;
-    let Some(imported) = loaded else {
+    let rows = state
+        .store
+        .call(move |c| read::load_rows(c, user, &id))
+        .await?;
+    if rows.is_empty() {
         return Err(AppError::NotFound);
-    };
+    }
     let body = state
         .budget
-        .run(Kind::Download, &client.0, None, move || {
-            Encoded::new(file.write(&imported.trace), gzip)
-        })
-        .await?;
+        .run(
+            Kind::Download,
+            &client.0,
+            None,
+            move || -> anyhow::Result<Encoded> {
+                let text = match file {
+                    TraceFile::Otlp => {
+                        serde_json::to_string(&crate::otlp::assemble::to_request(&rows))?
+                    }
+                    _ => file.write(&crate::otlp::assemble::to_imported(&rows)?.trace),
+                };
+                Ok(Encoded::new(text, gzip))
+            },
+        )
+        .await??;
     let name = format!("trace-{}.{}.json", crate::accounts::hex(&id), file.suffix());
     Ok(attachment(body, &name))
 }
