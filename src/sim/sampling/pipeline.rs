@@ -12,14 +12,72 @@
 //!   notion of traces: the n-th span to arrive goes to replica n mod N, so a
 //!   trace of s spans stays whole only by chance (about N^(1 − s)).
 //!
-//! The exporter maps keys to replicas with a consistent-hash ring; the lab
-//! uses FNV-1a of the key modulo N, which has the property that matters
-//! here (one key, one replica) without the ring's rebalancing.
+//! Keys (the trace id's 16 bytes, or the service name) reach replicas
+//! through the exporter's consistent-hash ring ([`HashRing`]), so that the
+//! replica of a trace is the one the Collector would choose for replicas
+//! named `collector-1:4317` … `collector-N:4317`.
 
 use std::fmt;
 
-use crate::sim::random::rng::fnv1a;
 use crate::sim::scenario::topology::Scenario;
+
+/// Positions on the exporter's ring: 360 degrees with two decimals
+/// (`maxPositions` in `loadbalancingexporter/consistent_hashing.go`).
+pub const RING_POSITIONS: u32 = 36_000;
+/// Points each endpoint takes on the ring (`defaultWeight`).
+pub const RING_WEIGHT: u32 = 100;
+
+/// The `loadbalancing` exporter's consistent-hash ring (Karger et al.), as
+/// `consistent_hashing.go` builds it: each endpoint, in name order, takes
+/// the positions `crc32(name ‖ [i]) mod 36,000` for `i` in 0..100 (a
+/// position already taken is skipped); a key goes to the first point at or
+/// after `crc32(key) mod 36,000`, wrapping to the first point past the
+/// last. CRC-32 is the IEEE polynomial (Go's `crc32.NewIEEE`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HashRing {
+    /// (position, replica index) sorted by position.
+    points: Vec<(u32, u32)>,
+}
+
+impl HashRing {
+    /// The ring of `n` replicas (at least one), replica `r` being the
+    /// endpoint [`HashRing::endpoint`]`(r)`.
+    pub fn new(n: u32) -> HashRing {
+        let mut endpoints: Vec<(String, u32)> =
+            (0..n.max(1)).map(|r| (HashRing::endpoint(r), r)).collect();
+        endpoints.sort();
+        let mut taken = std::collections::HashSet::new();
+        let mut points = Vec::with_capacity(endpoints.len() * RING_WEIGHT as usize);
+        for (name, replica) in &endpoints {
+            for i in 0..RING_WEIGHT {
+                let mut h = crc32fast::Hasher::new();
+                h.update(name.as_bytes());
+                h.update(&[i as u8]);
+                let pos = h.finalize() % RING_POSITIONS;
+                if taken.insert(pos) {
+                    points.push((pos, *replica));
+                }
+            }
+        }
+        points.sort_unstable();
+        HashRing { points }
+    }
+
+    /// The name replica `r` has on the ring: `collector-{r+1}:4317`.
+    pub fn endpoint(r: u32) -> String {
+        format!("collector-{}:4317", u64::from(r) + 1)
+    }
+
+    /// The replica that `key` (a trace id's bytes, or a service name) goes to.
+    pub fn replica_for(&self, key: &[u8]) -> u32 {
+        let pos = crc32fast::hash(key) % RING_POSITIONS;
+        let at = self.points.partition_point(|p| p.0 < pos);
+        self.points
+            .get(at)
+            .or(self.points.first())
+            .map_or(0, |p| p.1)
+    }
+}
 
 /// Most Collector replicas in the second tier.
 pub const MAX_COLLECTORS: u32 = 16;
@@ -113,6 +171,7 @@ impl Pipeline {
 pub struct Router {
     n: u64,
     routing: Routing,
+    ring: HashRing,
     /// Replica of each service (by scenario index), for `service` routing.
     by_service: Vec<u32>,
     /// Spans routed so far, for `round_robin`.
@@ -123,14 +182,16 @@ impl Router {
     /// A router for `p` over the services of `sc`.
     pub fn new(sc: &Scenario, p: Pipeline) -> Router {
         let n = u64::from(p.collectors.max(1));
+        let ring = HashRing::new(p.collectors);
         Router {
             n,
             routing: p.routing,
             by_service: sc
                 .services
                 .iter()
-                .map(|s| (fnv1a(s.name.as_bytes()) % n) as u32)
+                .map(|s| ring.replica_for(s.name.as_bytes()))
                 .collect(),
+            ring,
             turn: 0,
         }
     }
@@ -140,9 +201,12 @@ impl Router {
         self.n as usize
     }
 
-    /// The replica of a trace id under `traceID` routing.
+    /// The replica of a trace id under `traceID` routing ([`HashRing`]).
     pub fn by_trace_id(&self, id: &[u8; 16]) -> u32 {
-        (fnv1a(id) % self.n) as u32
+        if self.n == 1 {
+            return 0;
+        }
+        self.ring.replica_for(id)
     }
 
     /// The replica for the next span to arrive: `id_replica` is

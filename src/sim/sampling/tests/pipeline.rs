@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 
 use crate::sim::sampling::LeanTrace;
-use crate::sim::sampling::pipeline::{Pipeline, Router, Routing};
+use crate::sim::sampling::pipeline::{HashRing, Pipeline, Router, Routing};
 use crate::sim::sampling::tests::{lab_on, population_of};
 use crate::sim::testutil::scenario;
 
@@ -117,4 +117,39 @@ fn the_pipeline_is_bounded_and_parsed() {
     for r in Routing::ALL {
         assert_eq!(Routing::parse(r.name()), Ok(r));
     }
+}
+
+#[test]
+fn the_ring_places_keys_as_the_loadbalancing_exporter_does() {
+    // CRC-32/IEEE's check value: the hash Go's crc32.NewIEEE computes.
+    assert_eq!(crc32fast::hash(b"123456789"), 0xCBF4_3926);
+    // Expected replicas computed independently (Python's zlib.crc32 with
+    // the exporter's algorithm) for 12 replicas `collector-1:4317` ….
+    let ring = HashRing::new(12);
+    let by_id: Vec<u32> = (1..=8u8).map(|b| ring.replica_for(&[b; 16])).collect();
+    assert_eq!(by_id, [6, 9, 6, 8, 7, 0, 10, 0]);
+    let by_service: Vec<u32> = ["frontend", "cart", "payment"]
+        .iter()
+        .map(|s| ring.replica_for(s.as_bytes()))
+        .collect();
+    assert_eq!(by_service, [11, 0, 0]);
+}
+
+#[test]
+fn a_new_replica_takes_keys_only_for_itself() {
+    // Consistent hashing: going from 4 to 5 replicas, a key stays where it
+    // was or moves to the new replica, and about a fifth of them move.
+    let (four, five) = (HashRing::new(4), HashRing::new(5));
+    let mut rng = crate::sim::random::rng::SimRng::new(7, 7);
+    let mut moved = 0u32;
+    for _ in 0..20_000 {
+        let id = rng.next_u64().to_be_bytes().repeat(2);
+        let (a, b) = (four.replica_for(&id), five.replica_for(&id));
+        if a != b {
+            assert_eq!(b, 4, "a key only moves to the new replica");
+            moved += 1;
+        }
+    }
+    let share = f64::from(moved) / 20_000.0;
+    assert!((0.1..0.3).contains(&share), "{share}");
 }
