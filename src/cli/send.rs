@@ -227,10 +227,13 @@ pub fn send(args: SendArgs) -> anyhow::Result<ExitCode> {
     } else {
         writeln!(
             out,
-            "{} traces, {} spans in {} requests to {} ({}): {} spans sent, {} rejected, {} retries; {:.1} s, {:.0} spans/s",
+            "{} trace{}, {} span{} in {} request{} to {} ({}): {} spans sent, {} rejected, {} retries; {:.1} s, {:.0} spans/s",
             summary.traces,
+            plural(summary.traces),
             summary.spans,
+            plural(summary.spans),
             summary.requests,
+            plural(summary.requests),
             summary.endpoint,
             summary.protocol,
             summary.sent,
@@ -329,4 +332,9 @@ impl Progress {
             let _ = writeln!(std::io::stderr());
         }
     }
+}
+
+/// "s" unless `n` is 1.
+fn plural(n: u64) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }

@@ -137,6 +137,14 @@ async fn the_lab_runs_over_a_members_traces_with_their_real_durations_and_errors
     let plain = alice.get("/sim/lab?source=mine").await;
     assert_eq!(plain.status, StatusCode::OK, "{}", plain.body);
     assert!(plain.body.contains("<table class=\"lab-table\""));
+    // The SLO is the traces' own p95 (5, 10 and 800 ms: 800), not the
+    // generated lab's, and the default tail strategy's threshold follows it.
+    assert!(
+        plain.body.contains("slower than the 800 ms SLO"),
+        "{}",
+        plain.body
+    );
+    assert!(plain.body.contains("latency&#62;=800ms"), "{}", plain.body);
 }
 
 #[tokio::test]

@@ -70,3 +70,38 @@ async fn token_create_prints_exactly_the_two_environment_lines() {
     assert!(!nobody.status.success());
     assert!(String::from_utf8_lossy(&nobody.stderr).contains("no member named"));
 }
+
+#[tokio::test]
+async fn the_lessons_one_step_export_sets_both_variables() {
+    let app = TestApp::new();
+    app.store
+        .call(|c| spandojo::store::users::create(c, "alice", "Alice", "x", false, 1))
+        .await
+        .unwrap();
+    let data = app.dir.path().join("data");
+    // The lesson's command, with this test's binary and data directory.
+    let script = "export $(\"$SPANDOJO\" token create alice --name laptop --data \"$DATA\") \
+                  && printf '%s\\n%s\\n' \"$OTEL_EXPORTER_OTLP_ENDPOINT\" \"$OTEL_EXPORTER_OTLP_HEADERS\"";
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .env("SPANDOJO", env!("CARGO_BIN_EXE_spandojo"))
+        .env("DATA", &data)
+        .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
+        .env_remove("OTEL_EXPORTER_OTLP_HEADERS")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.first(), Some(&"http://127.0.0.1:4318"), "{text}");
+    let token = lines
+        .get(1)
+        .and_then(|l| l.strip_prefix("authorization=Bearer%20"))
+        .expect("the headers variable");
+    assert_eq!(token.len(), 64, "{text}");
+}

@@ -60,7 +60,7 @@ async fn a_member_creates_a_token_sends_spans_and_only_they_see_the_trace() {
         "orphans are marked"
     );
     assert!(
-        view.body.contains("2 notes about this trace") && !view.body.contains("degraded"),
+        view.body.contains("2 warnings about this trace") && !view.body.contains("degraded"),
         "the incomplete status and the orphan are notes, not degraded values"
     );
     let mut bob = app.member("bob", false).await;

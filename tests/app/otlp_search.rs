@@ -78,6 +78,15 @@ async fn the_search_form_filters_and_the_scatter_plots_what_it_found() {
 
     let all = alice.get("/traces").await;
     assert_eq!(all.status, StatusCode::OK);
+    assert!(all.body.contains("3 traces, newest first"), "{}", all.body);
+    let first = alice.get("/traces?limit=2").await;
+    assert!(
+        first
+            .body
+            .contains("The newest 2 matching traces (the limit: raise it to see more)"),
+        "the count is the limit's, not all that match: {}",
+        first.body
+    );
     assert_eq!(listed(&all.body), ["GET /orders", "GET /cart", "POST /pay"]);
     assert_eq!(
         all.body.matches("<circle class=\"dot").count(),

@@ -31,6 +31,8 @@ pub struct LabForm {
     /// `source=mine`: the run is over the member's own traces, and the
     /// generator's fields (scenario, traces, rate, seed) are not used.
     pub mine: bool,
+    /// No strategy was given (`s`): the form shows its defaults.
+    pub default_strategies: bool,
 }
 
 impl LabForm {
@@ -49,6 +51,7 @@ impl LabForm {
             collectors: p.pipeline.collectors.to_string(),
             routing: p.pipeline.routing.name().to_string(),
             mine: false,
+            default_strategies: true,
         }
     }
 
@@ -119,6 +122,10 @@ pub fn read_query(query: Option<&str>) -> (LabForm, Result<bool, Invalid>) {
         }
     };
     form.mine = mine;
+    if mine {
+        // Over the member's traces the SLO defaults to their own p95.
+        form.slo_ms.clear();
+    }
     if let Some(name) = get("preset").filter(|n| !n.is_empty()) {
         match preset(&name) {
             Some(p) => {
@@ -161,6 +168,7 @@ pub fn read_query(query: Option<&str>) -> (LabForm, Result<bool, Invalid>) {
         .map(|(_, v)| v.trim().to_string())
         .collect();
     if !given.is_empty() {
+        form.default_strategies = false;
         let filled: Vec<String> = given.into_iter().filter(|s| !s.is_empty()).collect();
         form.strategies = filled;
         if form.strategies.len() > FORM_STRATEGIES {

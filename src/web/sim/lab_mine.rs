@@ -9,7 +9,8 @@ use axum::response::Response;
 use crate::budget::Kind;
 use crate::sim::sampling::outcome::Example;
 use crate::sim::sampling::{
-    Accounting, LabReport, StoredBuilder, run_stored, suggest_stored_slo_ms,
+    Accounting, LabReport, StoredBuilder, run_stored, suggest_slo_from_durations,
+    suggest_stored_slo_ms,
 };
 use crate::store::traces::read::{self, StoredSpan, TraceSummary};
 use crate::store::traces::write;
@@ -42,6 +43,28 @@ pub struct MineSource {
 /// id of each trace by index, the SLO used, and how many stored traces
 /// could not be read back.
 type Outcome = (LabReport, Vec<[u8; 16]>, f64, usize);
+
+/// `x` with about three significant digits: 330, 33.0, 3.30, 0.33.
+fn three_digits(x: f64) -> String {
+    if x >= 100.0 {
+        format!("{x:.0}")
+    } else if x >= 10.0 {
+        format!("{x:.1}")
+    } else {
+        format!("{x:.2}")
+    }
+}
+
+/// The strategies shown when none is given: those of the first preset,
+/// with its latency threshold at `slo_ms`, the traces' own p95.
+fn default_strategies(slo_ms: f64) -> Vec<String> {
+    vec![
+        "always_on".to_string(),
+        "parent_based=ratio:0.1".to_string(),
+        "consistent=0.1".to_string(),
+        format!("status_code=error,latency>={slo_ms}ms,probabilistic=10%"),
+    ]
+}
 
 /// The form's numbers: the SLO (None: suggest one from the traces), the
 /// accounting and the strategies.
@@ -147,17 +170,13 @@ pub async fn page(
         return Err(AppError::LoginRequired(path));
     };
     let content = &state.content;
-    let checked = go.and_then(|_| validate(&mut form));
-    let (slo, acc, strategies) = match checked {
-        Ok(x) => x,
-        Err(Invalid(msg)) => {
-            let mine = MineSource {
-                summary: "Your own traces.".to_string(),
-                ..MineSource::default()
-            };
-            return page_response(ctx, content, form, (Some(msg), None), Some(mine));
-        }
-    };
+    if let Err(Invalid(msg)) = go {
+        let mine = MineSource {
+            summary: "Your own traces.".to_string(),
+            ..MineSource::default()
+        };
+        return page_response(ctx, content, form, (Some(msg), None), Some(mine));
+    }
     let user = member.id;
     let limits = state.config.otlp.limits;
     let recent = state
@@ -169,8 +188,23 @@ pub async fn page(
         .await?;
     let mut mine = describe(&ctx, &recent);
     if mine.empty {
-        return page_response(ctx, content, form, (None, None), Some(mine));
+        // Nothing to run, but what was typed is still checked.
+        let error = validate(&mut form).err().map(|Invalid(msg)| msg);
+        return page_response(ctx, content, form, (error, None), Some(mine));
     }
+    if form.slo_ms.is_empty() {
+        let slo = suggest_slo_from_durations(recent.traces.iter().map(|(t, _)| t.duration_ns));
+        form.slo_ms = slo.to_string();
+        if form.default_strategies {
+            form.strategies = default_strategies(slo);
+        }
+    }
+    let (slo, acc, strategies) = match validate(&mut form) {
+        Ok(x) => x,
+        Err(Invalid(msg)) => {
+            return page_response(ctx, content, form, (Some(msg), None), Some(mine));
+        }
+    };
     let rows: Vec<Vec<StoredSpan>> = recent.traces.into_iter().map(|(_, r)| r).collect();
     let specs = strategies.clone();
     let outcome = state
@@ -203,11 +237,11 @@ pub async fn page(
     }
     form.slo_ms = slo_ms.to_string();
     let summary = format!(
-        "{} of your traces ({} spans, arriving at about {:.2} per second) as they were received: \
+        "{} of your traces ({} spans, arriving at about {} per second) as they were received: \
          {} with an error, {} slower than the {} ms SLO.",
         thousands(report.traces),
         thousands(report.spans),
-        report.rate_per_sec,
+        three_digits(report.rate_per_sec),
         thousands(report.error_traces),
         thousands(report.slow_traces),
         report.slo_ms

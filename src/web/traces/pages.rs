@@ -77,6 +77,8 @@ struct ListPage {
     scatter: String,
     /// Whether a filter was applied.
     filtered: bool,
+    /// The list stopped at the search's limit: there may be more.
+    at_limit: bool,
     /// The search did not validate (`error` says why): no rows, and no
     /// "nothing received yet".
     search_failed: bool,
@@ -154,6 +156,7 @@ async fn page(
         Ok(search) => (Some(search), error, StatusCode::OK),
         Err(reason) => (None, Some(reason), StatusCode::BAD_REQUEST),
     };
+    let limit = search.as_ref().map(|s| s.limit);
     let (traces, tokens) = state
         .store
         .call(move |c| {
@@ -167,6 +170,7 @@ async fn page(
         .await?;
     let endpoint = crate::otlp::endpoint(&state.config.otlp, state.config.public_url.as_deref());
     let rows: Vec<Row> = traces.iter().map(|t| row(t, &ctx, now)).collect();
+    let at_limit = limit.is_some_and(|l| rows.len() as u64 >= l as u64);
     let scatter = search::scatter(&traces, |t| {
         let root = match (&t.root_service, &t.root_name) {
             (Some(s), Some(n)) => format!("{s}: {n}"),
@@ -181,6 +185,7 @@ async fn page(
         endpoint,
         error,
         filtered: form.is_filtered(),
+        at_limit,
         search_failed: status == StatusCode::BAD_REQUEST,
         form,
         windows: &search::WINDOWS,
@@ -375,9 +380,9 @@ fn render_received(ctx: Ctx, received: Received) -> Result<String, AppError> {
         warnings: notes,
         warnings_total: total,
         warnings_heading: if total == 1 {
-            "1 note about this trace".to_string()
+            "1 warning about this trace".to_string()
         } else {
-            format!("{total} notes about this trace")
+            format!("{total} warnings about this trace")
         },
         traces: 1,
         trace_id: crate::accounts::hex(&id),
