@@ -62,6 +62,10 @@ pub struct TraceSummary {
     pub root_service: Option<String>,
     /// Name of the root span.
     pub root_name: Option<String>,
+    /// Without a root: service and name of the earliest-starting span. Its
+    /// parent lives elsewhere, e.g. in a caller that propagated a
+    /// `traceparent` without sending its own spans here.
+    pub top: Option<(String, String)>,
     /// Spans stored.
     pub spans: u64,
     /// Distinct services among them.
@@ -79,11 +83,22 @@ pub struct TraceSummary {
 }
 
 impl TraceSummary {
-    /// True while spans may still be coming: no root yet, or the last span
-    /// arrived less than [`QUIET_SECS`] before `now` (unix seconds). The page
-    /// then says "incomplete: N spans, last received Ns ago".
+    /// True while spans may still be coming: the last span arrived less
+    /// than [`QUIET_SECS`] before `now` (unix seconds). The page then says
+    /// "incomplete: N spans, last received Ns ago". A trace whose root never
+    /// came is not incomplete for ever: [`TraceSummary::label`] says it.
     pub fn incomplete(&self, now: i64) -> bool {
-        self.root_service.is_none() || now - self.last_received_at < QUIET_SECS
+        now - self.last_received_at < QUIET_SECS
+    }
+
+    /// `service: name` of the root span; without one, of the earliest span
+    /// followed by "(parent not received)", as Jaeger names such a trace.
+    pub fn label(&self) -> String {
+        match (&self.root_service, &self.root_name, &self.top) {
+            (Some(s), Some(n), _) => format!("{s}: {n}"),
+            (_, _, Some((s, n))) => format!("{s}: {n} (parent not received)"),
+            _ => "(root not received)".to_string(),
+        }
     }
 }
 
@@ -268,9 +283,23 @@ fn select_limited(
             first_received_at: r.get(7)?,
             last_received_at: r.get(8)?,
             services: r.get::<_, i64>(9)?.max(0) as u64,
+            top: None,
         })
     })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let mut out: Vec<TraceSummary> = rows.collect::<Result<_, _>>()?;
+    let mut earliest = c.prepare_cached(
+        "SELECT s.service, s.name FROM received_traces t
+         JOIN received_spans s ON s.trace_row = t.id
+         WHERE t.user_id = ?1 AND t.trace_id = ?2 ORDER BY s.start_ns, s.id LIMIT 1",
+    )?;
+    for t in out.iter_mut().filter(|t| t.root_service.is_none()) {
+        t.top = earliest
+            .query_row(params![user_id, &t.trace_id[..]], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+    }
+    Ok(out)
 }
 
 /// One stored span with its resource and scope, as [`load_rows`] reads it.

@@ -385,3 +385,30 @@ fn tags_stored_before_interning_stay_searchable() {
         .unwrap();
     assert_eq!(left, 0, "tags still go with their trace");
 }
+
+#[test]
+fn a_trace_whose_parent_lives_elsewhere_is_named_after_its_earliest_span() {
+    let (_d, store, alice, _bob) = store();
+    let limits = Limits::default();
+    // A server span whose caller propagated `traceparent` but sent nothing.
+    let list = store
+        .call_blocking(move |c| {
+            ingest(
+                c,
+                alice,
+                &batch(vec![span(4, 3, Some(9), 30), span(4, 2, Some(3), 40)]),
+                &limits,
+                100,
+            )?;
+            read::list(c, alice, &Search::default())
+        })
+        .unwrap();
+    let t = &list[0];
+    assert_eq!(t.root_service, None);
+    assert_eq!(t.label(), "svc1: op3 (parent not received)");
+    assert!(t.incomplete(100 + read::QUIET_SECS - 1));
+    assert!(
+        !t.incomplete(100 + read::QUIET_SECS),
+        "quiet: no longer incomplete"
+    );
+}

@@ -29,7 +29,8 @@ use crate::web::{AppError, AppState};
 pub struct Row {
     /// Trace id, hex.
     pub id: String,
-    /// `service: operation` of the root, or "(root not received)".
+    /// `service: operation` of the root, or of the earliest span when the
+    /// root's parent was not received ([`TraceSummary::label`]).
     pub root: String,
     /// Spans.
     pub spans: u64,
@@ -109,10 +110,7 @@ fn incomplete(t: &TraceSummary, now: i64) -> String {
 }
 
 fn row(t: &TraceSummary, ctx: &Ctx, now: i64) -> Row {
-    let root = match (&t.root_service, &t.root_name) {
-        (Some(s), Some(n)) => format!("{s}: {n}"),
-        _ => "(root not received)".to_string(),
-    };
+    let root = t.label();
     Row {
         id: crate::accounts::hex(&t.trace_id),
         root,
@@ -172,11 +170,12 @@ async fn page(
     let rows: Vec<Row> = traces.iter().map(|t| row(t, &ctx, now)).collect();
     let at_limit = limit.is_some_and(|l| rows.len() as u64 >= l as u64);
     let scatter = search::scatter(&traces, |t| {
-        let root = match (&t.root_service, &t.root_name) {
-            (Some(s), Some(n)) => format!("{s}: {n}"),
-            _ => "(root not received)".to_string(),
-        };
-        format!("{root}, {}, {} spans", duration(t.duration_ns), t.spans)
+        format!(
+            "{}, {}, {} spans",
+            t.label(),
+            duration(t.duration_ns),
+            t.spans
+        )
     });
     let html = render(&ListPage {
         rows,

@@ -385,6 +385,7 @@ mod tests {
             first_received_at: 0,
             last_received_at: 0,
             services: 1,
+            top: None,
         };
         assert_eq!(scatter(&[], |_| String::new()), "");
         let svg = scatter(&[t(1, 0, 10, 0), t(2, 100, 40, 1)], |t| {

@@ -10,7 +10,10 @@ use crate::sim::formats::wire::Enum;
 use crate::sim::formats::wire::otlp::{AnyValue, KeyValue, TracesData};
 use crate::sim::trace::{AttrValue, Event, Link, ServiceInfo, Span, SpanKind, Status, Trace};
 
-/// An attribute value; arrays, key-value lists and bytes are kept as text.
+/// An attribute value; arrays, key-value lists and bytes are kept as text:
+/// arrays and lists as plain JSON (`["a","b"]`, `{"k":1}`), as the
+/// Collector's `pcommon.Value.AsString` writes them for Jaeger and Zipkin,
+/// and bytes as their base64.
 fn any_value(v: AnyValue, keys: &mut Keys) -> AttrValue {
     if let Some(s) = v.string_value {
         keys.value(&s)
@@ -20,12 +23,65 @@ fn any_value(v: AnyValue, keys: &mut Keys) -> AttrValue {
         AttrValue::Float(d.0)
     } else if let Some(b) = v.bool_value {
         AttrValue::Bool(b)
-    } else if let Some(x) = v.array_value.or(v.kvlist_value) {
-        AttrValue::Str(Arc::from(x.to_string().as_str()))
+    } else if let Some(x) = v.array_value {
+        AttrValue::Str(Arc::from(plain_array(&x).to_string().as_str()))
+    } else if let Some(x) = v.kvlist_value {
+        AttrValue::Str(Arc::from(plain_kvlist(&x).to_string().as_str()))
     } else if let Some(b) = v.bytes_value {
         AttrValue::Str(Arc::from(b.as_str()))
     } else {
         AttrValue::Str(Arc::from(""))
+    }
+}
+
+/// An OTLP JSON `ArrayValue` (`{"values":[AnyValue…]}`) as a plain JSON array.
+fn plain_array(v: &serde_json::Value) -> serde_json::Value {
+    let values = v.get("values").and_then(|x| x.as_array());
+    serde_json::Value::Array(values.map_or_else(Vec::new, |l| l.iter().map(plain).collect()))
+}
+
+/// An OTLP JSON `KeyValueList` (`{"values":[{"key":…,"value":…}…]}`) as a
+/// plain JSON object.
+fn plain_kvlist(v: &serde_json::Value) -> serde_json::Value {
+    let mut out = serde_json::Map::new();
+    for kv in v
+        .get("values")
+        .and_then(|x| x.as_array())
+        .into_iter()
+        .flatten()
+    {
+        let key = kv.get("key").and_then(|k| k.as_str()).unwrap_or_default();
+        let value = kv.get("value").map_or(serde_json::Value::Null, plain);
+        out.insert(key.to_string(), value);
+    }
+    serde_json::Value::Object(out)
+}
+
+/// One OTLP JSON `AnyValue` as plain JSON: strings, numbers (64-bit
+/// integers sent as strings become numbers), booleans, base64 bytes as a
+/// string, arrays and lists recursively; an empty value is null.
+fn plain(v: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    let field = |names: [&str; 2]| names.iter().find_map(|n| v.get(*n));
+    if let Some(s) = field(["stringValue", "string_value"]) {
+        s.clone()
+    } else if let Some(i) = field(["intValue", "int_value"]) {
+        match i {
+            Value::String(s) => s.parse::<i64>().map_or_else(|_| i.clone(), Value::from),
+            _ => i.clone(),
+        }
+    } else if let Some(d) = field(["doubleValue", "double_value"]) {
+        d.clone()
+    } else if let Some(b) = field(["boolValue", "bool_value"]) {
+        b.clone()
+    } else if let Some(b) = field(["bytesValue", "bytes_value"]) {
+        b.clone()
+    } else if let Some(a) = field(["arrayValue", "array_value"]) {
+        plain_array(a)
+    } else if let Some(l) = field(["kvlistValue", "kvlist_value"]) {
+        plain_kvlist(l)
+    } else {
+        Value::Null
     }
 }
 

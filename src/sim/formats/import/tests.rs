@@ -265,10 +265,7 @@ fn otlp_attribute_values() {
     assert_eq!(s.attr("d"), Some(&AttrValue::Float(1.5)));
     assert_eq!(s.attr("b"), Some(&AttrValue::Bool(true)));
     assert_eq!(s.attr("e").and_then(|v| v.as_str()), Some(""));
-    assert_eq!(
-        s.attr("a").and_then(|v| v.as_str()),
-        Some("{\"values\":[]}")
-    );
+    assert_eq!(s.attr("a").and_then(|v| v.as_str()), Some("[]"));
     assert!(s.status.is_error());
     let bad = span.replace("\"42\"", "\"4x2\"");
     let e = from_otlp_json(&wrap(&[bad])).unwrap_err();
@@ -431,4 +428,25 @@ fn zipkin_tags_that_are_not_strings_are_read_as_their_text() {
             "[0].tags.ok: a boolean, not a string; read as the text \"true\"",
         ]
     );
+}
+
+#[test]
+fn otlp_arrays_and_maps_read_as_plain_json_like_the_collectors_translators() {
+    let span = r#"{"traceId":"4bf92f3577b34da6a3ce929d0e0e4736","spanId":"00f067aa0ba902b7","name":"x","startTimeUnixNano":1,"endTimeUnixNano":2,
+        "attributes":[
+          {"key":"list","value":{"arrayValue":{"values":[{"stringValue":"a"},{"intValue":"9007199254740993"},{"boolValue":false},{"doubleValue":0.5}]}}},
+          {"key":"map","value":{"kvlistValue":{"values":[{"key":"k","value":{"stringValue":"v"}},{"key":"n","value":{"arrayValue":{"values":[{"intValue":1}]}}},{"key":"z","value":{}}]}}},
+          {"key":"raw","value":{"bytesValue":"AP8Q"}}]}"#;
+    let t = from_otlp_json(&wrap(&[span.to_string()])).expect("valid");
+    let s = &t.spans[0];
+    let text = |k: &str| s.attr(k).and_then(|v| v.as_str()).map(str::to_string);
+    assert_eq!(
+        text("list").as_deref(),
+        Some(r#"["a",9007199254740993,false,0.5]"#)
+    );
+    assert_eq!(
+        text("map").as_deref(),
+        Some(r#"{"k":"v","n":[1],"z":null}"#)
+    );
+    assert_eq!(text("raw").as_deref(), Some("AP8Q"));
 }
