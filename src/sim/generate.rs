@@ -158,6 +158,8 @@ impl Gen<'_> {
             traceparent: None,
             flags: None,
             warnings: Vec::new(),
+            scope: None,
+            trace_state: None,
         });
         self.spans.len() - 1
     }

@@ -218,6 +218,24 @@ pub struct Span {
     pub flags: Option<u32>,
     /// Warnings a Jaeger backend attached to the span (Jaeger JSON `warnings`).
     pub warnings: Vec<String>,
+    /// The instrumentation scope that made the span, as an OTLP file or
+    /// receiver said (None for generated spans and other formats).
+    pub scope: Option<Arc<Scope>>,
+    /// The W3C `tracestate` of the span's context (OTLP `traceState`), as
+    /// received; None when empty.
+    pub trace_state: Option<Arc<str>>,
+}
+
+/// An OTLP instrumentation scope (`InstrumentationScope`): the library that
+/// made a span, such as `opentelemetry.instrumentation.flask` `0.55b0`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scope {
+    /// Scope name.
+    pub name: Arc<str>,
+    /// Scope version, or empty.
+    pub version: Arc<str>,
+    /// Scope attributes.
+    pub attributes: Vec<(Arc<str>, AttrValue)>,
 }
 
 impl Span {

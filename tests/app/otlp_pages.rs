@@ -297,4 +297,38 @@ async fn the_otlp_download_gives_back_what_the_sdk_sent() {
             .contains("\"traceId\":\"07070707070707070707070707070707\""),
         "OTLP JSON: hex ids, camelCase names"
     );
+    // The viewer and the other formats show the scope, the trace state and
+    // plain JSON for arrays and maps.
+    let page = alice
+        .get("/traces/07070707070707070707070707070707?span=0")
+        .await;
+    for shown in [
+        "Instrumentation scope",
+        "opentelemetry.instrumentation.flask 0.55b0",
+        "ot=th:8;rv:0123456789abcd,vendor=x",
+        "[3]",
+        "{&#34;inner&#34;:true}",
+    ] {
+        assert!(page.body.contains(shown), "{shown}: {}", page.body);
+    }
+    let jaeger = alice
+        .get("/traces/07070707070707070707070707070707/jaeger.json")
+        .await;
+    for tag in [
+        "\"key\":\"otel.scope.name\",\"type\":\"string\",\"value\":\"opentelemetry.instrumentation.flask\"",
+        "\"key\":\"otel.scope.version\",\"type\":\"string\",\"value\":\"0.55b0\"",
+        "\"key\":\"w3c.tracestate\"",
+    ] {
+        assert!(jaeger.body.contains(tag), "{tag}: {}", jaeger.body);
+    }
+    let zipkin = alice
+        .get("/traces/07070707070707070707070707070707/zipkin.json")
+        .await;
+    assert!(
+        zipkin
+            .body
+            .contains("\"otel.scope.name\":\"opentelemetry.instrumentation.flask\""),
+        "{}",
+        zipkin.body
+    );
 }

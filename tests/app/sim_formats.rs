@@ -141,7 +141,10 @@ async fn every_fixture_uploads_into_the_viewer() {
             let r = upload(&mut client, &file, &bytes).await;
             assert_eq!(r.status, StatusCode::OK, "{file}: {}", r.body);
             assert!(
-                r.body.contains(&format!("<strong>{spans}</strong> spans")),
+                r.body.contains(&format!(
+                    "<strong>{spans}</strong> span{}<",
+                    if spans == 1 { "" } else { "s" }
+                )),
                 "{file}"
             );
         }

@@ -26,6 +26,8 @@ fn mk(spec: &[(Option<usize>, u64, u64, SpanKind)]) -> Trace {
             traceparent: None,
             flags: None,
             warnings: Vec::new(),
+            scope: None,
+            trace_state: None,
         })
         .collect();
     Trace {

@@ -14,6 +14,9 @@
 
 use std::fmt;
 use std::io::Read;
+use std::sync::Arc;
+
+use crate::sim::trace::AttrValue;
 
 use serde::de::DeserializeOwned;
 
@@ -104,6 +107,41 @@ impl fmt::Display for ImportError {
 }
 
 impl std::error::Error for ImportError {}
+
+/// Tag keys the Collector's Jaeger and Zipkin translators give the
+/// instrumentation scope and the W3C trace state of a span.
+pub const SCOPE_NAME_TAG: &str = "otel.scope.name";
+/// See [`SCOPE_NAME_TAG`].
+pub const SCOPE_VERSION_TAG: &str = "otel.scope.version";
+/// See [`SCOPE_NAME_TAG`] (Jaeger only).
+pub const TRACE_STATE_TAG: &str = "w3c.tracestate";
+
+/// Takes the scope and trace-state tags ([`SCOPE_NAME_TAG`] …) out of a
+/// Jaeger or Zipkin span's tags: the span's scope (None without a name)
+/// and trace state (None when absent or empty).
+pub(crate) fn lift_scope(
+    tags: &mut Vec<(Arc<str>, AttrValue)>,
+) -> (Option<Arc<crate::sim::trace::Scope>>, Option<Arc<str>>) {
+    let (mut name, mut version, mut state) = (None, None, None);
+    tags.retain(|(k, v)| {
+        let slot = match &**k {
+            SCOPE_NAME_TAG => &mut name,
+            SCOPE_VERSION_TAG => &mut version,
+            TRACE_STATE_TAG => &mut state,
+            _ => return true,
+        };
+        *slot = Some(Arc::from(v.to_string().as_str()));
+        false
+    });
+    let scope = name.map(|name| {
+        Arc::new(crate::sim::trace::Scope {
+            name,
+            version: version.unwrap_or_else(|| Arc::from("")),
+            attributes: Vec::new(),
+        })
+    });
+    (scope, state.filter(|s: &Arc<str>| !s.is_empty()))
+}
 
 /// A 32-bit flags field as read: its value, or unset with a warning at
 /// `path` when the file's value is not a 32-bit unsigned integer.

@@ -114,6 +114,8 @@ fn trace(specs: Vec<Spec>, services: usize) -> Trace {
             traceparent: None,
             flags: None,
             warnings: Vec::new(),
+            scope: None,
+            trace_state: None,
         });
     }
     let t = Trace {

@@ -118,6 +118,10 @@ pub struct SpanDetail {
     pub links: Vec<LinkRow>,
     /// `service.name` then the service's resource attributes.
     pub resource: Option<Vec<Attr>>,
+    /// The instrumentation scope, as `name version`, and its attributes.
+    pub scope: Option<(String, Vec<Attr>)>,
+    /// The W3C `tracestate` of the span's context, as received.
+    pub trace_state: Option<String>,
 }
 
 /// The detail on its own, as an HTML fragment: `templates/span_detail.html`
@@ -239,6 +243,17 @@ impl SpanDetail {
             events,
             links,
             resource,
+            scope: s.scope.as_ref().map(|sc| {
+                let name = format!("{} {}", sc.name, sc.version);
+                (
+                    truncate(name.trim_end(), 200).into_owned(),
+                    attrs(&sc.attributes),
+                )
+            }),
+            trace_state: s
+                .trace_state
+                .as_ref()
+                .map(|t| truncate(t, MAX_VALUE_CHARS).into_owned()),
         })
     }
 }
@@ -309,7 +324,7 @@ mod tests {
             linked.matches(&href).count(),
             1 + usize::from(t.spans[2].parent == Some(0))
         );
-        assert!(linked.contains("a span outside this file"));
+        assert!(linked.contains("a span not in this trace view"));
         let inline = span_detail(&m, 2, &DetailMode::Inline);
         assert!(!inline.contains("<a class=\"span-link\""));
         assert_eq!(span_detail(&m, t.spans.len(), &DetailMode::Inline), "");

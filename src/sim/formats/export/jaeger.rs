@@ -2,6 +2,7 @@
 //! definition (the format the Jaeger UI uploads: `data[]` with `spans`,
 //! `processes`, `references`, times in microseconds).
 
+use crate::sim::formats::import::{SCOPE_NAME_TAG, SCOPE_VERSION_TAG, TRACE_STATE_TAG};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -55,6 +56,15 @@ fn span(s: &Span, process: usize) -> WSpan {
     let mut t = Vec::with_capacity(s.attributes.len() + 4);
     t.push(str_tag("span.kind", s.kind.as_str()));
     t.extend(tags(&s.attributes));
+    if let Some(scope) = &s.scope {
+        t.push(str_tag(SCOPE_NAME_TAG, &scope.name));
+        if !scope.version.is_empty() {
+            t.push(str_tag(SCOPE_VERSION_TAG, &scope.version));
+        }
+    }
+    if let Some(state) = &s.trace_state {
+        t.push(str_tag(TRACE_STATE_TAG, state));
+    }
     match &s.status {
         Status::Unset => {}
         Status::Ok => t.push(str_tag("otel.status_code", "OK")),

@@ -8,7 +8,7 @@ use crate::sim::formats::wire::otlp::{
     Status as WStatus, TracesData,
 };
 use crate::sim::formats::wire::{Enum, F64, I64Str, U32, U64Str};
-use crate::sim::trace::{AttrValue, Span, Status, Trace, hex};
+use crate::sim::trace::{AttrValue, Scope as TraceScope, Span, Status, Trace, hex};
 
 fn any_value(v: &AttrValue) -> AnyValue {
     let mut out = AnyValue::default();
@@ -41,6 +41,7 @@ fn span(s: &Span) -> WSpan {
         trace_id: hex(&s.trace_id),
         span_id: hex(&s.span_id),
         parent_span_id: s.parent_span_id.map(|p| hex(&p)).unwrap_or_default(),
+        trace_state: s.trace_state.as_deref().unwrap_or_default().to_string(),
         flags: s.flags.map(|f| U32(Ok(f))),
         name: s.name.to_string(),
         kind: Enum::Num(i64::from(s.kind.otlp_code())),
@@ -72,8 +73,9 @@ fn span(s: &Span) -> WSpan {
 }
 
 /// The wire form of a trace: one `resourceSpans` entry per service (in
-/// service order, services without spans left out), one scope, spans in
-/// trace order (part of them when the budget cancels the work, see
+/// service order, services without spans left out), one `scopeSpans` per
+/// instrumentation scope in order of first use (spandojo's own for spans
+/// that came without one), spans in trace order (part of them when the budget cancels the work, see
 /// [`crate::budget::cancelled`]).
 pub fn to_otlp(trace: &Trace) -> TracesData {
     let mut by_service: Vec<Vec<usize>> = vec![Vec::new(); trace.services.len()];
@@ -93,19 +95,38 @@ pub fn to_otlp(trace: &Trace) -> TracesData {
                 value: any_value(&AttrValue::Str(svc.name.clone())),
             }];
             attrs.extend(attributes(&svc.attributes));
+            let mut scopes: Vec<(Option<&TraceScope>, Vec<usize>)> = Vec::new();
+            for &i in spans {
+                let scope = trace.spans[i].scope.as_deref();
+                match scopes.iter_mut().find(|(s, _)| *s == scope) {
+                    Some((_, list)) => list.push(i),
+                    None => scopes.push((scope, vec![i])),
+                }
+            }
             ResourceSpans {
                 resource: Resource { attributes: attrs },
-                scope_spans: vec![ScopeSpans {
-                    scope: Scope {
-                        name: SCOPE_NAME.into(),
-                        version: SCOPE_VERSION.into(),
-                    },
-                    spans: spans
-                        .iter()
-                        .take_while(|_| !crate::budget::cancelled())
-                        .map(|&i| span(&trace.spans[i]))
-                        .collect(),
-                }],
+                scope_spans: scopes
+                    .into_iter()
+                    .map(|(scope, list)| ScopeSpans {
+                        scope: match scope {
+                            Some(sc) => Scope {
+                                name: sc.name.to_string(),
+                                version: sc.version.to_string(),
+                                attributes: attributes(&sc.attributes),
+                            },
+                            None => Scope {
+                                name: SCOPE_NAME.into(),
+                                version: SCOPE_VERSION.into(),
+                                attributes: Vec::new(),
+                            },
+                        },
+                        spans: list
+                            .iter()
+                            .take_while(|_| !crate::budget::cancelled())
+                            .map(|&i| span(&trace.spans[i]))
+                            .collect(),
+                    })
+                    .collect(),
             }
         })
         .collect();

@@ -7,6 +7,7 @@
 //! other than `service.name` and span links have no place in Zipkin v2 and
 //! are left out.
 
+use crate::sim::formats::import::{SCOPE_NAME_TAG, SCOPE_VERSION_TAG};
 use std::sync::Arc;
 
 use crate::sim::formats::wire::zipkin::{Annotation, Endpoint, Span as ZSpan};
@@ -43,6 +44,12 @@ fn span(trace: &Trace, s: &Span) -> ZSpan {
         .iter()
         .map(|(k, v)| (k.to_string(), text(v)))
         .collect();
+    if let Some(scope) = &s.scope {
+        tags.push((SCOPE_NAME_TAG.into(), scope.name.to_string()));
+        if !scope.version.is_empty() {
+            tags.push((SCOPE_VERSION_TAG.into(), scope.version.to_string()));
+        }
+    }
     match &s.status {
         Status::Unset => {}
         Status::Ok => tags.push(("otel.status_code".into(), "OK".into())),

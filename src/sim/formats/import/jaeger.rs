@@ -191,6 +191,7 @@ fn span(
         .ok_or_else(|| err(format!("{at}.duration"), "out of range"))?;
     let mut attributes = tags(s.tags, &here, "tags", keys, w);
     let (kind, status) = kind_and_status(&mut attributes, &here, w);
+    let (scope, trace_state) = crate::sim::formats::import::lift_scope(&mut attributes);
     let mut events = Vec::with_capacity(s.logs.len());
     for (i, l) in s.logs.into_iter().enumerate() {
         let lp = || format!("{at}.logs[{i}]");
@@ -240,6 +241,8 @@ fn span(
         traceparent: None,
         flags: flags(s.flags, || format!("{at}.flags"), &mut c.warnings),
         warnings: s.warnings.unwrap_or_default(),
+        scope,
+        trace_state,
     })
 }
 

@@ -1,6 +1,7 @@
 //! OTLP JSON import: one `ExportTraceServiceRequest`, or several (JSON
 //! Lines, as the Collector's file exporter writes), merged.
 
+use crate::sim::formats::export::{SCOPE_NAME, SCOPE_VERSION};
 use std::sync::Arc;
 
 use crate::sim::formats::import::{
@@ -8,7 +9,9 @@ use crate::sim::formats::import::{
 };
 use crate::sim::formats::wire::Enum;
 use crate::sim::formats::wire::otlp::{AnyValue, KeyValue, TracesData};
-use crate::sim::trace::{AttrValue, Event, Link, ServiceInfo, Span, SpanKind, Status, Trace};
+use crate::sim::trace::{
+    AttrValue, Event, Link, Scope, ServiceInfo, Span, SpanKind, Status, Trace,
+};
 
 /// An attribute value; arrays, key-value lists and bytes are kept as text:
 /// arrays and lists as plain JSON (`["a","b"]`, `{"k":1}`), as the
@@ -148,6 +151,7 @@ fn span(
     s: crate::sim::formats::wire::otlp::Span,
     at: SpanRef,
     service: usize,
+    scope: Option<Arc<Scope>>,
     keys: &mut Keys,
     w: &mut Warnings,
 ) -> Result<Span, ImportError> {
@@ -203,6 +207,8 @@ fn span(
         traceparent: None,
         flags: flags(s.flags, f("flags"), w),
         warnings: Vec::new(),
+        scope,
+        trace_state: (!s.trace_state.is_empty()).then(|| Arc::from(s.trace_state.as_str())),
     })
 }
 
@@ -239,9 +245,21 @@ pub(crate) fn collect_requests(
                 attributes: attrs,
             });
             for (si, ss) in rs.scope_spans.into_iter().enumerate() {
+                let sc = ss.scope;
+                // spandojo's own scope (what it writes for spans that came
+                // without one) reads back as none.
+                let own = sc.name == SCOPE_NAME && sc.version == SCOPE_VERSION;
+                let named = !sc.name.is_empty() || !sc.version.is_empty();
+                let scope = ((named && !own) || !sc.attributes.is_empty()).then(|| {
+                    Arc::new(Scope {
+                        name: keys.get(&sc.name),
+                        version: keys.get(&sc.version),
+                        attributes: attributes(sc.attributes, &mut keys),
+                    })
+                });
                 for (i, s) in ss.spans.into_iter().enumerate() {
                     let at = SpanRef::Otlp(line, ri, si, i);
-                    let span = span(s, at, service, &mut keys, &mut c.warnings)?;
+                    let span = span(s, at, service, scope.clone(), &mut keys, &mut c.warnings)?;
                     c.push(span, at)?;
                 }
             }

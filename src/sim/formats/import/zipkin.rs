@@ -142,6 +142,7 @@ fn span(
             }
         }
     }
+    let (scope, _) = crate::sim::formats::import::lift_scope(&mut attributes);
     let message = description
         .or(error.clone().filter(|e| e != "true"))
         .unwrap_or_default();
@@ -182,6 +183,8 @@ fn span(
         traceparent: None,
         flags: None,
         warnings: Vec::new(),
+        scope,
+        trace_state: None,
     })
 }
 

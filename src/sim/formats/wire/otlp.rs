@@ -72,6 +72,13 @@ pub struct Scope {
     /// Scope version.
     #[serde(default, deserialize_with = "null_default")]
     pub version: String,
+    /// Scope attributes.
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub attributes: Vec<KeyValue>,
 }
 
 /// One span.
@@ -92,6 +99,14 @@ pub struct Span {
         skip_serializing_if = "String::is_empty"
     )]
     pub parent_span_id: String,
+    /// W3C `tracestate` of the span's context, or empty.
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        alias = "trace_state",
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub trace_state: String,
     /// `fixed32` flags (W3C trace flags in the low byte).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flags: Option<U32>,

@@ -45,6 +45,8 @@ fn trace(id: u8, at_ms: u64, ms: u64, error: bool, attrs: &[(&str, AttrValue)]) 
         traceparent: None,
         flags: None,
         warnings: Vec::new(),
+        scope: None,
+        trace_state: None,
     };
     let mut root = span(1, None, "GET /");
     root.attributes = attrs
