@@ -180,7 +180,7 @@ pub fn start(
         }
     }));
     if let Some(listener) = listeners.http {
-        let app = spandojo::web::traces::otlp_http::router(state.clone());
+        let app = spandojo::web::traces::otlp_http::listener(state.clone());
         if let Ok(addr) = listener.local_addr() {
             println!("OTLP/HTTP receiver at http://{addr}/v1/traces");
         }

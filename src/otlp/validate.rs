@@ -152,15 +152,21 @@ type Ids = ([u8; 16], [u8; 8], Option<[u8; 8]>);
 
 /// The ids of a span, or why they are invalid.
 pub fn check_ids(trace_id: &[u8], span_id: &[u8], parent: &[u8]) -> Result<Ids, String> {
-    let trace: [u8; 16] = trace_id
-        .try_into()
-        .map_err(|_| format!("traceId must be 16 bytes, not {}", trace_id.len()))?;
+    let trace: [u8; 16] = trace_id.try_into().map_err(|_| {
+        format!(
+            "traceId must be 16 bytes (32 hex digits in JSON), not {}",
+            trace_id.len()
+        )
+    })?;
     if trace == [0; 16] {
         return Err("traceId is all zeros, which is invalid".into());
     }
-    let span: [u8; 8] = span_id
-        .try_into()
-        .map_err(|_| format!("spanId must be 8 bytes, not {}", span_id.len()))?;
+    let span: [u8; 8] = span_id.try_into().map_err(|_| {
+        format!(
+            "spanId must be 8 bytes (16 hex digits in JSON), not {}",
+            span_id.len()
+        )
+    })?;
     if span == [0; 8] {
         return Err("spanId is all zeros, which is invalid".into());
     }

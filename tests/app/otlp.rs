@@ -269,8 +269,47 @@ async fn malformed_bodies_get_4xx_and_store_nothing() {
     for (ctype, body, gz, want) in cases {
         let r = post(&app, Some(&t), ctype, body, gz).await;
         assert_eq!(r.status, want, "{ctype}: {}", r.body);
+        if ctype == "text/plain" {
+            assert!(
+                r.body
+                    .starts_with("unsupported content type \"text/plain\""),
+                "a type neither protobuf nor JSON is answered in text: {}",
+                r.body
+            );
+        }
     }
     assert_eq!(spans_stored(&app).await, 0);
+}
+
+#[tokio::test]
+async fn the_otlp_listener_explains_other_paths_and_methods_in_text() {
+    use tower::ServiceExt;
+    let dir = tempfile::tempdir().unwrap();
+    let state = spandojo::web::build_state(spandojo::Config::new(dir.path().join("data"))).unwrap();
+    let listener = spandojo::web::traces::otlp_http::listener(state);
+    let ask = |method: &str, path: &str| {
+        Request::builder()
+            .method(method)
+            .uri(path)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let r = listener
+        .clone()
+        .oneshot(ask("GET", "/v1/traces"))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(r.headers()[header::ALLOW], "POST");
+    let body = axum::body::to_bytes(r.into_body(), 4096).await.unwrap();
+    assert!(body.starts_with(b"/v1/traces takes POST"), "{body:?}");
+    let r = listener.oneshot(ask("POST", "/v1/logs")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let body = axum::body::to_bytes(r.into_body(), 4096).await.unwrap();
+    assert!(
+        body.starts_with(b"this is an OTLP/HTTP traces receiver"),
+        "{body:?}"
+    );
 }
 
 #[tokio::test]

@@ -28,6 +28,38 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The app of the OTLP/HTTP listener (`--otlp-http-addr`): [`router`],
+/// and a plain-text 404 for any other path and 405 (with `Allow: POST`) for
+/// any other method, so that a misconfigured exporter reads why.
+pub fn listener(state: AppState) -> Router {
+    router(state)
+        .fallback(|| async {
+            plain(
+                StatusCode::NOT_FOUND,
+                format!("this is an OTLP/HTTP traces receiver: send traces with POST {PATH}"),
+            )
+        })
+        .method_not_allowed_fallback(|| async {
+            let mut r = plain(
+                StatusCode::METHOD_NOT_ALLOWED,
+                format!("{PATH} takes POST with an OTLP ExportTraceServiceRequest"),
+            );
+            r.headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("POST"));
+            r
+        })
+}
+
+/// A plain-text answer.
+fn plain(status: StatusCode, message: String) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        message + "\n",
+    )
+        .into_response()
+}
+
 fn failure(f: &Failure, encoding: Encoding) -> Response {
     let status =
         StatusCode::from_u16(reply::http_status(f)).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
@@ -54,16 +86,27 @@ async fn export(State(state): State<AppState>, headers: HeaderMap, body: Body) -
     };
     let content_type = text(header::CONTENT_TYPE).unwrap_or("").to_string();
     let encoding = Encoding::from_content_type(&content_type);
-    let answer_in = encoding.unwrap_or(Encoding::Protobuf);
     let token = text(header::AUTHORIZATION)
         .and_then(bearer)
         .map(str::to_string);
     let user = match state.otlp.authenticate(token.as_deref()).await {
         Ok(user) => user,
-        Err(f) => return failure(&f, answer_in),
+        Err(f) => {
+            return match encoding {
+                Some(e) => failure(&f, e),
+                None => plain(
+                    StatusCode::from_u16(reply::http_status(&f))
+                        .unwrap_or(StatusCode::UNAUTHORIZED),
+                    f.message(),
+                ),
+            };
+        }
     };
+    // Neither protobuf nor JSON: the answer cannot be in the request's
+    // encoding, so it is plain text, which any client can show.
     let Some(encoding) = encoding else {
-        return failure(&Failure::UnsupportedType(content_type), answer_in);
+        let f = Failure::UnsupportedType(content_type);
+        return plain(StatusCode::UNSUPPORTED_MEDIA_TYPE, f.message());
     };
     let content_encoding = text(header::CONTENT_ENCODING).map(str::to_string);
     let bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
