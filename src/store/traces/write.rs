@@ -90,6 +90,10 @@ fn store_batch(
     let resources = intern(tx, "otlp_resources", user_id, &batch.resources)?;
     let scopes = intern(tx, "otlp_scopes", user_id, &batch.scopes)?;
     let mut tag_ids: HashMap<(&str, &str), i64> = HashMap::new();
+    // The tag rows of one span, flattened (span_row, tag, …), and the
+    // INSERT for n rows at index n.
+    let mut span_tags: Vec<i64> = Vec::with_capacity(2 * crate::store::traces::MAX_TAGS_PER_SPAN);
+    let mut tag_sql: Vec<String> = Vec::new();
     let mut traces: HashMap<[u8; 16], TraceRow> = HashMap::new();
     {
         let mut find = tx.prepare_cached(
@@ -105,9 +109,6 @@ fn store_batch(
                (trace_row, user_id, span_id, parent_span_id, service, name, start_ns,
                 duration_ns, error, resource_id, scope_id, body)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-        )?;
-        let mut tag = tx.prepare_cached(
-            "INSERT OR IGNORE INTO received_span_tags (span_row, tag) VALUES (?1, ?2)",
         )?;
         let mut find_value = tx.prepare_cached(
             "SELECT id FROM received_tag_values WHERE user_id = ?1 AND key = ?2 AND value = ?3",
@@ -172,6 +173,7 @@ fn store_batch(
                 continue;
             }
             let span_row = tx.last_insert_rowid();
+            span_tags.clear();
             for (key, value) in &s.tags {
                 let id = match tag_ids.get(&(key.as_str(), value.as_str())) {
                     Some(&id) => id,
@@ -190,7 +192,23 @@ fn store_batch(
                         id
                     }
                 };
-                tag.execute(params![span_row, id])?;
+                span_tags.push(span_row);
+                span_tags.push(id);
+            }
+            if !span_tags.is_empty() {
+                // One statement per span for all its tags.
+                let n = span_tags.len() / 2;
+                if tag_sql.len() <= n {
+                    tag_sql.resize_with(n + 1, String::new);
+                }
+                if tag_sql[n].is_empty() {
+                    let rows = vec!["(?, ?)"; n].join(", ");
+                    tag_sql[n] = format!(
+                        "INSERT OR IGNORE INTO received_span_tags (span_row, tag) VALUES {rows}"
+                    );
+                }
+                tx.prepare_cached(&tag_sql[n])?
+                    .execute(rusqlite::params_from_iter(span_tags.iter()))?;
             }
             out.stored += 1;
             row.count += 1;
