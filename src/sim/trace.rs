@@ -155,6 +155,11 @@ impl fmt::Display for AttrValue {
         match self {
             AttrValue::Str(s) => f.write_str(s),
             AttrValue::Int(i) => write!(f, "{i}"),
+            // As JSON numbers are written (ECMAScript's Number to string):
+            // plain digits from 1e-6 up to 1e21, an exponent outside.
+            AttrValue::Float(x) if *x != 0.0 && (x.abs() >= 1e21 || x.abs() < 1e-6) => {
+                write!(f, "{x:e}")
+            }
             AttrValue::Float(x) => write!(f, "{x}"),
             AttrValue::Bool(b) => write!(f, "{b}"),
         }
@@ -345,5 +350,21 @@ mod tests {
             assert_eq!(SpanKind::from_otlp_code(i64::from(k.otlp_code())), Some(k));
         }
         assert_eq!(SpanKind::from_otlp_code(9), None);
+    }
+}
+
+#[cfg(test)]
+mod display_tests {
+    use super::AttrValue;
+
+    #[test]
+    fn floats_far_from_one_are_written_with_an_exponent() {
+        let text = |x: f64| AttrValue::Float(x).to_string();
+        assert_eq!(text(1e300), "1e300");
+        assert_eq!(text(-2.5e-7), "-2.5e-7");
+        assert_eq!(text(0.5), "0.5");
+        assert_eq!(text(123456.25), "123456.25");
+        assert_eq!(text(0.0), "0");
+        assert_eq!(text(1e300).parse::<f64>(), Ok(1e300));
     }
 }

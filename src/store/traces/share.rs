@@ -11,7 +11,8 @@ pub struct SharedTrace {
     pub row_id: i64,
     /// The owner's display name.
     pub author: String,
-    /// `service: operation` of the root, when it arrived.
+    /// `service: operation` of the root, or of the earliest span followed by
+    /// "(parent not received)" when the root never arrived.
     pub root: Option<String>,
     /// Spans stored.
     pub spans: u64,
@@ -89,5 +90,16 @@ pub fn shared_with_group(c: &Connection, limit: usize) -> anyhow::Result<Vec<Sha
             shared_at: r.get(6)?,
         })
     })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let mut out: Vec<SharedTrace> = rows.collect::<Result<_, _>>()?;
+    let mut earliest = c.prepare_cached(
+        "SELECT service, name FROM received_spans WHERE trace_row = ?1
+         ORDER BY start_ns, id LIMIT 1",
+    )?;
+    for t in out.iter_mut().filter(|t| t.root.is_none()) {
+        let top: Option<(String, String)> = earliest
+            .query_row([t.row_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        t.root = top.map(|(s, n)| format!("{s}: {n} (parent not received)"));
+    }
+    Ok(out)
 }

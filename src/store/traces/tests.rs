@@ -406,6 +406,17 @@ fn a_trace_whose_parent_lives_elsewhere_is_named_after_its_earliest_span() {
     let t = &list[0];
     assert_eq!(t.root_service, None);
     assert_eq!(t.label(), "svc1: op3 (parent not received)");
+    let shared = store
+        .call_blocking(move |c| {
+            crate::store::traces::share::set_shared(c, alice, &[4; 16], true, 200)?;
+            crate::store::traces::share::shared_with_group(c, 10)
+        })
+        .unwrap();
+    assert_eq!(
+        shared[0].root.as_deref(),
+        Some("svc1: op3 (parent not received)"),
+        "the group page names it alike"
+    );
     assert!(t.incomplete(100 + read::QUIET_SECS - 1));
     assert!(
         !t.incomplete(100 + read::QUIET_SECS),
