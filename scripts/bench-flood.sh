@@ -12,21 +12,7 @@ set -eu
 cd "$(dirname "$0")/.."
 minutes="${1:-10}"
 concurrency="${2:-4}"
-target="${CARGO_TARGET_DIR:-target}"
-cargo build --release --quiet
-bin="$target/release/spandojo"
-data="$(mktemp -d)"
-port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-printf 'bench-password-1\n' | "$bin" user add bench --password-stdin --data "$data/store" >/dev/null
-tokens="$("$bin" token create bench --name bench --data "$data/store")"
-headers="$(printf '%s\n' "$tokens" | sed -n 's/^OTEL_EXPORTER_OTLP_HEADERS=//p')"
-"$bin" serve --addr 127.0.0.1:0 --data "$data/store" --otlp-http-addr "127.0.0.1:$port" --otlp-grpc-addr off >"$data/serve.log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null; rm -rf "$data"' EXIT
-for _ in $(seq 50); do
-  python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 1)" 2>/dev/null && break
-  sleep 0.2
-done
+. scripts/bench-server.sh
 # More traces than the flood can send: the sender is stopped at the end.
 OTEL_EXPORTER_OTLP_HEADERS="$headers" timeout "$((minutes * 60))" "$bin" sim send \
   --endpoint "http://127.0.0.1:$port" --protocol http/protobuf --batch-spans 512 \
@@ -35,7 +21,7 @@ OTEL_EXPORTER_OTLP_HEADERS="$headers" timeout "$((minutes * 60))" "$bin" sim sen
 sender=$!
 for m in $(seq "$minutes"); do
   sleep 60
-  echo "minute $m: $(grep VmRSS "/proc/$server/status" | tr -s ' \t' ' '), data $(du -sm "$data/store" | cut -f1) MB"
+  echo "minute $m: $(grep VmRSS "/proc/$server/status" | tr -s ' \t' ' '), data $(du -sm "$store" | cut -f1) MB"
 done
 wait "$sender" || true
 tr '\r' '\n' <"$data/send.err" | grep 'spans/s' | tail -1

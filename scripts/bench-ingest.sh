@@ -13,21 +13,7 @@ cd "$(dirname "$0")/.."
 traces="${1:-100000}"
 scenario="${2:-checkout}"
 concurrency="${3:-4}"
-target="${CARGO_TARGET_DIR:-target}"
-cargo build --release --quiet
-bin="$target/release/spandojo"
-data="$(mktemp -d)"
-port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-printf 'bench-password-1\n' | "$bin" user add bench --password-stdin --data "$data" >/dev/null
-tokens="$("$bin" token create bench --name bench --data "$data")"
-headers="$(printf '%s\n' "$tokens" | sed -n 's/^OTEL_EXPORTER_OTLP_HEADERS=//p')"
-"$bin" serve --addr 127.0.0.1:0 --data "$data" --otlp-http-addr "127.0.0.1:$port" --otlp-grpc-addr off >"$data/serve.log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null; rm -rf "$data"' EXIT
-for _ in $(seq 50); do
-  python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 1)" 2>/dev/null && break
-  sleep 0.2
-done
+. scripts/bench-server.sh
 OTEL_EXPORTER_OTLP_HEADERS="$headers" "$bin" sim send \
   --endpoint "http://127.0.0.1:$port" --protocol http/protobuf --batch-spans 512 \
   --concurrency "$concurrency" --scenario "$scenario" --traces "$traces" --json

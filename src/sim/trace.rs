@@ -351,11 +351,6 @@ mod tests {
         }
         assert_eq!(SpanKind::from_otlp_code(9), None);
     }
-}
-
-#[cfg(test)]
-mod display_tests {
-    use super::AttrValue;
 
     #[test]
     fn floats_far_from_one_are_written_with_an_exponent() {

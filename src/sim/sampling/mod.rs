@@ -32,7 +32,7 @@ pub use presets::{PRESETS, Preset, preset};
 pub use report::{LabReport, StrategyReport};
 pub use run::{
     Accounting, LabConfig, MAX_RATE, MAX_STRATEGIES, MAX_TRACES, run, run_stored, run_threads,
-    suggest_slo_from_durations, suggest_slo_ms, suggest_stored_slo_ms,
+    suggest_slo_from_durations, suggest_slo_ms,
 };
 pub use spec::{SpecError, Strategy, StrategyKind, parse_head, parse_strategy, parse_tail};
 #[cfg(test)]

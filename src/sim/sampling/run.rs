@@ -215,12 +215,6 @@ pub fn run_stored(
     Ok(ev.finish(traces, 0, 0, pop.rate_per_sec()))
 }
 
-/// A default SLO for existing traces: the 95th percentile of their
-/// durations, rounded as [`suggest_slo_ms`] rounds (1 ms when empty).
-pub fn suggest_stored_slo_ms(pop: &Stored) -> f64 {
-    suggest_slo_from_durations(pop.traces.iter().map(|t| t.duration_ns()))
-}
-
 /// A default SLO from trace durations (nanoseconds): their 95th percentile
 /// in milliseconds, rounded to two significant digits, as
 /// [`suggest_slo_ms`] rounds it; 1,000 ms when there are none.

@@ -10,7 +10,6 @@ use crate::budget::Kind;
 use crate::sim::sampling::outcome::Example;
 use crate::sim::sampling::{
     Accounting, LabReport, StoredBuilder, run_stored, suggest_slo_from_durations,
-    suggest_stored_slo_ms,
 };
 use crate::store::traces::read::{self, StoredSpan, TraceSummary};
 use crate::store::traces::write;
@@ -40,9 +39,9 @@ pub struct MineSource {
 }
 
 /// What a run over the member's traces gives back: the report, the trace
-/// id of each trace by index, the SLO used, and how many stored traces
-/// could not be read back.
-type Outcome = (LabReport, Vec<[u8; 16]>, f64, usize);
+/// id of each trace by index, and how many stored traces could not be read
+/// back.
+type Outcome = (LabReport, Vec<[u8; 16]>, usize);
 
 /// `x` with about three significant digits: 330, 33.0, 3.30, 0.33.
 fn three_digits(x: f64) -> String {
@@ -66,24 +65,24 @@ fn default_strategies(slo_ms: f64) -> Vec<String> {
     ]
 }
 
-/// The form's numbers: the SLO (None: suggest one from the traces), the
-/// accounting and the strategies.
+/// The form's accounting and strategies. An empty SLO is checked as 1 ms:
+/// [`page`] fills it with the traces' p95 before a run.
 fn validate(
     form: &mut LabForm,
-) -> Result<(Option<f64>, Accounting, Vec<crate::sim::sampling::Strategy>), Invalid> {
-    let slo = if form.slo_ms.is_empty() {
-        None
+) -> Result<(Accounting, Vec<crate::sim::sampling::Strategy>), Invalid> {
+    let slo_ms = if form.slo_ms.is_empty() {
+        1.0
     } else {
-        Some(number::<f64>(&form.slo_ms, "SLO")?)
+        number::<f64>(&form.slo_ms, "SLO")?
     };
     let (bytes_per_span, pipeline) = pipeline_of(form)?;
     let acc = Accounting {
-        slo_ms: slo.unwrap_or(1.0),
+        slo_ms,
         bytes_per_span,
         pipeline,
     };
     acc.validate().map_err(sentence)?;
-    Ok((slo, acc, strategies_of(form)?))
+    Ok((acc, strategies_of(form)?))
 }
 
 fn describe(ctx: &Ctx, recent: &read::Recent) -> MineSource {
@@ -133,8 +132,7 @@ fn describe(ctx: &Ctx, recent: &read::Recent) -> MineSource {
 /// Reads the traces back and runs the lab over them (heavy: in the budget).
 fn run_over(
     rows: Vec<Vec<StoredSpan>>,
-    slo: Option<f64>,
-    mut acc: Accounting,
+    acc: Accounting,
     strategies: &[crate::sim::sampling::Strategy],
 ) -> Result<Outcome, String> {
     let mut builder = StoredBuilder::new();
@@ -150,9 +148,8 @@ fn run_over(
     }
     drop(rows);
     let pop = builder.finish("mine", "your traces");
-    acc.slo_ms = slo.unwrap_or_else(|| suggest_stored_slo_ms(&pop));
     let report = run_stored(&pop, &acc, strategies)?;
-    Ok((report, pop.ids, acc.slo_ms, unreadable))
+    Ok((report, pop.ids, unreadable))
 }
 
 /// `GET /sim/lab?source=mine`: `form` as read (`go` says whether it was
@@ -199,7 +196,7 @@ pub async fn page(
             form.strategies = default_strategies(slo);
         }
     }
-    let (slo, acc, strategies) = match validate(&mut form) {
+    let (acc, strategies) = match validate(&mut form) {
         Ok(x) => x,
         Err(Invalid(msg)) => {
             return page_response(ctx, content, form, (Some(msg), None), Some(mine));
@@ -210,10 +207,10 @@ pub async fn page(
     let outcome = state
         .budget
         .run(Kind::Lab, &client.0, None, move || {
-            run_over(rows, slo, acc, &specs)
+            run_over(rows, acc, &specs)
         })
         .await?;
-    let (report, ids, slo_ms, unreadable) = match outcome {
+    let (report, ids, unreadable) = match outcome {
         Ok(x) => x,
         Err(msg) => {
             return page_response(
@@ -235,7 +232,6 @@ pub async fn page(
         .trim_start()
         .to_string();
     }
-    form.slo_ms = slo_ms.to_string();
     let summary = format!(
         "{} of your traces ({} spans, arriving at about {} per second) as they were received: \
          {} with an error, {} slower than the {} ms SLO.",
