@@ -147,6 +147,61 @@ async fn the_lab_runs_over_a_members_traces_with_their_real_durations_and_errors
     assert!(plain.body.contains("latency&#62;=800ms"), "{}", plain.body);
 }
 
+/// What a received span carries besides attributes reaches the policies
+/// that read it: `tracestate`, the span's `flags`, status OK and events.
+#[tokio::test]
+async fn tracestate_flags_ok_and_events_reach_the_labs_policies() {
+    use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value};
+    use opentelemetry_proto::tonic::trace::v1::span::Event;
+    let app = TestApp::new();
+    let (mut alice, token) = member_with_token(&app, "alice").await;
+    let mut one = trace(0xb1, 0, 5, false, "GET /a");
+    one[1].trace_state = "vendor=a".into();
+    one[1].flags = 0x101;
+    one[0].status = Some(Status {
+        code: 1,
+        message: String::new(),
+    });
+    one[0].events.push(Event {
+        time_unix_nano: T0 + MS,
+        name: "exception".into(),
+        attributes: vec![KeyValue {
+            key: "exception.type".into(),
+            value: Some(AnyValue {
+                value: Some(any_value::Value::StringValue("TimeoutError".into())),
+            }),
+            ..KeyValue::default()
+        }],
+        dropped_attributes_count: 0,
+    });
+    send(&app, &token, "shop", one).await;
+    send(&app, &token, "shop", trace(0xb2, 100, 5, false, "GET /b")).await;
+    let q = "/sim/lab?source=mine&slo_ms=500&s=trace_state%3Avendor%3Da\
+             &s=trace_flags&s=status_code%3Dok&s=status_code%3Dunset";
+    let r = alice.get(q).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        kept(&r.body),
+        vec!["1 (50.0%)", "1 (50.0%)", "1 (50.0%)", "2 (100.0%)"],
+        "the second trace has no tracestate and flags 0"
+    );
+    let yaml = "tail_sampling:\n  policies:\n    - name: timeouts\n      type: ottl_condition\n      \
+                ottl_condition:\n        spanevent:\n          - 'attributes[\"exception.type\"] == \"TimeoutError\"'\n";
+    let r = alice
+        .get(&format!(
+            "/sim/lab?source=mine&slo_ms=500&collector={}",
+            crate::common::encode(yaml)
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // The default strategies come first, the configuration's last.
+    assert_eq!(
+        kept(&r.body).last().map(String::as_str),
+        Some("1 (50.0%)"),
+        "the span event reaches OTTL"
+    );
+}
+
 #[tokio::test]
 async fn a_member_never_sees_another_members_traces() {
     let app = TestApp::new();

@@ -34,6 +34,8 @@ pub mod flags {
     /// template's, as received, and none is derived from `code`, `attempt`
     /// or the other flags (see [`stored`](super::stored)).
     pub const LITERAL: u8 = 8;
+    /// The span's status is OK (set explicitly; received spans only).
+    pub const OK: u8 = 16;
 }
 
 /// One span as sampling sees it.

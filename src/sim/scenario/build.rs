@@ -111,6 +111,7 @@ pub(crate) fn build(text: &str) -> Result<Scenario, Vec<TopologyError>> {
         expected_spans,
         max_depth,
         generated,
+        received: Vec::new(),
     })
 }
 

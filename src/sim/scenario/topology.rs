@@ -138,7 +138,29 @@ pub struct Scenario {
     pub max_depth: usize,
     /// Parameters when the estate was generated procedurally.
     pub generated: Option<EstateParams>,
+    /// For a population of received spans, what each operation (by index)
+    /// carried besides its attributes; empty for written and generated
+    /// scenarios.
+    pub received: Vec<ReceivedFacts>,
 }
+
+/// What the spans of one received span shape share beyond name, kind and
+/// attributes: the OTLP `Span.trace_state`, the `flags` low byte (W3C trace
+/// flags, 0x01 = sampled) and the events (OTLP `Span.events`), each at its
+/// offset from the span's start.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReceivedFacts {
+    /// W3C `tracestate`, empty when the span had none.
+    pub trace_state: Arc<str>,
+    /// The span's `flags` (0 when the sender left them out, as OTLP allows).
+    pub span_flags: u32,
+    /// Events, each at its offset from the span's start.
+    pub events: Vec<ReceivedEvent>,
+}
+
+/// One event of a received span shape: name, nanoseconds after the span's
+/// start, attributes.
+pub type ReceivedEvent = (Arc<str>, u64, Vec<(Arc<str>, AttrValue)>);
 
 impl Scenario {
     /// Looks up an operation by `"service:operation"` (or `"service"` for its first).

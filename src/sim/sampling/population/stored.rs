@@ -15,17 +15,18 @@
 //! earliest span start. Traces are in arrival order; [`Stored::ids`] gives
 //! each one's trace id by [`LeanTrace::index`].
 //!
-//! What is not carried over: span events (OTTL span-event conditions never
-//! match), `tracestate` (`trace_state` never matches) and the difference
-//! between status OK and UNSET (only ERROR is told apart).
+//! A span shape also takes in what policies read besides attributes: the
+//! span's `tracestate`, its `flags` and its events (name, attributes and
+//! offset from the span's start), kept in [`Scenario::received`]; status OK
+//! is told apart from UNSET by [`flags::OK`].
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
 use crate::sim::sampling::population::{LeanSpan, LeanTrace, NO_CODE, NO_PARENT, Templates, flags};
-use crate::sim::scenario::topology::{Dist, Operation, Protocol, Scenario, Service};
-use crate::sim::trace::{AttrValue, Trace};
+use crate::sim::scenario::topology::{Dist, Operation, Protocol, ReceivedFacts, Scenario, Service};
+use crate::sim::trace::{AttrValue, Status, Trace};
 
 /// A population of existing traces, ready for
 /// [`run_stored`](crate::sim::sampling::run_stored).
@@ -74,6 +75,7 @@ pub struct StoredBuilder {
     services: Vec<Service>,
     service_index: HashMap<String, u32>,
     operations: Vec<Operation>,
+    received: Vec<ReceivedFacts>,
     op_index: HashMap<String, u32>,
     /// Traces with unix times; `template` holds the operation index.
     traces: Vec<(LeanTrace, [u8; 16])>,
@@ -148,9 +150,37 @@ impl StoredBuilder {
             s.name
         );
         encode_attrs(&mut self.key, &s.attributes);
+        let trace_state = s.trace_state.as_deref().unwrap_or("");
+        let span_flags = s.flags.unwrap_or(0);
+        let _ = write!(
+            self.key,
+            "|{}:{trace_state}|{span_flags}|{};",
+            trace_state.len(),
+            s.events.len()
+        );
+        for e in &s.events {
+            let offset = e.time_ns.saturating_sub(s.start_ns);
+            let _ = write!(self.key, "{}:{};{offset};", e.name.len(), e.name);
+            encode_attrs(&mut self.key, &e.attributes);
+        }
         if let Some(&i) = self.op_index.get(&self.key) {
             return i;
         }
+        self.received.push(ReceivedFacts {
+            trace_state: Arc::from(trace_state),
+            span_flags,
+            events: s
+                .events
+                .iter()
+                .map(|e| {
+                    (
+                        e.name.clone(),
+                        e.time_ns.saturating_sub(s.start_ns),
+                        e.attributes.clone(),
+                    )
+                })
+                .collect(),
+        });
         let i = self.operations.len() as u32;
         self.operations.push(Operation {
             service: service as usize,
@@ -205,8 +235,10 @@ impl StoredBuilder {
                 .filter(|&p| p < lean.spans.len())
                 .map_or(NO_PARENT, |p| p as u32);
             let mut f = flags::LITERAL;
-            if s.status.is_error() {
-                f |= flags::ERROR;
+            match s.status {
+                Status::Error { .. } => f |= flags::ERROR,
+                Status::Ok => f |= flags::OK,
+                Status::Unset => {}
             }
             lean.start_ns = lean.start_ns.min(s.start_ns);
             lean.spans.push(LeanSpan {
@@ -234,6 +266,7 @@ impl StoredBuilder {
         let StoredBuilder {
             services,
             operations,
+            received,
             mut traces,
             ..
         } = self;
@@ -261,6 +294,7 @@ impl StoredBuilder {
             },
             max_depth: 0,
             generated: None,
+            received,
         };
         let templates = Templates::new(&scenario);
         let mut ids = Vec::with_capacity(traces.len());

@@ -269,3 +269,55 @@ fn an_empty_population_is_refused() {
     let strategies = vec![parse_strategy("always_on").unwrap_or_else(|e| panic!("{e}"))];
     assert!(run_stored(&pop, &acc, &strategies).is_err());
 }
+
+#[test]
+fn trace_state_flags_events_and_ok_reach_their_policies() {
+    use crate::sim::trace::Event;
+    // 1: tracestate vendor=a, sampled flag, an exception event on the
+    // root, status OK. 2: tracestate vendor=b, flags 0 (as Python's SDK
+    // sends), no event. 3: a malformed tracestate, no flags at all.
+    let mut one = trace(1, 0, 5, false, &[]);
+    one.spans[1].trace_state = Some(Arc::from("vendor=a,ot=th:8"));
+    one.spans[1].flags = Some(0x101);
+    one.spans[0].status = Status::Ok;
+    let at = one.spans[0].start_ns + MS;
+    one.spans[0].events.push(Event {
+        time_ns: at,
+        name: Arc::from("exception"),
+        attributes: vec![(Arc::from("exception.type"), s("TimeoutError"))],
+    });
+    let mut two = trace(2, 10, 5, false, &[]);
+    two.spans[0].trace_state = Some(Arc::from("vendor=b"));
+    two.spans[0].flags = Some(0);
+    let mut three = trace(3, 20, 5, false, &[]);
+    three.spans[0].trace_state = Some(Arc::from("vendor=a,,=x"));
+    let pop = stored(&[one, two, three]);
+    let r = lab(
+        &pop,
+        1_000.0,
+        &[
+            "trace_state:vendor=a",
+            "trace_state:vendor=b",
+            "trace_flags",
+            "status_code=ok",
+            "status_code=unset",
+        ],
+    );
+    assert_eq!(
+        kept(&r),
+        vec![1, 1, 1, 1, 3],
+        "a malformed tracestate matches nothing; a 0x101 flags word is sampled; \
+         every trace has an UNSET span"
+    );
+    let yaml = "tail_sampling:\n  policies:\n    - name: timeouts\n      type: ottl_condition\n      \
+                ottl_condition:\n        spanevent:\n          - 'attributes[\"exception.type\"] == \"TimeoutError\"'\n";
+    let strategies =
+        crate::sim::sampling::collector::parse(yaml, false).unwrap_or_else(|e| panic!("{e}"));
+    let acc = Accounting {
+        slo_ms: 1_000.0,
+        bytes_per_span: 500,
+        pipeline: Pipeline::SINGLE,
+    };
+    let r = run_stored(&pop, &acc, &strategies).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(kept(&r), vec![1], "the span event reaches OTTL");
+}

@@ -17,6 +17,8 @@ pub struct Agg {
     pub spans: u32,
     /// Spans with status ERROR.
     pub errors: u32,
+    /// Spans with status OK.
+    pub oks: u32,
     /// Earliest start.
     pub min_start: u64,
     /// Latest end.
@@ -32,16 +34,19 @@ impl Agg {
     pub const EMPTY: Agg = Agg {
         spans: 0,
         errors: 0,
+        oks: 0,
         min_start: u64::MAX,
         max_end: 0,
         mask: 0,
         root: false,
     };
 
-    /// Adds one span.
-    pub fn add(&mut self, start: u64, end: u64, error: bool, mask: u64, root: bool) {
+    /// Adds one span with its [`flags`](crate::sim::sampling::population::flags).
+    pub fn add(&mut self, start: u64, end: u64, flags: u8, mask: u64, root: bool) {
+        use crate::sim::sampling::population::flags::{ERROR, OK};
         self.spans += 1;
-        self.errors += u32::from(error);
+        self.errors += u32::from(flags & ERROR != 0);
+        self.oks += u32::from(flags & OK != 0);
         self.min_start = self.min_start.min(start);
         self.max_end = self.max_end.max(end);
         self.mask |= mask;
@@ -94,6 +99,7 @@ pub enum Compiled {
     },
     Status {
         error: bool,
+        ok: bool,
         unset: bool,
     },
     Probabilistic {
@@ -200,8 +206,7 @@ pub fn compile(
         compile(&q.policy, spec, bytes_per_span, preds)
     };
     match p {
-        Policy::AlwaysSample | Policy::TraceFlags => Compiled::Always,
-        Policy::TraceState { .. } => Compiled::Never,
+        Policy::AlwaysSample => Compiled::Always,
         Policy::Latency {
             threshold_ms,
             upper_threshold_ms,
@@ -211,6 +216,7 @@ pub fn compile(
         },
         Policy::StatusCode(codes) => Compiled::Status {
             error: codes.contains(&StatusCode::Error),
+            ok: codes.contains(&StatusCode::Ok),
             unset: codes.contains(&StatusCode::Unset),
         },
         Policy::Probabilistic {
@@ -231,7 +237,7 @@ pub fn compile(
                 plain,
             }
         }
-        Policy::OttlCondition { .. } => {
+        Policy::OttlCondition { .. } | Policy::TraceState { .. } | Policy::TraceFlags => {
             preds.push(p.clone());
             Compiled::Pred {
                 bit: preds.len() as u32 - 1,
@@ -309,8 +315,10 @@ impl Compiled {
                 let d = a.duration_ms();
                 *threshold < d && (*upper == 0 || d <= *upper)
             }
-            Compiled::Status { error, unset } => {
-                (*error && a.errors > 0) || (*unset && a.spans > a.errors)
+            Compiled::Status { error, ok, unset } => {
+                (*error && a.errors > 0)
+                    || (*ok && a.oks > 0)
+                    || (*unset && a.spans > a.errors + a.oks)
             }
             Compiled::Probabilistic { threshold, salt } => {
                 let h = salt.as_ref().map_or(t.h, |s| salted_hash(s, t.id));

@@ -1,5 +1,6 @@
 //! Span predicates (`string_attribute`, `numeric_attribute`,
-//! `boolean_attribute`, `ottl_condition`) resolved per span template once,
+//! `boolean_attribute`, `ottl_condition`, `trace_state`, `trace_flags`)
+//! resolved per span template once,
 //! so that a span costs one table lookup, plus a per-span evaluation of the
 //! predicates that read what varies per execution (status codes,
 //! `error.type`, retry attempts, status, times, events).
@@ -9,6 +10,12 @@
 //! matches), a numeric one `Int()` (0 for other types), a boolean one
 //! `Bool()` (false for other types). A span matches when its own
 //! attributes or its resource's do.
+//!
+//! `trace_state` parses the span's `tracestate` as W3C Trace Context does
+//! (a malformed one matches nothing) and compares the key's value with the
+//! policy's values, skipping empty values and pairs of 256 characters or
+//! more, as the processor's `NewTraceStateFilter`; `trace_flags` matches a
+//! span whose `flags` low byte has the sampled bit (0x01).
 
 use regex::Regex;
 
@@ -19,6 +26,7 @@ use crate::sim::sampling::spec::Policy;
 use crate::sim::sampling::tail::view::{TemplateFacts, View, template_facts};
 use crate::sim::scenario::topology::Scenario;
 use crate::sim::trace::AttrValue;
+use crate::sim::w3c::tracestate::parse_tracestate;
 
 #[derive(Debug, Clone)]
 enum Matcher {
@@ -37,6 +45,11 @@ enum Matcher {
         value: bool,
     },
     Ottl(Box<Program>),
+    TraceState {
+        key: String,
+        values: Vec<String>,
+    },
+    TraceFlags,
     Never,
 }
 
@@ -87,6 +100,15 @@ impl Matcher {
             } => {
                 Program::new(span, spanevent).map_or(Matcher::Never, |p| Matcher::Ottl(Box::new(p)))
             }
+            Policy::TraceState { key, values } => Matcher::TraceState {
+                key: key.clone(),
+                values: values
+                    .iter()
+                    .filter(|v| !v.is_empty() && key.len() + v.len() < 256)
+                    .cloned()
+                    .collect(),
+            },
+            Policy::TraceFlags => Matcher::TraceFlags,
             _ => Matcher::Never,
         }
     }
@@ -124,6 +146,11 @@ impl Matcher {
     fn matches(&self, s: &View) -> bool {
         match self {
             Matcher::Ottl(p) => p.matches(s),
+            Matcher::TraceState { key, values } => parse_tracestate(s.trace_state())
+                .ok()
+                .and_then(|ts| ts.get(key).map(|v| values.iter().any(|x| x == v)))
+                .unwrap_or(false),
+            Matcher::TraceFlags => s.span_flags() & 0x01 != 0,
             Matcher::Never => false,
             m => {
                 let key = m.key().unwrap_or("");
@@ -138,7 +165,7 @@ impl Matcher {
         let st = |k: &str| dynamic_key(k).is_none();
         match self {
             Matcher::Ottl(p) => p.is_static(&st),
-            Matcher::Never => true,
+            Matcher::TraceState { .. } | Matcher::TraceFlags | Matcher::Never => true,
             m => m.key().is_none_or(st),
         }
     }

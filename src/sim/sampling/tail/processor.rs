@@ -174,7 +174,7 @@ impl Processor {
             if let Some(keep) = cached {
                 self.counters.cache_hits += 1;
                 let mut one = Agg::EMPTY;
-                one.add(s.start_ns, s.end_ns, s.is_error(), 0, root);
+                one.add(s.start_ns, s.end_ns, s.flags, 0, root);
                 rec.settle(record, k, &one, keep.then_some(1.0));
                 return;
             }
@@ -184,13 +184,13 @@ impl Processor {
             match e.state {
                 State::Pending => {
                     let mask = self.preds.mask(sc, tm, s);
-                    e.agg.add(s.start_ns, s.end_ns, s.is_error(), mask, root);
+                    e.agg.add(s.start_ns, s.end_ns, s.flags, mask, root);
                     self.pending_spans += 1;
                     self.counters.peak_spans = self.counters.peak_spans.max(self.pending_spans);
                 }
                 State::Sampled | State::NotSampled => {
                     let mut one = Agg::EMPTY;
-                    one.add(s.start_ns, s.end_ns, s.is_error(), 0, root);
+                    one.add(s.start_ns, s.end_ns, s.flags, 0, root);
                     let kept = (e.state == State::Sampled).then_some(1.0);
                     rec.settle(record, k, &one, kept);
                 }
@@ -204,7 +204,7 @@ impl Processor {
         agg.add(
             s.start_ns,
             s.end_ns,
-            s.is_error(),
+            s.flags,
             self.preds.mask(sc, tm, s),
             root,
         );

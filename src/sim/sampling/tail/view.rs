@@ -1,14 +1,16 @@
 //! A lean span seen as the Collector sees the span it stands for: name,
-//! kind, status, span and resource attributes kept apart, and the events the
-//! generator writes (an `exception` event on a span that failed by itself,
-//! and on a client span cut off by its deadline).
+//! kind, status, span and resource attributes kept apart, trace state and
+//! span flags, and its events: for a generated span, those the generator
+//! writes (an `exception` event on a span that failed by itself, and on a
+//! client span cut off by its deadline); for a received one, those it
+//! carried ([`Scenario::received`]).
 
 use std::sync::Arc;
 
 use crate::sim::sampling::attrs::{DYNAMIC_KEYS, dynamic_attr, dynamic_key};
 use crate::sim::sampling::collector::ottl::{EventData, SpanData};
 use crate::sim::sampling::population::{LeanSpan, Role, Templates, flags};
-use crate::sim::scenario::topology::{Protocol, Scenario};
+use crate::sim::scenario::topology::{Protocol, ReceivedEvent, Scenario};
 use crate::sim::trace::{AttrValue, SpanKind};
 
 /// Static facts of one template, resolved once.
@@ -22,6 +24,13 @@ pub struct TemplateFacts {
     pub attrs: Vec<(Arc<str>, AttrValue)>,
     /// Resource attributes (`service.name` first).
     pub resource: Vec<(Arc<str>, AttrValue)>,
+    /// W3C `tracestate` (empty for generated spans, which carry none).
+    pub trace_state: Arc<str>,
+    /// OTLP span `flags`: 0x01 (sampled) for generated spans, since only
+    /// sampled spans are exported; as received otherwise.
+    pub span_flags: u32,
+    /// A received span's events (name, offset from its start, attributes).
+    pub events: Vec<ReceivedEvent>,
 }
 
 /// Facts for every template of a scenario.
@@ -47,11 +56,15 @@ pub fn template_facts(sc: &Scenario, tm: &Templates) -> Vec<TemplateFacts> {
                 SpanKind::Producer => 4,
                 SpanKind::Consumer => 5,
             };
+            let received = sc.received.get(tp.op as usize);
             TemplateFacts {
                 name,
                 kind,
                 attrs,
                 resource,
+                trace_state: received.map_or_else(|| Arc::from(""), |r| r.trace_state.clone()),
+                span_flags: received.map_or(1, |r| r.span_flags),
+                events: received.map(|r| r.events.clone()).unwrap_or_default(),
             }
         })
         .collect()
@@ -75,6 +88,18 @@ fn find(list: &[(Arc<str>, AttrValue)], key: &str) -> Option<AttrValue> {
         .map(|(_, v)| v.clone())
 }
 
+impl View<'_> {
+    /// The span's W3C `tracestate` (empty when none).
+    pub fn trace_state(&self) -> &str {
+        &self.facts.trace_state
+    }
+
+    /// The span's OTLP `flags`.
+    pub fn span_flags(&self) -> u32 {
+        self.facts.span_flags
+    }
+}
+
 impl SpanData for View<'_> {
     fn name(&self) -> &str {
         &self.facts.name
@@ -85,7 +110,13 @@ impl SpanData for View<'_> {
     }
 
     fn status_code(&self) -> i64 {
-        if self.span.is_error() { 2 } else { 0 }
+        if self.span.is_error() {
+            2
+        } else if self.span.flags & flags::OK != 0 {
+            1
+        } else {
+            0
+        }
     }
 
     fn attr(&self, key: &str) -> Option<AttrValue> {
@@ -107,6 +138,21 @@ impl SpanData for View<'_> {
 
     fn events(&self) -> Vec<EventData> {
         let s = self.span;
+        if s.flags & flags::LITERAL != 0 {
+            return self
+                .facts
+                .events
+                .iter()
+                .map(|(name, offset, attrs)| EventData {
+                    name: name.to_string(),
+                    time_ns: s.start_ns.saturating_add(*offset),
+                    attrs: attrs
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), v.clone()))
+                        .collect(),
+                })
+                .collect();
+        }
         let tp = self.tm.list[s.template as usize];
         let op = &self.sc.operations[tp.op as usize];
         let (ty, message) = if s.flags & flags::TIMEOUT != 0 {

@@ -165,14 +165,34 @@ fn attribute_predicates_and_the_inverted_decisions() {
     assert!(keeps_with("and(attr:k!=v,always_sample)", 0, 0));
     assert!(!keeps_with("and(attr:k!=v,always_sample)", 0, 1));
     assert!(keeps_with("bool:flag=true", 0, 1));
-    assert!(
-        !keeps_with("trace_state:k=v", 0, 1),
-        "generated spans carry no tracestate"
-    );
-    assert!(
-        keeps_with("trace_flags", 0, 0),
-        "every generated span is sampled"
-    );
+    assert!(keeps_with("trace_state:k=v", 0, 1));
+    assert!(!keeps_with("trace_flags", 0, 0));
+}
+
+#[test]
+fn generated_spans_are_sampled_and_carry_no_tracestate() {
+    use crate::sim::sampling::population::{LeanSpan, NO_CODE, NO_PARENT, Templates};
+    use crate::sim::sampling::tail::predicates::Predicates;
+    let sc = crate::sim::testutil::scenario("checkout");
+    let tm = Templates::new(&sc);
+    let t = tail::parse("trace_state:ot=th:0,trace_flags").unwrap_or_else(|e| panic!("{e}"));
+    let preds: Vec<_> = t.policies.iter().map(|q| q.policy.clone()).collect();
+    let p = Predicates::new(&sc, &tm, &preds);
+    for template in 0..tm.list.len() as u32 {
+        let span = LeanSpan {
+            span_id: 1,
+            start_ns: 0,
+            end_ns: 1,
+            parent: NO_PARENT,
+            template,
+            group: 0,
+            service: 0,
+            code: NO_CODE,
+            flags: 0,
+            attempt: 0,
+        };
+        assert_eq!(p.mask(&sc, &tm, &span), 0b10, "template {template}");
+    }
 }
 
 #[test]

@@ -63,6 +63,7 @@ pub(super) fn dec(p: &mut [Compiled], a: &Agg, h: u64, now: u64) -> (bool, f64) 
 
 pub(super) fn agg(spans: u32, errors: u32, ms: u64, mask: u64) -> Agg {
     Agg {
+        oks: 0,
         spans,
         errors,
         min_start: 1_000,
