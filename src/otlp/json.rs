@@ -17,10 +17,13 @@ use crate::sim::formats::wire::{Enum, otlp as wire};
 /// Decodes a JSON body. The liberal reading decides what the request holds;
 /// the strict reading (which silently skips names it does not know, such as
 /// `resource_spans`) is used only when it agrees with it on every span's
-/// ids, name, kind and times, so that fields the liberal reading drops
-/// (`traceState`, dropped counts, link attributes, scope attributes, schema
-/// URLs) are kept. The error names the field that failed (e.g.
-/// `resourceSpans[0].scopeSpans[0].spans[2].startTimeUnixNano`).
+/// ids, name, kind and times, so that what the liberal reading drops
+/// (dropped counts and schema URLs) is kept. The liberal reading keeps
+/// trace state, flags, events, links with their attributes, and scope
+/// attributes. The error names the field that failed (e.g.
+/// `resourceSpans[0].scopeSpans[0].spans[2].startTimeUnixNano`); a `flags`
+/// value that is not a 32-bit unsigned integer is such an error, as the
+/// field is a `fixed32`.
 pub(crate) fn request(body: &[u8]) -> Result<ExportTraceServiceRequest, Failure> {
     let liberal = liberal(body)?;
     if let Ok(strict) = serde_json::from_slice::<ExportTraceServiceRequest>(body)
@@ -77,6 +80,25 @@ fn liberal(body: &[u8]) -> Result<ExportTraceServiceRequest, Failure> {
             format!("{path}: {inner}")
         })
     })?;
+    for (i, r) in liberal.resource_spans.iter().enumerate() {
+        for (j, ss) in r.scope_spans.iter().enumerate() {
+            for (k, s) in ss.spans.iter().enumerate() {
+                let at = format!("resourceSpans[{i}].scopeSpans[{j}].spans[{k}]");
+                if let Some(crate::sim::formats::wire::U32(Err(v))) = &s.flags {
+                    return Err(Failure::Malformed(format!(
+                        "{at}.flags: {v} is not a fixed32 (a whole number from 0 to 4294967295)"
+                    )));
+                }
+                for (l, link) in s.links.iter().enumerate() {
+                    if let Some(crate::sim::formats::wire::U32(Err(v))) = &link.flags {
+                        return Err(Failure::Malformed(format!(
+                            "{at}.links[{l}].flags: {v} is not a fixed32 (a whole number from 0 to 4294967295)"
+                        )));
+                    }
+                }
+            }
+        }
+    }
     Ok(ExportTraceServiceRequest {
         resource_spans: liberal
             .resource_spans
@@ -102,6 +124,7 @@ fn scope_spans(s: wire::ScopeSpans) -> ScopeSpans {
         scope: Some(InstrumentationScope {
             name: s.scope.name,
             version: s.scope.version,
+            attributes: attributes(s.scope.attributes),
             ..InstrumentationScope::default()
         }),
         spans: s.spans.into_iter().map(one_span).collect(),
@@ -157,6 +180,7 @@ fn one_span(s: wire::Span) -> Span {
         trace_id: id(&s.trace_id, Vec::new()),
         span_id: id(&s.span_id, Vec::new()),
         parent_span_id: parent,
+        trace_state: s.trace_state,
         flags: s.flags.and_then(|f| f.0.ok()).unwrap_or(0),
         name: s.name,
         kind: enum_number(&s.kind, KINDS),
@@ -179,7 +203,10 @@ fn one_span(s: wire::Span) -> Span {
             .map(|l| span::Link {
                 trace_id: id(&l.trace_id, Vec::new()),
                 span_id: id(&l.span_id, Vec::new()),
-                ..span::Link::default()
+                trace_state: l.trace_state,
+                attributes: attributes(l.attributes),
+                flags: l.flags.and_then(|f| f.0.ok()).unwrap_or(0),
+                dropped_attributes_count: 0,
             })
             .collect(),
         status: Some(Status {

@@ -78,6 +78,49 @@ fn protobuf_and_json_bodies_decode_to_the_same_request() {
 }
 
 #[test]
+fn a_liberal_json_body_keeps_trace_state_flags_links_and_scope_attributes() {
+    let body = br#"{"resourceSpans":[{"scopeSpans":[{"scope":{"name":"lib","attributes":[{"key":"a","value":{"stringValue":"b"}}]},
+        "spans":[{"traceId":"01010101010101010101010101010101","spanId":"0202020202020202",
+        "traceState":"vendor=a","flags":"257","name":"GET /","kind":"SPAN_KIND_SERVER",
+        "startTimeUnixNano":5,"endTimeUnixNano":9,"status":{"code":"STATUS_CODE_OK"},
+        "links":[{"traceId":"03030303030303030303030303030303","spanId":"0404040404040404",
+          "traceState":"k=v","flags":1,"attributes":[{"key":"why","value":{"stringValue":"batch"}}]}]}]}]}]}"#;
+    let got = request(body, Encoding::Json).unwrap();
+    let ss = &got.resource_spans[0].scope_spans[0];
+    let span = &ss.spans[0];
+    assert_eq!(
+        (
+            span.trace_state.as_str(),
+            span.flags,
+            span.status.as_ref().map(|s| s.code)
+        ),
+        ("vendor=a", 257, Some(1))
+    );
+    let link = &span.links[0];
+    assert_eq!((link.trace_state.as_str(), link.flags), ("k=v", 1));
+    assert_eq!(link.attributes[0].key, "why");
+    assert_eq!(ss.scope.as_ref().map(|s| s.attributes.len()), Some(1));
+}
+
+#[test]
+fn flags_that_are_not_a_fixed32_refuse_the_request() {
+    for bad in ["-1", "1.5", "4294967296", "\"x\"", "true"] {
+        let body = format!(
+            r#"{{"resourceSpans":[{{"scopeSpans":[{{"spans":[{{"traceId":"01010101010101010101010101010101",
+            "spanId":"0202020202020202","name":"a","kind":"SPAN_KIND_SERVER","startTimeUnixNano":5,
+            "endTimeUnixNano":9,"flags":{bad}}}]}}]}}]}}"#
+        );
+        match request(body.as_bytes(), Encoding::Json) {
+            Err(Failure::Malformed(m)) => assert!(
+                m.starts_with("resourceSpans[0].scopeSpans[0].spans[0].flags: "),
+                "{bad}: {m}"
+            ),
+            other => panic!("{bad}: {other:?}"),
+        }
+    }
+}
+
+#[test]
 fn bad_bodies_are_refused_without_panic() {
     assert!(matches!(
         request(b"\xff\xff\xff", Encoding::Protobuf),

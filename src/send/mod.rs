@@ -53,6 +53,16 @@ pub struct Batch {
     pub spans: usize,
 }
 
+/// The OTLP `Span.flags` an SDK exports for a sampled span: the W3C trace
+/// flags in the low byte (0x01, sampled), and `SPAN_FLAGS_CONTEXT_HAS_IS_REMOTE`
+/// (0x100), with `SPAN_FLAGS_CONTEXT_IS_REMOTE` (0x200) when the parent came
+/// from another process (the span carried an inbound `traceparent`), as
+/// `trace.proto` defines them.
+pub fn sdk_flags(s: &crate::sim::trace::Span) -> u32 {
+    let remote = s.parent.is_some() && s.traceparent.is_some();
+    0x01 | 0x100 | if remote { 0x200 } else { 0 }
+}
+
 impl Batcher {
     /// A batcher of at most `max_spans` (at least 1) spans per request.
     pub fn new(max_spans: usize) -> Batcher {
@@ -64,7 +74,9 @@ impl Batcher {
         }
     }
 
-    /// Adds a trace's spans in trace order; returns the requests that filled up.
+    /// Adds a trace's spans in trace order; returns the requests that filled
+    /// up. A generated span is sent with the `flags` an SDK gives a
+    /// sampled span ([`sdk_flags`]).
     pub fn push(&mut self, trace: &Trace) -> Vec<Batch> {
         let mut full = Vec::new();
         for s in &trace.spans {
@@ -88,7 +100,11 @@ impl Batcher {
                 }
             };
             if let Some(ss) = self.resource_spans[slot].scope_spans.first_mut() {
-                ss.spans.push(proto_span(s));
+                let mut span = proto_span(s);
+                if s.flags.is_none() {
+                    span.flags = sdk_flags(s);
+                }
+                ss.spans.push(span);
             }
             self.spans += 1;
             if self.spans >= self.max_spans {

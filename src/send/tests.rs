@@ -61,6 +61,37 @@ fn batches_hold_at_most_the_limit_and_every_span_once() {
 }
 
 #[test]
+fn spans_are_sent_with_the_flags_an_sdk_gives_sampled_spans() {
+    let sc = scenario("checkout");
+    let trace = crate::sim::generate(&sc, 3);
+    let mut batcher = Batcher::new(10_000);
+    assert!(batcher.push(&trace).is_empty());
+    let Some(batch) = batcher.finish() else {
+        panic!("one batch")
+    };
+    let mut sent: Vec<(Vec<u8>, u32)> = batch
+        .request
+        .resource_spans
+        .iter()
+        .flat_map(|r| &r.scope_spans)
+        .flat_map(|s| &s.spans)
+        .map(|s| (s.span_id.clone(), s.flags))
+        .collect();
+    sent.sort();
+    let mut want: Vec<(Vec<u8>, u32)> = trace
+        .spans
+        .iter()
+        .map(|s| {
+            let remote = s.parent.is_some() && s.traceparent.is_some();
+            (s.span_id.to_vec(), if remote { 0x301 } else { 0x101 })
+        })
+        .collect();
+    want.sort();
+    assert_eq!(sent, want);
+    assert!(want.iter().any(|w| w.1 == 0x301) && want.iter().any(|w| w.1 == 0x101));
+}
+
+#[test]
 fn backoff_doubles_up_to_the_cap() {
     let p = RetryPolicy {
         initial: Duration::from_millis(100),

@@ -185,6 +185,15 @@ async fn tracestate_flags_ok_and_events_reach_the_labs_policies() {
         vec!["1 (50.0%)", "1 (50.0%)", "1 (50.0%)", "2 (100.0%)"],
         "the second trace has no tracestate and flags 0"
     );
+    // Neither errors nor slow traces: the notes do not speak of them.
+    assert!(!r.body.contains("none of slow"), "{}", r.body);
+    assert!(!r.body.contains("none of error"), "{}", r.body);
+    assert!(!r.body.contains("of slow traces"), "{}", r.body);
+    assert!(
+        r.body.contains("Kept 50% of traces (2 spans)."),
+        "{}",
+        r.body
+    );
     let yaml = "tail_sampling:\n  policies:\n    - name: timeouts\n      type: ottl_condition\n      \
                 ottl_condition:\n        spanevent:\n          - 'attributes[\"exception.type\"] == \"TimeoutError\"'\n";
     let r = alice
@@ -194,6 +203,28 @@ async fn tracestate_flags_ok_and_events_reach_the_labs_policies() {
         ))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // Four strategy fields and five processors are more than eight; the
+    // message says where they came from.
+    let mut many = String::from("processors:\n");
+    for i in 0..5 {
+        many.push_str(&format!(
+            "  tail_sampling/p{i}:\n    policies: [{{name: a, type: always_sample}}]\n"
+        ));
+    }
+    let over = alice
+        .get(&format!(
+            "/sim/lab?source=mine&s=always_on&s=always_on&s=always_on&s=always_on&collector={}",
+            crate::common::encode(&many)
+        ))
+        .await;
+    assert_eq!(over.status, StatusCode::BAD_REQUEST);
+    assert!(
+        over.body.contains(
+            "the strategy fields hold 4 and the configuration&#39;s tail_sampling processors 5"
+        ),
+        "{}",
+        over.body
+    );
     // The default strategies come first, the configuration's last.
     assert_eq!(
         kept(&r.body).last().map(String::as_str),

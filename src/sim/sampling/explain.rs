@@ -13,6 +13,25 @@ fn share(part: u64, whole: u64) -> String {
     }
 }
 
+/// "40% of error traces and 75% of slow traces", naming only the kinds
+/// the population has; None when it has neither.
+fn kept_of_kinds(r: &LabReport, s: &StrategyReport) -> Option<String> {
+    let mut kinds = Vec::new();
+    if r.error_traces > 0 {
+        kinds.push(format!(
+            "{} of error traces",
+            share(s.error_traces_kept, r.error_traces)
+        ));
+    }
+    if r.slow_traces > 0 {
+        kinds.push(format!(
+            "{} of slow traces",
+            share(s.slow_traces_kept, r.slow_traces)
+        ));
+    }
+    (!kinds.is_empty()).then(|| kinds.join(" and "))
+}
+
 fn off_pct(est: f64, truth: f64) -> f64 {
     if truth > 0.0 {
         (est - truth) / truth * 100.0
@@ -60,19 +79,14 @@ fn is_trace_id_ratio(s: &Strategy) -> bool {
 
 /// One sentence on what a strategy's row shows.
 pub fn note(r: &LabReport, spec: &Strategy, s: &StrategyReport) -> String {
-    let errors = if r.error_traces > 0 {
-        format!(
-            "{} of error traces and ",
-            share(s.error_traces_kept, r.error_traces)
-        )
-    } else {
-        String::new()
-    };
     let mut out = format!(
-        "Kept {} of traces ({} spans), {errors}{} of slow traces.",
+        "Kept {} of traces ({} spans){}.",
         share(s.traces_kept, r.traces),
         s.spans_kept,
-        share(s.slow_traces_kept, r.slow_traces),
+        match kept_of_kinds(r, s) {
+            Some(what) => format!(", {what}"),
+            None => String::new(),
+        }
     );
     if s.broken_traces > 0 {
         let why = if is_alone(spec) {
@@ -214,17 +228,9 @@ pub fn lesson(r: &LabReport, specs: &[Strategy]) -> String {
         } else {
             "with no probabilistic policy there is no adjusted count to correct it with".to_string()
         };
-        let what = if r.error_traces > 0 {
-            format!(
-                "kept {} of error traces and {} of slow ones",
-                share(s.error_traces_kept, r.error_traces),
-                share(s.slow_traces_kept, r.slow_traces)
-            )
-        } else {
-            format!(
-                "kept {} of slow traces",
-                share(s.slow_traces_kept, r.slow_traces)
-            )
+        let what = match kept_of_kinds(r, s) {
+            Some(what) => format!("kept {what}"),
+            None => format!("kept {} of traces", share(s.traces_kept, r.traces)),
         };
         parts.push(format!(
             "Tail sampling sees the whole trace first: “{}” {what}. What it keeps over-represents what its policies select, so its raw p50 is {raw:.0} ms against a true {:.0} ms ({:+.0}%); {fix}.",

@@ -112,6 +112,7 @@ pub(crate) fn build(text: &str) -> Result<Scenario, Vec<TopologyError>> {
         max_depth,
         generated,
         received: Vec::new(),
+        received_origin_ns: 0,
     })
 }
 

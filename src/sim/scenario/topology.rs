@@ -142,6 +142,10 @@ pub struct Scenario {
     /// carried besides its attributes; empty for written and generated
     /// scenarios.
     pub received: Vec<ReceivedFacts>,
+    /// For a population of received spans, the unix time (ns) of its
+    /// clock's zero, so that OTTL conditions read real timestamps; 0 for
+    /// written and generated scenarios.
+    pub received_origin_ns: u64,
 }
 
 /// What the spans of one received span shape share beyond name, kind and
@@ -158,9 +162,9 @@ pub struct ReceivedFacts {
     pub events: Vec<ReceivedEvent>,
 }
 
-/// One event of a received span shape: name, nanoseconds after the span's
-/// start, attributes.
-pub type ReceivedEvent = (Arc<str>, u64, Vec<(Arc<str>, AttrValue)>);
+/// One event of a received span shape: name, nanoseconds from the span's
+/// start (negative for an event recorded before it), attributes.
+pub type ReceivedEvent = (Arc<str>, i64, Vec<(Arc<str>, AttrValue)>);
 
 impl Scenario {
     /// Looks up an operation by `"service:operation"` (or `"service"` for its first).

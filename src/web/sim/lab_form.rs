@@ -238,6 +238,7 @@ pub fn strategies_of(form: &LabForm) -> Result<Vec<Strategy>, Invalid> {
                 .push(parse_strategy(s).map_err(|e| Invalid(format!("Strategy {}: {e}.", i + 1)))?);
         }
     }
+    let from_fields = strategies.len();
     if !form.collector.trim().is_empty() {
         let from_yaml =
             crate::sim::sampling::collector::parse(&form.collector, form.disable_invert)
@@ -256,8 +257,9 @@ pub fn strategies_of(form: &LabForm) -> Result<Vec<Strategy>, Invalid> {
     }
     if strategies.len() > crate::sim::sampling::MAX_STRATEGIES {
         return Err(Invalid(format!(
-            "At most {} strategies at once, counting each tail_sampling processor of the configuration.",
-            crate::sim::sampling::MAX_STRATEGIES
+            "At most {} strategies at once: the strategy fields hold {from_fields} and the configuration's tail_sampling processors {}. Clear strategy fields you do not need, or paste fewer processors.",
+            crate::sim::sampling::MAX_STRATEGIES,
+            strategies.len() - from_fields
         )));
     }
     Ok(strategies)

@@ -185,6 +185,24 @@ pub struct Link {
     /// 16 hex digits.
     #[serde(default, deserialize_with = "null_default", alias = "span_id")]
     pub span_id: String,
+    /// The linked context's W3C `tracestate`, or empty.
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        alias = "trace_state",
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub trace_state: String,
+    /// `fixed32` flags of the linked context.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flags: Option<U32>,
+    /// Link attributes.
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub attributes: Vec<KeyValue>,
 }
 
 /// Span status.

@@ -96,6 +96,13 @@ fn encode_attrs(out: &mut String, attrs: &[(Arc<str>, AttrValue)]) {
     }
 }
 
+/// Nanoseconds from `start` to `time`, negative when the event came first
+/// (saturating at ±2^63).
+fn event_offset(time: u64, start: u64) -> i64 {
+    let d = i128::from(time) - i128::from(start);
+    i64::try_from(d).unwrap_or(if d < 0 { i64::MIN } else { i64::MAX })
+}
+
 impl StoredBuilder {
     /// An empty builder.
     pub fn new() -> StoredBuilder {
@@ -159,7 +166,7 @@ impl StoredBuilder {
             s.events.len()
         );
         for e in &s.events {
-            let offset = e.time_ns.saturating_sub(s.start_ns);
+            let offset = event_offset(e.time_ns, s.start_ns);
             let _ = write!(self.key, "{}:{};{offset};", e.name.len(), e.name);
             encode_attrs(&mut self.key, &e.attributes);
         }
@@ -175,7 +182,7 @@ impl StoredBuilder {
                 .map(|e| {
                     (
                         e.name.clone(),
-                        e.time_ns.saturating_sub(s.start_ns),
+                        event_offset(e.time_ns, s.start_ns),
                         e.attributes.clone(),
                     )
                 })
@@ -295,6 +302,7 @@ impl StoredBuilder {
             max_depth: 0,
             generated: None,
             received,
+            received_origin_ns: origin,
         };
         let templates = Templates::new(&scenario);
         let mut ids = Vec::with_capacity(traces.len());

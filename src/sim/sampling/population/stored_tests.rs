@@ -291,6 +291,13 @@ fn trace_state_flags_events_and_ok_reach_their_policies() {
     two.spans[0].flags = Some(0);
     let mut three = trace(3, 20, 5, false, &[]);
     three.spans[0].trace_state = Some(Arc::from("vendor=a,,=x"));
+    // An event recorded before its span started (clocks differ).
+    let before = three.spans[0].start_ns - 1_000 * MS;
+    three.spans[0].events.push(Event {
+        time_ns: before,
+        name: Arc::from("queued"),
+        attributes: Vec::new(),
+    });
     let pop = stored(&[one, two, three]);
     let r = lab(
         &pop,
@@ -320,4 +327,26 @@ fn trace_state_flags_events_and_ok_reach_their_policies() {
     };
     let r = run_stored(&pop, &acc, &strategies).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(kept(&r), vec![1], "the span event reaches OTTL");
+    // OTTL reads real unix times, and an event before its span keeps its time.
+    let yaml = format!(
+        "processors:
+  tail_sampling/early:
+    policies:
+      - name: early
+        type: ottl_condition
+        ottl_condition:
+          spanevent: ['time_unix_nano < span.start_time_unix_nano']
+  tail_sampling/late:
+    policies:
+      - name: late
+        type: ottl_condition
+        ottl_condition:
+          span: ['start_time_unix_nano >= {}']
+",
+        T0 + 10 * MS
+    );
+    let strategies =
+        crate::sim::sampling::collector::parse(&yaml, false).unwrap_or_else(|e| panic!("{e}"));
+    let r = run_stored(&pop, &acc, &strategies).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(kept(&r), vec![1, 2]);
 }

@@ -133,7 +133,11 @@ impl SpanData for View<'_> {
     }
 
     fn times(&self) -> (u64, u64) {
-        (self.span.start_ns, self.span.end_ns)
+        let origin = self.sc.received_origin_ns;
+        (
+            self.span.start_ns.saturating_add(origin),
+            self.span.end_ns.saturating_add(origin),
+        )
     }
 
     fn events(&self) -> Vec<EventData> {
@@ -145,7 +149,10 @@ impl SpanData for View<'_> {
                 .iter()
                 .map(|(name, offset, attrs)| EventData {
                     name: name.to_string(),
-                    time_ns: s.start_ns.saturating_add(*offset),
+                    time_ns: s
+                        .start_ns
+                        .saturating_add(self.sc.received_origin_ns)
+                        .saturating_add_signed(*offset),
                     attrs: attrs
                         .iter()
                         .map(|(k, v)| (k.to_string(), v.clone()))
