@@ -191,6 +191,10 @@ async fn every_save_keeps_a_revision_that_can_be_restored() {
     let history = ada.get(&format!("/notes/{id}/history")).await;
     assert_eq!(history.status, StatusCode::OK);
     assert!(history.body.contains("v1") && history.body.contains("v2"));
+    assert!(
+        history.body.contains(" bytes") && !history.body.contains("0.0 KiB"),
+        "a revision of a few bytes is not 0.0 KiB"
+    );
     assert_eq!(
         app.query_i64("SELECT count(*) FROM note_revisions").await,
         2

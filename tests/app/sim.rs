@@ -272,6 +272,14 @@ async fn downloads_are_attachments_that_parse_back() {
     );
     let back = from_otlp_json(&r.body).expect("valid OTLP JSON");
     assert_eq!(back.spans.len(), trace.spans.len());
+    let larger = app
+        .get("/sim/async-orders/5/otlp.json?spans=500&generator=1")
+        .await;
+    assert_eq!(
+        larger.headers[header::CONTENT_DISPOSITION],
+        "attachment; filename=\"spandojo-async-orders-5-500spans-v1.otlp.json\"",
+        "another size or generator is another file"
+    );
     let r = app.get("/sim/async-orders/5/jaeger.json").await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(

@@ -196,7 +196,11 @@ async fn history(
             .map(|r| RevisionRow {
                 id: r.id,
                 title: r.title,
-                size: format!("{:.1} KiB", r.bytes as f64 / 1024.0),
+                size: if r.bytes < 1024 {
+                    format!("{} bytes", r.bytes)
+                } else {
+                    format!("{:.1} KiB", r.bytes as f64 / 1024.0)
+                },
                 saved: clock::date_time(r.saved_at, &member.time_zone),
             })
             .collect(),

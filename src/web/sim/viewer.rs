@@ -326,6 +326,15 @@ async fn download(
     let sc = scenario(&state, &name)?;
     let seed = parse_seed(&seed)?;
     let q = TraceQuery::parse(raw.as_deref())?;
+    // The name tells apart what the query changes: `?spans=` and an
+    // earlier generator version give other traces for the same seed.
+    let mut variant = String::new();
+    if q.spans > 0 {
+        variant.push_str(&format!("-{}spans", q.spans));
+    }
+    if q.generator != GeneratorVersion::CURRENT {
+        variant.push_str(&format!("-v{}", q.generator));
+    }
     let body = state
         .budget
         .run(Kind::Download, &client.0, None, move || {
@@ -337,7 +346,7 @@ async fn download(
             Encoded::new(file.write(&t), gzip)
         })
         .await?;
-    let file_name = format!("spandojo-{name}-{seed}.{}.json", file.suffix());
+    let file_name = format!("spandojo-{name}-{seed}{variant}.{}.json", file.suffix());
     Ok(attachment(body, &file_name))
 }
 
