@@ -178,12 +178,15 @@ pub struct Event {
 }
 
 /// A link to another span (used from a consumer to its producer).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Link {
     /// Linked span's trace id.
     pub trace_id: [u8; 16],
     /// Linked span's id.
     pub span_id: [u8; 8],
+    /// The link's attributes (OTLP `Span.Link.attributes`), as a file or a
+    /// sender gave them; empty for generated links.
+    pub attributes: Vec<(Arc<str>, AttrValue)>,
 }
 
 /// One span.

@@ -246,7 +246,7 @@ async fn the_otlp_download_gives_back_what_the_sdk_sent() {
             trace_id: vec![8; 16],
             span_id: vec![2; 8],
             trace_state: "a=b".into(),
-            attributes: vec![],
+            attributes: vec![kv("link.reason", Value::StringValue("batched-with".into()))],
             dropped_attributes_count: 0,
             flags: 0x101,
         }],
@@ -308,6 +308,8 @@ async fn the_otlp_download_gives_back_what_the_sdk_sent() {
         "ot=th:8;rv:0123456789abcd,vendor=x",
         "[3]",
         "{&#34;inner&#34;:true}",
+        "link.reason",
+        "batched-with",
     ] {
         assert!(page.body.contains(shown), "{shown}: {}", page.body);
     }

@@ -145,6 +145,7 @@ fn producer_consumer_edges_do_not_block() {
     t.spans[2].links.push(Link {
         trace_id: [1; 16],
         span_id: sid,
+        attributes: Vec::new(),
     });
     assert_eq!(path(&t), vec![(0, 0, 10), (1, 10, 12), (0, 12, 50)]);
     covers_root(&t);
@@ -154,6 +155,7 @@ fn producer_consumer_edges_do_not_block() {
     u.spans[1].links.push(Link {
         trace_id: [1; 16],
         span_id: sid,
+        attributes: Vec::new(),
     });
     assert_eq!(path(&u), vec![(0, 0, 50)]);
 }

@@ -107,6 +107,7 @@ fn trace(specs: Vec<Spec>, services: usize) -> Trace {
                 vec![Link {
                     trace_id: [9; 16],
                     span_id: spans[0].span_id,
+                    attributes: Vec::new(),
                 }]
             } else {
                 Vec::new()

@@ -93,6 +93,7 @@ impl Gen<'_> {
                     let link = Link {
                         trace_id: tid,
                         span_id: sid,
+                        attributes: Vec::new(),
                     };
                     self.run_op(c.target, pend + qd, ctx, Some(header), Some(link), false);
                 }

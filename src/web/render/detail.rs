@@ -75,6 +75,8 @@ pub struct LinkRow {
     pub span_id: String,
     /// Hex.
     pub trace_id: String,
+    /// The link's attributes.
+    pub attributes: Vec<Attr>,
 }
 
 /// The detail of one span as plain text (the template escapes it).
@@ -196,6 +198,7 @@ impl SpanDetail {
                     .map(|t| span_ref(model, t, mode)),
                 span_id: hex(&l.span_id),
                 trace_id: hex(&l.trace_id),
+                attributes: attrs(&l.attributes),
             })
             .collect();
         let resource = model.trace.services.get(s.service).map(|svc| {
@@ -302,12 +305,14 @@ mod tests {
         let first = Link {
             trace_id: t.spans[0].trace_id,
             span_id: t.spans[0].span_id,
+            attributes: Vec::new(),
         };
         t.spans[2].links = vec![
             first,
             Link {
                 trace_id: [7; 16],
                 span_id: [9; 8],
+                attributes: Vec::new(),
             },
         ];
         let m = TraceModel::new(&t);

@@ -63,6 +63,7 @@ fn span(s: &Span) -> WSpan {
             .map(|l| Link {
                 trace_id: hex(&l.trace_id),
                 span_id: hex(&l.span_id),
+                attributes: attributes(&l.attributes),
                 ..Link::default()
             })
             .collect(),

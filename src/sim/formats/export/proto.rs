@@ -98,6 +98,7 @@ pub fn span(s: &Span) -> PSpan {
             .map(|l| span::Link {
                 trace_id: l.trace_id.to_vec(),
                 span_id: l.span_id.to_vec(),
+                attributes: attributes(&l.attributes),
                 ..Default::default()
             })
             .collect(),

@@ -176,7 +176,11 @@ fn span(
         .iter()
         .enumerate()
         .filter(|&(n, _)| Some(n) != chosen)
-        .map(|(_, &(_, trace_id, span_id))| Link { trace_id, span_id })
+        .map(|(_, &(_, trace_id, span_id))| Link {
+            trace_id,
+            span_id,
+            attributes: Vec::new(),
+        })
         .collect();
     let start_ns = s
         .start_time

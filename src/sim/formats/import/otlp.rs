@@ -186,7 +186,11 @@ fn span(
             ))
         });
         match ids {
-            Ok((trace_id, span_id)) => links.push(Link { trace_id, span_id }),
+            Ok((trace_id, span_id)) => links.push(Link {
+                trace_id,
+                span_id,
+                attributes: attributes(l.attributes, keys),
+            }),
             Err(e) => w.add(e, "the link is left out"),
         }
     }
