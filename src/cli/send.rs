@@ -218,7 +218,7 @@ pub fn send(args: SendArgs) -> anyhow::Result<ExitCode> {
         } else {
             0.0
         };
-        progress.done();
+        progress.done(&summary, started);
         Ok::<_, anyhow::Error>(summary)
     })?;
     let mut out = std::io::stdout().lock();
@@ -327,8 +327,12 @@ impl Progress {
         };
     }
 
-    fn done(&mut self) {
-        if self.tty && self.last.is_some() {
+    /// Draws the final counts (so the last line is never a stale one),
+    /// and ends the line on a terminal.
+    fn done(&mut self, s: &Summary, started: Instant) {
+        self.last = None;
+        self.show(s, started);
+        if self.tty {
             let _ = writeln!(std::io::stderr());
         }
     }

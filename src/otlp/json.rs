@@ -84,6 +84,14 @@ fn liberal(body: &[u8]) -> Result<ExportTraceServiceRequest, Failure> {
         for (j, ss) in r.scope_spans.iter().enumerate() {
             for (k, s) in ss.spans.iter().enumerate() {
                 let at = format!("resourceSpans[{i}].scopeSpans[{j}].spans[{k}]");
+                for (what, e, names) in [
+                    ("kind", &s.kind, KINDS),
+                    ("status.code", &s.status.code, CODES),
+                ] {
+                    if let Some(bad) = unknown_enum(e, names) {
+                        return Err(Failure::Malformed(format!("{at}.{what}: {bad}")));
+                    }
+                }
                 if let Some(crate::sim::formats::wire::U32(Err(v))) = &s.flags {
                     return Err(Failure::Malformed(format!(
                         "{at}.flags: {v} is not a fixed32 (a whole number from 0 to 4294967295)"
@@ -147,6 +155,19 @@ fn id(hex: &str, bad: Vec<u8>) -> Vec<u8> {
         })
         .collect();
     digits.unwrap_or(bad)
+}
+
+/// Why `e` is not one of the enum's values (`names`, by number), if it is not:
+/// an unknown name, or a number outside the enum's 32-bit range (proto3
+/// JSON keeps unknown numbers, so any `int32` is accepted).
+fn unknown_enum(e: &Enum, names: &[&str]) -> Option<String> {
+    match e {
+        Enum::Num(n) => i32::try_from(*n)
+            .is_err()
+            .then(|| format!("{n} is not a 32-bit enum number")),
+        Enum::Name(n) => (!names.iter().any(|k| k.eq_ignore_ascii_case(n)))
+            .then(|| format!("\"{n}\" is none of {}", names.join(", "))),
+    }
 }
 
 fn enum_number(e: &Enum, names: &[&str]) -> i32 {

@@ -103,6 +103,37 @@ fn a_liberal_json_body_keeps_trace_state_flags_links_and_scope_attributes() {
 }
 
 #[test]
+fn integral_float_flags_are_read_and_unknown_enum_names_refused() {
+    let body = |flags: &str, kind: &str| {
+        format!(
+            r#"{{"resourceSpans":[{{"scopeSpans":[{{"spans":[{{"traceId":"01010101010101010101010101010101",
+            "spanId":"0202020202020202","name":"a","kind":{kind},"startTimeUnixNano":5,
+            "endTimeUnixNano":9,"flags":{flags}}}]}}]}}]}}"#
+        )
+    };
+    for (flags, want) in [("1.0", 1), ("1e2", 100)] {
+        let got = request(
+            body(flags, "\"SPAN_KIND_SERVER\"").as_bytes(),
+            Encoding::Json,
+        )
+        .unwrap();
+        assert_eq!(
+            got.resource_spans[0].scope_spans[0].spans[0].flags, want,
+            "{flags}"
+        );
+    }
+    for kind in ["\"SPAN_KIND_FOO\"", "\"2\"", "4294967296"] {
+        match request(body("1", kind).as_bytes(), Encoding::Json) {
+            Err(Failure::Malformed(m)) => assert!(
+                m.starts_with("resourceSpans[0].scopeSpans[0].spans[0].kind: "),
+                "{kind}: {m}"
+            ),
+            other => panic!("{kind}: {other:?}"),
+        }
+    }
+}
+
+#[test]
 fn flags_that_are_not_a_fixed32_refuse_the_request() {
     for bad in ["-1", "1.5", "4294967296", "\"x\"", "true"] {
         let body = format!(

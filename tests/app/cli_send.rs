@@ -107,6 +107,15 @@ fn sends_batches_of_512_spans_over_http_protobuf_with_the_header() {
     );
     assert_eq!(s["requests"].as_u64(), Some(seen.len() as u64));
     assert_eq!(seen.len(), received.div_ceil(512));
+    // The last progress line gives the final counts, not the first ones.
+    let err = String::from_utf8_lossy(&o.stderr);
+    let last = err.lines().last().unwrap_or("");
+    assert!(
+        last.starts_with(&format!(
+            "100/100 traces, {received} spans sent, 0 rejected"
+        )),
+        "{err}"
+    );
     assert!(seen.iter().all(|r| r.0 == "Bearer abc" && r.1 <= 512));
     assert!(seen.iter().filter(|r| r.1 == 512).count() >= seen.len() - 1);
 }

@@ -46,6 +46,39 @@ async fn every_preset_renders_a_table() {
 }
 
 #[tokio::test]
+async fn the_default_tail_strategy_follows_the_slo() {
+    let app = TestApp::new();
+    // A typed SLO moves the default tail strategy's threshold with it.
+    let r = app
+        .get("/sim/lab?scenario=checkout&traces=50&slo_ms=3000")
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("latency&#62;=3000ms"), "{}", r.body);
+    // Another scenario with no SLO typed gets its own suggestion, not the
+    // first preset's 50 ms.
+    let r = app.get("/sim/lab?scenario=checkout&traces=50").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(!r.body.contains("latency&#62;=50ms"), "{}", r.body);
+    assert!(
+        !r.body.contains("name=\"slo_ms\" value=\"50\""),
+        "{}",
+        r.body
+    );
+    // A preset keeps its own strategies whatever the SLO.
+    let r = app
+        .get("/sim/lab?preset=head-vs-tail&traces=2000&slo_ms=3000")
+        .await;
+    assert!(r.body.contains("latency&#62;=50ms"), "{}", r.body);
+    // With no slow trace, the notes do not speak of slow traces.
+    let r = app
+        .get("/sim/lab?scenario=checkout&traces=50&slo_ms=100000")
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(!r.body.contains("slow traces (none)"), "{}", r.body);
+    assert!(!r.body.contains("of slow traces"), "{}", r.body);
+}
+
+#[tokio::test]
 async fn a_run_is_shareable_and_links_traces_to_the_viewer() {
     let app = TestApp::new();
     let q = "/sim/lab?scenario=study-sheet&traces=3000&seed=9&slo_ms=50\

@@ -235,12 +235,21 @@ async fn the_otlp_download_gives_back_what_the_sdk_sent() {
             kv("big", Value::IntValue(i64::MAX)),
         ],
         dropped_attributes_count: 2,
-        events: vec![Event {
-            time_unix_nano: 1_700_000_000_100_000_000,
-            name: "retry".into(),
-            attributes: vec![kv("n", Value::DoubleValue(1.5))],
-            dropped_attributes_count: 1,
-        }],
+        events: vec![
+            Event {
+                time_unix_nano: 1_700_000_000_100_000_000,
+                name: "retry".into(),
+                attributes: vec![kv("n", Value::DoubleValue(1.5))],
+                dropped_attributes_count: 1,
+            },
+            Event {
+                // Recorded before the span started (another clock).
+                time_unix_nano: 1_699_999_999_999_000_000,
+                name: "queued".into(),
+                attributes: vec![],
+                dropped_attributes_count: 0,
+            },
+        ],
         dropped_events_count: 3,
         links: vec![Link {
             trace_id: vec![8; 16],
@@ -310,6 +319,8 @@ async fn the_otlp_download_gives_back_what_the_sdk_sent() {
         "{&#34;inner&#34;:true}",
         "link.reason",
         "batched-with",
+        "<span class=\"meta\">+100 ms</span> <strong>retry</strong>",
+        "<span class=\"meta\">−1 ms</span> <strong>queued</strong>",
     ] {
         assert!(page.body.contains(shown), "{shown}: {}", page.body);
     }

@@ -270,8 +270,8 @@ impl Serialize for Enum {
 }
 
 /// A 32-bit unsigned field (`fixed32` span flags, Jaeger flags): a JSON
-/// number or, as the proto3 JSON mapping allows for every integer type, a
-/// decimal string. Anything else, or a value past 2^32 − 1, is kept as
+/// number (an integral float such as `1e2` too) or, as the proto3 JSON
+/// mapping allows for every integer type, a decimal string. Anything else, or a value past 2^32 − 1, is kept as
 /// `Err` with its JSON text, so that the reader degrades that one field with
 /// a warning instead of refusing the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -281,7 +281,15 @@ impl<'de> Deserialize<'de> for U32 {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<U32, D::Error> {
         let v = serde_json::Value::deserialize(d)?;
         let read = match &v {
-            serde_json::Value::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
+            // Proto3 JSON also accepts an integral float (`1.0`, `1e2`).
+            serde_json::Value::Number(n) => n
+                .as_u64()
+                .or_else(|| {
+                    n.as_f64()
+                        .filter(|f| f.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(f))
+                        .map(|f| f as u64)
+                })
+                .and_then(|n| u32::try_from(n).ok()),
             serde_json::Value::String(t) => t.trim().parse::<u32>().ok(),
             _ => None,
         };

@@ -192,19 +192,34 @@ pub fn lesson(r: &LabReport, specs: &[Strategy]) -> String {
             && s.traces_kept < r.traces
     });
     if let Some((_, s)) = head {
-        let seen = if r.error_traces > 0 {
-            format!(
-                "error traces ({}) and slow ones ({})",
-                share(s.error_traces_kept, r.error_traces),
+        let mut kinds = Vec::new();
+        if r.error_traces > 0 {
+            kinds.push(format!(
+                "error traces ({})",
+                share(s.error_traces_kept, r.error_traces)
+            ));
+        }
+        if r.slow_traces > 0 {
+            kinds.push(format!(
+                "slow traces ({})",
                 share(s.slow_traces_kept, r.slow_traces)
+            ));
+        }
+        let seen = if kinds.is_empty() {
+            format!(
+                "kept {} of traces, whatever they held",
+                share(s.traces_kept, r.traces)
             )
         } else {
-            format!("slow traces ({})", share(s.slow_traces_kept, r.slow_traces))
+            format!(
+                "kept {} about as often as any other ({})",
+                kinds.join(" and "),
+                share(s.traces_kept, r.traces)
+            )
         };
         parts.push(format!(
-            "Head sampling decides before anything has happened, so “{}” kept {seen} about as often as any other ({}): it is cheap and unbiased (what it keeps is a fair sample, so its raw p50 of {} ms already estimates the true {:.0} ms) but blind to errors and slowness.",
+            "Head sampling decides before anything has happened, so “{}” {seen}: it is cheap and unbiased (what it keeps is a fair sample, so its raw p50 of {} ms already estimates the true {:.0} ms) but blind to errors and slowness.",
             s.name,
-            share(s.traces_kept, r.traces),
             s.p50_ms.map_or("—".to_string(), |v| format!("{v:.0}")),
             r.true_p50_ms
         ));

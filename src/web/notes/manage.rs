@@ -196,7 +196,9 @@ async fn history(
             .map(|r| RevisionRow {
                 id: r.id,
                 title: r.title,
-                size: if r.bytes < 1024 {
+                size: if r.bytes == 1 {
+                    "1 byte".to_string()
+                } else if r.bytes < 1024 {
                     format!("{} bytes", r.bytes)
                 } else {
                     format!("{:.1} KiB", r.bytes as f64 / 1024.0)

@@ -183,7 +183,11 @@ impl SpanDetail {
             .iter()
             .take(MAX_LISTED)
             .map(|e| EventRow {
-                at: fmt_ns(e.time_ns.saturating_sub(model.t0)),
+                at: if e.time_ns < model.t0 {
+                    format!("−{}", fmt_ns(model.t0 - e.time_ns))
+                } else {
+                    format!("+{}", fmt_ns(e.time_ns - model.t0))
+                },
                 name: truncate(&e.name, 200).into_owned(),
                 attributes: attrs(&e.attributes),
             })

@@ -114,6 +114,9 @@ fn validate(
         form.slo_ms = suggest_slo_ms(&sc, seed).to_string();
     }
     let slo_ms: f64 = number(&form.slo_ms, "SLO")?;
+    if form.preset.is_empty() && form.default_strategies {
+        form.strategies = crate::web::sim::lab_form::default_strategies(slo_ms);
+    }
     let (bytes_per_span, pipeline) = pipeline_of(form)?;
     let cfg = LabConfig {
         traces,

@@ -35,6 +35,18 @@ pub struct LabForm {
     pub default_strategies: bool,
 }
 
+/// The strategies shown when none is given and no preset is chosen: those
+/// of the first preset, with the tail strategy's latency threshold at the
+/// run's SLO (`slo_ms`, typed or suggested).
+pub fn default_strategies(slo_ms: f64) -> Vec<String> {
+    vec![
+        "always_on".to_string(),
+        "parent_based=ratio:0.1".to_string(),
+        "consistent=0.1".to_string(),
+        format!("status_code=error,latency>={slo_ms}ms,probabilistic=10%"),
+    ]
+}
+
 impl LabForm {
     fn from_preset(p: &Preset) -> LabForm {
         LabForm {
@@ -155,6 +167,15 @@ pub fn read_query(query: Option<&str>) -> (LabForm, Result<bool, Invalid>) {
         if let Some(v) = get(key) {
             *field = v;
         }
+    }
+    // Another scenario than the first preset's, with no SLO typed: its
+    // own SLO is suggested, not the preset's.
+    if !mine
+        && form.preset.is_empty()
+        && get("slo_ms").is_none()
+        && form.scenario != PRESETS[0].scenario
+    {
+        form.slo_ms.clear();
     }
     if let Some((_, c)) = pairs.iter().rev().find(|(k, _)| k == "collector") {
         form.collector = c.clone();

@@ -18,7 +18,9 @@ use crate::web::guards::session::MaybeMember;
 use crate::web::layout::Ctx;
 use crate::web::sim::lab::page_response;
 use crate::web::sim::lab_chart::{LabView, thousands};
-use crate::web::sim::lab_form::{LabForm, number, pipeline_of, sentence, strategies_of};
+use crate::web::sim::lab_form::{
+    LabForm, default_strategies, number, pipeline_of, sentence, strategies_of,
+};
 use crate::web::{AppError, AppState, Invalid};
 
 /// Most of the member's traces one run reads (the most recent ones).
@@ -52,17 +54,6 @@ fn three_digits(x: f64) -> String {
     } else {
         format!("{x:.2}")
     }
-}
-
-/// The strategies shown when none is given: those of the first preset,
-/// with its latency threshold at `slo_ms`, the traces' own p95.
-fn default_strategies(slo_ms: f64) -> Vec<String> {
-    vec![
-        "always_on".to_string(),
-        "parent_based=ratio:0.1".to_string(),
-        "consistent=0.1".to_string(),
-        format!("status_code=error,latency>={slo_ms}ms,probabilistic=10%"),
-    ]
 }
 
 /// The form's accounting and strategies. An empty SLO is checked as 1 ms:
@@ -192,9 +183,11 @@ pub async fn page(
     if form.slo_ms.is_empty() {
         let slo = suggest_slo_from_durations(recent.traces.iter().map(|(t, _)| t.duration_ns));
         form.slo_ms = slo.to_string();
-        if form.default_strategies {
-            form.strategies = default_strategies(slo);
-        }
+    }
+    if form.default_strategies
+        && let Ok(slo) = form.slo_ms.parse::<f64>()
+    {
+        form.strategies = default_strategies(slo);
     }
     let (acc, strategies) = match validate(&mut form) {
         Ok(x) => x,
