@@ -156,6 +156,10 @@ async fn bad_input_is_a_400_with_the_reason() {
             "unknown tail policy",
         ),
         (
+            "scenario=checkout&traces=1000&s=ratio%3D0.1&gate=foo",
+            "There is no feature gate “foo”",
+        ),
+        (
             "scenario=nowhere&traces=1000&s=ratio%3D0.1",
             "There is no scenario",
         ),

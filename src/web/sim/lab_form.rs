@@ -183,6 +183,16 @@ pub fn read_query(query: Option<&str>) -> (LabForm, Result<bool, Invalid>) {
     form.disable_invert = pairs
         .iter()
         .any(|(k, v)| k == "gate" && v == "disableinvertdecisions");
+    if let Some((_, other)) = pairs
+        .iter()
+        .find(|(k, v)| k == "gate" && !v.is_empty() && v != "disableinvertdecisions")
+    {
+        let msg = format!(
+            "There is no feature gate “{other}” here; the lab knows disableinvertdecisions \
+             (processor.tailsamplingprocessor.disableinvertdecisions)."
+        );
+        return (form, Err(Invalid(msg)));
+    }
     let given: Vec<String> = pairs
         .iter()
         .filter(|(k, _)| k == "s")
@@ -277,8 +287,13 @@ pub fn strategies_of(form: &LabForm) -> Result<Vec<Strategy>, Invalid> {
         return Err(Invalid("Give at least one strategy.".to_string()));
     }
     if strategies.len() > crate::sim::sampling::MAX_STRATEGIES {
+        let advice = if from_fields > 0 {
+            "Clear strategy fields you do not need, or paste fewer processors."
+        } else {
+            "Paste fewer processors."
+        };
         return Err(Invalid(format!(
-            "At most {} strategies at once: the strategy fields hold {from_fields} and the configuration's tail_sampling processors {}. Clear strategy fields you do not need, or paste fewer processors.",
+            "At most {} strategies at once: the strategy fields hold {from_fields} and the configuration's tail_sampling processors {}. {advice}",
             crate::sim::sampling::MAX_STRATEGIES,
             strategies.len() - from_fields
         )));
