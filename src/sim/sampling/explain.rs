@@ -13,22 +13,26 @@ fn share(part: u64, whole: u64) -> String {
     }
 }
 
+/// The kinds of trace the population has ("error traces", "slow
+/// traces"), each with the share of them the strategy kept.
+fn kinds(r: &LabReport, s: &StrategyReport) -> Vec<(&'static str, String)> {
+    [
+        ("error traces", s.error_traces_kept, r.error_traces),
+        ("slow traces", s.slow_traces_kept, r.slow_traces),
+    ]
+    .into_iter()
+    .filter(|&(_, _, whole)| whole > 0)
+    .map(|(kind, part, whole)| (kind, share(part, whole)))
+    .collect()
+}
+
 /// "40% of error traces and 75% of slow traces", naming only the kinds
 /// the population has; None when it has neither.
 fn kept_of_kinds(r: &LabReport, s: &StrategyReport) -> Option<String> {
-    let mut kinds = Vec::new();
-    if r.error_traces > 0 {
-        kinds.push(format!(
-            "{} of error traces",
-            share(s.error_traces_kept, r.error_traces)
-        ));
-    }
-    if r.slow_traces > 0 {
-        kinds.push(format!(
-            "{} of slow traces",
-            share(s.slow_traces_kept, r.slow_traces)
-        ));
-    }
+    let kinds: Vec<String> = kinds(r, s)
+        .into_iter()
+        .map(|(kind, kept)| format!("{kept} of {kind}"))
+        .collect();
     (!kinds.is_empty()).then(|| kinds.join(" and "))
 }
 
@@ -192,19 +196,10 @@ pub fn lesson(r: &LabReport, specs: &[Strategy]) -> String {
             && s.traces_kept < r.traces
     });
     if let Some((_, s)) = head {
-        let mut kinds = Vec::new();
-        if r.error_traces > 0 {
-            kinds.push(format!(
-                "error traces ({})",
-                share(s.error_traces_kept, r.error_traces)
-            ));
-        }
-        if r.slow_traces > 0 {
-            kinds.push(format!(
-                "slow traces ({})",
-                share(s.slow_traces_kept, r.slow_traces)
-            ));
-        }
+        let kinds: Vec<String> = kinds(r, s)
+            .into_iter()
+            .map(|(kind, kept)| format!("{kind} ({kept})"))
+            .collect();
         let seen = if kinds.is_empty() {
             format!(
                 "kept {} of traces, whatever they held",
