@@ -2,7 +2,7 @@
 //! numbers teach, and one sentence per strategy.
 
 use crate::sim::sampling::pipeline::Routing;
-use crate::sim::sampling::report::{LabReport, StrategyReport};
+use crate::sim::sampling::report::{LabReport, StrategyReport, counted};
 use crate::sim::sampling::spec::{HeadSpec, Named, Policy, RootSampler, Strategy, StrategyKind};
 
 fn share(part: u64, whole: u64) -> String {
@@ -84,9 +84,9 @@ fn is_trace_id_ratio(s: &Strategy) -> bool {
 /// One sentence on what a strategy's row shows.
 pub fn note(r: &LabReport, spec: &Strategy, s: &StrategyReport) -> String {
     let mut out = format!(
-        "Kept {} of traces ({} spans){}.",
+        "Kept {} of traces ({}){}.",
         share(s.traces_kept, r.traces),
-        s.spans_kept,
+        counted(s.spans_kept, "span", "spans"),
         match kept_of_kinds(r, s) {
             Some(what) => format!(", {what}"),
             None => String::new(),
@@ -103,8 +103,9 @@ pub fn note(r: &LabReport, spec: &Strategy, s: &StrategyReport) -> String {
             "their spans were decided apart"
         };
         out.push_str(&format!(
-            " {} traces were kept in part: {why}.",
-            s.broken_traces
+            " {} {} kept in part: {why}.",
+            counted(s.broken_traces, "trace", "traces"),
+            if s.broken_traces == 1 { "was" } else { "were" }
         ));
     }
     if let (Some(raw), Some(w)) = (s.p50_ms, s.p50_weighted_ms) {
@@ -118,26 +119,30 @@ pub fn note(r: &LabReport, spec: &Strategy, s: &StrategyReport) -> String {
     }
     if s.late_spans > 0 {
         out.push_str(&format!(
-            " {} spans arrived after the decision time.",
-            s.late_spans
+            " {} arrived after the decision time.",
+            counted(s.late_spans, "span", "spans")
         ));
     }
     if s.lost_traces > 0 {
         out.push_str(&format!(
-            " {} traces lost spans to a full buffer before a decision.",
-            s.lost_traces
+            " {} lost spans to a full buffer before a decision.",
+            counted(s.lost_traces, "trace", "traces")
         ));
     }
     if let (Some(t), Some(sp)) = (s.peak_buffered_traces, s.peak_buffered_spans) {
         out.push_str(&format!(
-            " The collector held up to {t} traces ({sp} spans) in memory."
+            " The collector held up to {} ({}) in memory.",
+            counted(t, "trace", "traces"),
+            counted(sp, "span", "spans")
         ));
     }
     if let (true, Some(d)) = (r.pipeline.collectors > 1, s.disagreeing_traces) {
         out.push_str(&format!(
-            " Across the {} replicas, {} traces were kept only in part and {d} got decisions \
+            " Across the {} replicas, {} kept only in part and {} decisions \
              that disagree (some replica kept its spans, another dropped its own).",
-            r.pipeline.collectors, s.broken_traces
+            r.pipeline.collectors,
+            counted(s.broken_traces, "trace was", "traces were"),
+            counted(d, "trace got", "traces got")
         ));
     }
     if let Some(ts) = &s.tracestate {

@@ -204,3 +204,38 @@ pub(crate) fn strategy_report(
         broken_examples: t.broken_examples.clone(),
     }
 }
+
+/// `1234567` → `1,234,567`: counts as the lab's table and notes write them.
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `n` grouped by [`thousands`] with the noun in the number it needs:
+/// "1 span", "1,500 spans".
+pub fn counted(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
+}
+
+#[cfg(test)]
+mod count_tests {
+    use super::{counted, thousands};
+
+    #[test]
+    fn counts_are_grouped_and_nouns_agree() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(5_503), "5,503");
+        assert_eq!(thousands(11_015_024), "11,015,024");
+        assert_eq!(counted(1, "span", "spans"), "1 span");
+        assert_eq!(counted(0, "span", "spans"), "0 spans");
+        assert_eq!(counted(5_503, "span", "spans"), "5,503 spans");
+    }
+}

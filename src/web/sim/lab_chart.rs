@@ -75,18 +75,7 @@ pub struct LabView {
     pub share: String,
 }
 
-/// `1234567` → `1,234,567`.
-pub fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use crate::sim::sampling::report::thousands;
 
 fn ms(x: Option<f64>) -> String {
     x.map_or("—".to_string(), |v| format!("{v:.0}"))
