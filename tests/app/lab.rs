@@ -217,6 +217,16 @@ async fn bad_input_is_a_400_with_the_reason() {
             "{q}: the form comes back"
         );
     }
+    // What was typed comes back with the reason.
+    let r = app
+        .get("/sim/lab?scenario=checkout&traces=100&s=trace_state%3Avendor%3Da&gate=foo")
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.body.contains("value=\"trace_state:vendor=a\""),
+        "{}",
+        r.body
+    );
 }
 
 fn alert(body: &str) -> &str {

@@ -18,14 +18,20 @@ fn spandojo(data: &std::path::Path, args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
-#[tokio::test]
-async fn token_create_prints_exactly_the_two_environment_lines() {
+/// A fresh app with a member `alice`, and its data directory (for the CLI).
+async fn app_with_alice() -> (TestApp, std::path::PathBuf) {
     let app = TestApp::new();
     app.store
         .call(|c| spandojo::store::users::create(c, "alice", "Alice", "x", false, 1))
         .await
         .unwrap();
     let data = app.dir.path().join("data");
+    (app, data)
+}
+
+#[tokio::test]
+async fn token_create_prints_exactly_the_two_environment_lines() {
+    let (app, data) = app_with_alice().await;
     let out = spandojo(&data, &["token", "create", "alice", "--name", "laptop"]);
     assert!(
         out.status.success(),
@@ -73,12 +79,7 @@ async fn token_create_prints_exactly_the_two_environment_lines() {
 
 #[tokio::test]
 async fn the_lessons_one_step_export_sets_both_variables() {
-    let app = TestApp::new();
-    app.store
-        .call(|c| spandojo::store::users::create(c, "alice", "Alice", "x", false, 1))
-        .await
-        .unwrap();
-    let data = app.dir.path().join("data");
+    let (_app, data) = app_with_alice().await;
     // The lesson's command, with this test's binary and data directory.
     let script = "export $(\"$SPANDOJO\" token create alice --name laptop --data \"$DATA\") \
                   && printf '%s\\n%s\\n' \"$OTEL_EXPORTER_OTLP_ENDPOINT\" \"$OTEL_EXPORTER_OTLP_HEADERS\"";

@@ -39,12 +39,13 @@ pub struct LabForm {
 /// of the first preset, with the tail strategy's latency threshold at the
 /// run's SLO (`slo_ms`, typed or suggested).
 pub fn default_strategies(slo_ms: f64) -> Vec<String> {
-    vec![
-        "always_on".to_string(),
-        "parent_based=ratio:0.1".to_string(),
-        "consistent=0.1".to_string(),
-        format!("status_code=error,latency>={slo_ms}ms,probabilistic=10%"),
-    ]
+    let first = &PRESETS[0];
+    let threshold = format!("latency>={}ms", first.slo_ms);
+    first
+        .strategies
+        .iter()
+        .map(|s| s.replace(&threshold, &format!("latency>={slo_ms}ms")))
+        .collect()
 }
 
 impl LabForm {
@@ -183,16 +184,6 @@ pub fn read_query(query: Option<&str>) -> (LabForm, Result<bool, Invalid>) {
     form.disable_invert = pairs
         .iter()
         .any(|(k, v)| k == "gate" && v == "disableinvertdecisions");
-    if let Some((_, other)) = pairs
-        .iter()
-        .find(|(k, v)| k == "gate" && !v.is_empty() && v != "disableinvertdecisions")
-    {
-        let msg = format!(
-            "There is no feature gate “{other}” here; the lab knows disableinvertdecisions \
-             (processor.tailsamplingprocessor.disableinvertdecisions)."
-        );
-        return (form, Err(Invalid(msg)));
-    }
     let given: Vec<String> = pairs
         .iter()
         .filter(|(k, _)| k == "s")
@@ -210,6 +201,17 @@ pub fn read_query(query: Option<&str>) -> (LabForm, Result<bool, Invalid>) {
                 ))),
             );
         }
+    }
+    // Checked last, so that the page that says so keeps what was typed.
+    if let Some((_, other)) = pairs
+        .iter()
+        .find(|(k, v)| k == "gate" && !v.is_empty() && v != "disableinvertdecisions")
+    {
+        let msg = format!(
+            "There is no feature gate “{other}” here; the lab knows disableinvertdecisions \
+             (processor.tailsamplingprocessor.disableinvertdecisions)."
+        );
+        return (form, Err(Invalid(msg)));
     }
     (form, Ok(true))
 }
@@ -299,4 +301,22 @@ pub fn strategies_of(form: &LabForm) -> Result<Vec<Strategy>, Invalid> {
         )));
     }
     Ok(strategies)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{PRESETS, default_strategies};
+
+    #[test]
+    fn the_default_strategies_are_the_first_presets_at_the_given_slo() {
+        let first = &PRESETS[0];
+        let at_its_slo: Vec<String> = first.strategies.iter().map(|s| s.to_string()).collect();
+        assert_eq!(default_strategies(first.slo_ms), at_its_slo);
+        let moved = default_strategies(3000.0);
+        assert!(
+            moved.iter().any(|s| s.contains("latency>=3000ms")),
+            "{moved:?}"
+        );
+        assert_eq!(moved.len(), first.strategies.len());
+    }
 }
