@@ -122,6 +122,24 @@ fn main() {
             },
         ),
         (
+            "two tags, never on one span",
+            Search {
+                tags: vec![
+                    ("http.route".into(), "/payments".into()),
+                    ("db.system.name".into(), "redis".into()),
+                ],
+                ..Search::default()
+            },
+        ),
+        (
+            "service and tag, never on one span",
+            Search {
+                service: Some("payment".into()),
+                tags: vec![("db.system.name".into(), "redis".into())],
+                ..Search::default()
+            },
+        ),
+        (
             "operation alone (POST /payments)",
             Search {
                 operation: Some("POST /payments".into()),

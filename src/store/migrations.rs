@@ -19,6 +19,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0010_peer_reviews.sql"),
     include_str!("../../migrations/0011_span_tags.sql"),
     include_str!("../../migrations/0012_ingest_rows.sql"),
+    include_str!("../../migrations/0013_tag_lists.sql"),
 ];
 
 /// Brings the schema up to date.

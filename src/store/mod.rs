@@ -314,6 +314,7 @@ fn open_connection(path: &Path) -> anyhow::Result<Connection> {
     // OTLP group commit alone uses about 15, and pages share the
     // connections, so a larger cache spares re-preparing them per batch.
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    traces::tag_lists::register(&conn)?;
     Ok(conn)
 }
 

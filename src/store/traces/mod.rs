@@ -11,11 +11,13 @@
 //!   content digest). Indexed columns copy what search needs: member, trace
 //!   id, service (`service.name` of the resource), span name, start, duration
 //!   and error status; the span's scalar attributes are its tags for search
-//!   by `key=value`: each (`key`, `value`) text is stored once per member
-//!   and a span's tags are (span, tag value) integer pairs.
+//!   by `key=value`: each (`key`, `value`) text is stored once per member,
+//!   and the span's row lists the ids of its tags ([`tag_lists`]).
 //! - A **received trace** is one row per (member, trace id): batches may
 //!   arrive in any order and in different requests; each adds its spans to
-//!   the row's counters (spans, errors, earliest start, latest end, root).
+//!   the row's counters (spans, errors, earliest start, latest end, root)
+//!   and to the distinct tag lists of its spans, so that a search tells
+//!   whether one of its spans matches without reading them.
 //!
 //! # Writing
 //! [`write::ingest_all`] stores the spans of the requests waiting to be
@@ -40,6 +42,7 @@
 
 pub mod read;
 pub mod share;
+pub mod tag_lists;
 pub mod tokens;
 pub mod write;
 
@@ -119,6 +122,10 @@ pub const MAX_TAGS_PER_SPAN: usize = 32;
 pub const MAX_TAG_KEY: usize = 128;
 /// Longest attribute value indexed, in bytes.
 pub const MAX_TAG_VALUE: usize = 256;
+/// Longest text of a trace row's span tag lists
+/// ([`tag_lists::TraceLists`], migration 0013), in bytes; a trace with more
+/// holds none, and search reads its spans' lists.
+pub const MAX_TRACE_TAG_LISTS: usize = 8_192;
 
 /// One request's spans with the resources and scopes they refer to.
 #[derive(Debug, Clone, Default, PartialEq)]

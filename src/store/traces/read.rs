@@ -4,6 +4,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::sim::formats::import::Imported;
+use crate::store::traces::tag_lists;
 
 /// A trace is "still receiving" while its last span arrived less than this
 /// many seconds ago.
@@ -107,18 +108,21 @@ pub fn list(c: &Connection, user_id: i64, search: &Search) -> anyhow::Result<Vec
     select(c, user_id, search, None)
 }
 
-/// Matching spans counted up to this many tell a rare condition from a
-/// common one ([`span_filter`]).
+/// Matching spans counted up to this many tell a rare service (and
+/// operation) from a common one ([`span_filter`]).
 const PROBE: i64 = 5_000;
 
 /// The span conditions of a search (service, operation, tags, all on one
 /// span) as SQL over `t`, the trace row, in the shape that is cheap for
-/// them; their arguments are appended to `args` (`?1` is the member). Each
-/// condition's matching spans are first counted up to [`PROBE`] on its
-/// index. When one is rare, the search starts from its spans
-/// (`t.id IN (…)`, driven by that index); when all are common, traces are
-/// read newest first and each is checked (`EXISTS`), which stops after the
-/// page's rows.
+/// them; their arguments are appended to `args` (`?1` is the member).
+///
+/// Each condition is a tag id of the member ([`tag_lists`]; one the member
+/// never sent matches nothing). A trace row holds its spans' distinct tag
+/// lists, so `one_span_has` checks a trace without reading its spans; a
+/// trace that holds none (too many lists) is checked on its spans' lists.
+/// A service's spans are first counted up to [`PROBE`] on their index: when
+/// it is rare, the search starts from them (`t.id IN (…)`); otherwise
+/// traces are read newest first, which stops after the page's rows.
 fn span_filter(
     c: &Connection,
     user_id: i64,
@@ -126,14 +130,16 @@ fn span_filter(
     args: &mut Vec<rusqlite::types::Value>,
 ) -> anyhow::Result<String> {
     use rusqlite::types::Value;
-    let capped = |sql: &str, params: Vec<Value>| -> anyhow::Result<i64> {
-        let sql = format!("SELECT count(*) FROM ({sql} LIMIT {PROBE})");
-        Ok(c.query_row(&sql, rusqlite::params_from_iter(params), |r| r.get(0))?)
-    };
-    // Each tag's id among the member's tag values: a tag the member never
-    // sent matches nothing.
-    let mut tag_ids = Vec::with_capacity(search.tags.len());
-    for (key, value) in &search.tags {
+    let mut wanted: Vec<(String, String)> = Vec::with_capacity(search.tags.len() + 2);
+    if let Some(v) = &search.service {
+        wanted.push((tag_lists::FACET_KEY.into(), tag_lists::service_value(v)));
+    }
+    if let Some(v) = &search.operation {
+        wanted.push((tag_lists::FACET_KEY.into(), tag_lists::name_value(v)));
+    }
+    wanted.extend(search.tags.iter().cloned());
+    let mut ids = Vec::with_capacity(wanted.len());
+    for (key, value) in &wanted {
         let id: Option<i64> = c
             .query_row(
                 "SELECT id FROM received_tag_values WHERE user_id = ?1 AND key = ?2 AND value = ?3",
@@ -142,70 +148,57 @@ fn span_filter(
             )
             .optional()?;
         match id {
-            Some(id) => tag_ids.push(id),
+            Some(id) => ids.push(id),
             None => return Ok(" AND 0".to_string()),
         }
     }
-    // The rarest condition and its count: None for service/operation, or a tag.
-    let mut rarest: Option<(i64, Option<usize>)> = None;
-    if let Some(service) = &search.service {
-        let mut sql =
-            "SELECT 1 FROM received_spans WHERE user_id = ?1 AND service = ?2".to_string();
-        let mut params = vec![Value::from(user_id), Value::from(service.clone())];
-        if let Some(op) = &search.operation {
-            sql.push_str(" AND name = ?3");
-            params.push(Value::from(op.clone()));
+    ids.sort_unstable();
+    ids.dedup();
+    let rare_service = match &search.service {
+        Some(service) => {
+            let mut sql =
+                "SELECT 1 FROM received_spans WHERE user_id = ?1 AND service = ?2".to_string();
+            let mut params = vec![Value::from(user_id), Value::from(service.clone())];
+            if let Some(op) = &search.operation {
+                sql.push_str(" AND name = ?3");
+                params.push(Value::from(op.clone()));
+            }
+            let sql = format!("SELECT count(*) FROM ({sql} LIMIT {PROBE})");
+            let n: i64 = c.query_row(&sql, rusqlite::params_from_iter(params), |r| r.get(0))?;
+            n < PROBE
         }
-        rarest = Some((capped(&sql, params)?, None));
-    }
-    for (i, id) in tag_ids.iter().enumerate() {
-        let n = capped(
-            "SELECT 1 FROM received_span_tags WHERE tag = ?1",
-            vec![(*id).into()],
-        )?;
-        if rarest.is_none_or(|(m, _)| n < m) {
-            rarest = Some((n, Some(i)));
-        }
-    }
-    let rare = rarest.filter(|(n, _)| *n < PROBE).map(|(_, which)| which);
-    let driving_tag = rare.flatten();
+        None => false,
+    };
     let mut next = |v: Value| -> String {
         args.push(v);
         format!("?{}", args.len())
     };
-    let mut rest = String::new();
-    if let Some(v) = &search.service {
-        rest.push_str(&format!(" AND s.service = {}", next(v.clone().into())));
-    }
-    if let Some(v) = &search.operation {
-        rest.push_str(&format!(" AND s.name = {}", next(v.clone().into())));
-    }
-    for (i, id) in tag_ids.iter().enumerate() {
-        if Some(i) == driving_tag {
-            continue;
+    let on_span = ids
+        .iter()
+        .map(|id| format!(" AND instr(s.tags, {}) > 0", next(format!(",{id},").into())))
+        .collect::<String>();
+    if rare_service {
+        // The columns lead the planner to the (member, service, name) index.
+        let mut columns = String::new();
+        if let Some(v) = &search.service {
+            columns.push_str(&format!(" AND s.service = {}", next(v.clone().into())));
         }
-        let g = next((*id).into());
-        rest.push_str(&format!(
-            " AND EXISTS (SELECT 1 FROM received_span_tags g WHERE g.span_row = s.id \
-             AND g.tag = {g})"
+        if let Some(v) = &search.operation {
+            columns.push_str(&format!(" AND s.name = {}", next(v.clone().into())));
+        }
+        return Ok(format!(
+            " AND t.id IN (SELECT s.trace_row FROM received_spans s \
+             WHERE s.user_id = ?1{columns}{on_span})"
         ));
     }
-    Ok(match (rare, driving_tag) {
-        (Some(_), Some(i)) => {
-            let d = next(tag_ids.get(i).copied().unwrap_or(0).into());
-            format!(
-                " AND t.id IN (SELECT s.trace_row FROM received_span_tags d \
-                 CROSS JOIN received_spans s ON s.id = d.span_row \
-                 WHERE d.tag = {d} AND s.user_id = ?1{rest})"
-            )
-        }
-        (Some(_), None) => format!(
-            " AND t.id IN (SELECT s.trace_row FROM received_spans s WHERE s.user_id = ?1{rest})"
-        ),
-        (None, _) => {
-            format!(" AND EXISTS (SELECT 1 FROM received_spans s WHERE s.trace_row = t.id{rest})")
-        }
-    })
+    let mut list = String::new();
+    tag_lists::write_list(&mut list, &ids);
+    let list = next(list.into());
+    Ok(format!(
+        " AND CASE WHEN t.tags IS NULL \
+           THEN EXISTS (SELECT 1 FROM received_spans s WHERE s.trace_row = t.id{on_span}) \
+           ELSE one_span_has(t.tags, {list}) END"
+    ))
 }
 
 fn select(

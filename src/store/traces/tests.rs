@@ -330,7 +330,8 @@ fn maintenance_applies_retention_and_removes_what_no_span_refers_to() {
                 count(c, "otlp_resources")?,
                 count(c, "received_tag_values")?,
             );
-            assert_eq!(before, (2, 2));
+            // Each trace's tag, plus the one service and span name both have.
+            assert_eq!(before, (2, 4));
             let quiet = crate::store::traces::write::maintain(c, &limits, 1_101)?;
             let after = (
                 count(c, "received_traces")?,
@@ -346,7 +347,7 @@ fn maintenance_applies_retention_and_removes_what_no_span_refers_to() {
         (1, 2),
         "the old trace, its resource and its only tag value"
     );
-    assert_eq!(rows, (1, 1, 1, 1));
+    assert_eq!(rows, (1, 1, 1, 3));
 }
 
 #[test]
@@ -371,6 +372,7 @@ fn tags_stored_before_interning_stay_searchable() {
     )
     .unwrap();
     crate::store::migrations::apply(&mut c).unwrap();
+    crate::store::traces::tag_lists::register(&c).unwrap();
     let search = Search {
         tags: vec![
             ("http.route".into(), "/a".into()),
@@ -379,11 +381,158 @@ fn tags_stored_before_interning_stay_searchable() {
         ..Search::default()
     };
     assert_eq!(read::list(&c, 1, &search).unwrap().len(), 1);
-    assert!(read::delete(&c, 1, &[0; 16]).unwrap());
-    let left: i64 = c
-        .query_row("SELECT count(*) FROM received_span_tags", [], |r| r.get(0))
+    let lists: (String, Option<String>) = c
+        .query_row(
+            "SELECT s.tags, t.tags FROM received_spans s JOIN received_traces t ON t.id = s.trace_row",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .unwrap();
-    assert_eq!(left, 0, "tags still go with their trace");
+    assert_eq!(
+        lists,
+        (",1,2,3,4,".to_string(), Some(",1,2,3,4,".to_string())),
+        "migration 0013 lists each span's tags, service and name, and each trace's lists"
+    );
+    let service = Search {
+        service: Some("svc".into()),
+        operation: Some("op".into()),
+        ..search.clone()
+    };
+    assert_eq!(read::list(&c, 1, &service).unwrap().len(), 1);
+    assert!(read::delete(&c, 1, &[0; 16]).unwrap());
+    assert_eq!(read::list(&c, 1, &search).unwrap().len(), 0);
+}
+
+/// Spans of trace `trace` with the given tags each.
+fn tagged_spans(trace: u8, tags: &[&[(&str, &str)]]) -> NewBatch {
+    batch(
+        tags.iter()
+            .enumerate()
+            .map(|(i, t)| NewSpan {
+                tags: t
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                ..span(trace, i as u8 + 1, (i > 0).then_some(1), 10 + i as u64)
+            })
+            .collect(),
+    )
+}
+
+fn by_tags(tags: &[(&str, &str)]) -> Search {
+    Search {
+        tags: tags
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        ..Search::default()
+    }
+}
+
+#[test]
+fn tags_match_on_one_span_across_batches() {
+    let (_d, store, alice, _bob) = store();
+    let limits = Limits::default();
+    let found = store
+        .call_blocking(move |c| {
+            ingest(
+                c,
+                alice,
+                &tagged_spans(1, &[&[("a", "1")], &[("b", "2")]]),
+                &limits,
+                100,
+            )?;
+            // A later batch of the same trace: its span carries both.
+            let mut late = tagged_spans(1, &[&[], &[], &[("a", "1"), ("c", "3")]]);
+            late.spans.drain(..2);
+            ingest(c, alice, &late, &limits, 101)?;
+            ingest(
+                c,
+                alice,
+                &tagged_spans(2, &[&[("a", "1"), ("b", "2")]]),
+                &limits,
+                102,
+            )?;
+            let lists: Vec<Option<String>> = c
+                .prepare("SELECT tags FROM received_traces ORDER BY id")?
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            assert!(
+                lists
+                    .iter()
+                    .all(|l| l.as_ref().is_some_and(|l| l.contains('|') || l.len() > 2)),
+                "each trace row holds its spans' lists: {lists:?}"
+            );
+            let n = |tags: &[(&str, &str)]| -> anyhow::Result<Vec<u8>> {
+                Ok(read::list(c, alice, &by_tags(tags))?
+                    .iter()
+                    .map(|t| t.trace_id[0])
+                    .collect())
+            };
+            Ok((
+                n(&[("a", "1")])?,
+                n(&[("a", "1"), ("b", "2")])?,
+                n(&[("a", "1"), ("c", "3")])?,
+                n(&[("b", "2"), ("c", "3")])?,
+            ))
+        })
+        .unwrap();
+    assert_eq!(found.0, vec![2, 1], "either trace has a=1");
+    assert_eq!(
+        found.1,
+        vec![2],
+        "trace 1 has a=1 and b=2 only on different spans"
+    );
+    assert_eq!(found.2, vec![1], "the tags of a later batch are found");
+    assert_eq!(found.3, Vec::<u8>::new());
+}
+
+#[test]
+fn a_trace_with_too_many_tag_lists_is_searched_by_its_spans() {
+    let (_d, store, alice, _bob) = store();
+    let limits = Limits::default();
+    let many = crate::store::traces::MAX_TRACE_TAG_LISTS / 64 + 1;
+    let values: Vec<Vec<(String, String)>> = (0..many)
+        .map(|i| (0..16).map(|j| (format!("k{j}"), format!("{i}"))).collect())
+        .collect();
+    let (found, lists, maintained, values_left) = store
+        .call_blocking(move |c| {
+            let mut wide = tagged_spans(1, &vec![&[][..]; many]);
+            for (s, tags) in wide.spans.iter_mut().zip(values) {
+                s.tags = tags;
+            }
+            ingest(c, alice, &wide, &limits, 100)?;
+            let lists: (Option<String>, i64) = c.query_row(
+                "SELECT t.tags, (SELECT count(*) FROM received_spans s
+                   WHERE s.trace_row = t.id AND s.tags != '')
+                 FROM received_traces t",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            let found = read::list(c, alice, &by_tags(&[("k3", "7"), ("k5", "7")]))?.len();
+            let apart = read::list(c, alice, &by_tags(&[("k3", "7"), ("k5", "8")]))?.len();
+            assert_eq!(apart, 0, "on two spans");
+            let maintained = crate::store::traces::write::maintain(c, &limits, 101)?;
+            let values_left: i64 =
+                c.query_row("SELECT count(*) FROM received_tag_values", [], |r| r.get(0))?;
+            Ok((found, lists, maintained, values_left))
+        })
+        .unwrap();
+    assert_eq!(
+        lists,
+        (None, many as i64),
+        "the trace lists none, its spans all theirs"
+    );
+    assert_eq!(found, 1, "found through its spans' lists");
+    assert_eq!(
+        maintained.orphans, 0,
+        "its spans still name every tag value"
+    );
+    assert_eq!(
+        values_left,
+        (many * 16 + 2 + many) as i64,
+        "the tags, two services and each span's name"
+    );
 }
 
 #[test]

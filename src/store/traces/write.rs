@@ -3,12 +3,14 @@
 //! per-trace and per-member caps and the retention age of [`Limits`]; and the
 //! periodic [`maintain`] pass.
 
-use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use sha2::{Digest, Sha256};
 
-use crate::store::traces::{Limits, NewBatch};
+use crate::store::traces::tag_lists::{self, FACET_KEY, TraceLists, write_list};
+use crate::store::traces::{Limits, MAX_TAGS_PER_SPAN, NewBatch, NewSpan};
 
 /// What [`ingest`] did with a batch.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -79,6 +81,11 @@ pub fn ingest_all(
 }
 
 /// One batch of [`ingest_all`], in its transaction, before expiry.
+///
+/// A trace already stored gets its spans at once and its row updated at the
+/// end. A new trace's spans wait until the batch is read, so that its row is
+/// written once with its totals and tag lists, then its spans (a row that
+/// grows after it was written costs B-tree rebalancing).
 fn store_batch(
     tx: &Transaction,
     user_id: i64,
@@ -89,166 +96,145 @@ fn store_batch(
     let mut out = Stored::default();
     let resources = intern(tx, "otlp_resources", user_id, &batch.resources)?;
     let scopes = intern(tx, "otlp_scopes", user_id, &batch.scopes)?;
-    let mut tag_ids: HashMap<(&str, &str), i64> = HashMap::new();
-    // The tag rows of one span, flattened (span_row, tag, …), and the
-    // INSERT for n rows at index n.
-    let mut span_tags: Vec<i64> = Vec::with_capacity(2 * crate::store::traces::MAX_TAGS_PER_SPAN);
-    let mut tag_sql: Vec<String> = Vec::new();
+    let mut tag_ids = TagIds::default();
+    // One span's tag ids, sorted, and as its row lists them.
+    let mut ids: Vec<i64> = Vec::with_capacity(MAX_TAGS_PER_SPAN + 2);
+    let mut list = String::new();
     let mut traces: HashMap<[u8; 16], TraceRow> = HashMap::new();
-    {
-        let mut find = tx.prepare_cached(
-            "SELECT id, span_count FROM received_traces WHERE user_id = ?1 AND trace_id = ?2",
-        )?;
-        let mut create = tx.prepare_cached(
-            "INSERT INTO received_traces
-               (user_id, trace_id, start_ns, end_ns, first_received_at, last_received_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-        )?;
-        let mut insert = tx.prepare_cached(
-            "INSERT OR IGNORE INTO received_spans
-               (trace_row, user_id, span_id, parent_span_id, service, name, start_ns,
-                duration_ns, error, resource_id, scope_id, body)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-        )?;
-        let mut find_value = tx.prepare_cached(
-            "SELECT id FROM received_tag_values WHERE user_id = ?1 AND key = ?2 AND value = ?3",
-        )?;
-        let mut new_value = tx.prepare_cached(
-            "INSERT INTO received_tag_values (user_id, key, value) VALUES (?1, ?2, ?3)",
-        )?;
-        for s in &batch.spans {
-            let (Some(&resource_id), Some(&scope_id)) =
-                (resources.get(s.resource), scopes.get(s.scope))
-            else {
-                anyhow::bail!("a span refers to a resource or scope not in its batch");
-            };
-            let row = match traces.get_mut(&s.trace_id) {
-                Some(row) => row,
-                None => {
-                    let found: Option<(i64, i64)> = find
-                        .query_row(params![user_id, &s.trace_id[..]], |r| {
-                            Ok((r.get(0)?, r.get(1)?))
-                        })
-                        .optional()?;
-                    let (id, count) = match found {
-                        Some(f) => f,
-                        None => {
-                            create.execute(params![
-                                user_id,
-                                &s.trace_id[..],
-                                ns(s.start_ns),
-                                ns(s.end_ns),
-                                now
-                            ])?;
-                            (tx.last_insert_rowid(), 0)
-                        }
-                    };
-                    traces.entry(s.trace_id).or_insert(TraceRow {
-                        id,
-                        count: count.max(0) as u64,
-                        ..TraceRow::default()
+    // New traces, in the order their first span came.
+    let mut new_traces: Vec<[u8; 16]> = Vec::new();
+    let mut insert = tx.prepare_cached(
+        "INSERT OR IGNORE INTO received_spans
+           (trace_row, user_id, span_id, parent_span_id, service, name, start_ns,
+            duration_ns, error, resource_id, scope_id, body, tags)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    )?;
+    let mut insert_span = |trace_row: i64, s: &NewSpan, resource: i64, scope: i64, list: &str| {
+        insert.execute(params![
+            trace_row,
+            user_id,
+            &s.span_id[..],
+            s.parent_span_id.as_ref().map(|p| &p[..]),
+            s.service,
+            s.name,
+            ns(s.start_ns),
+            ns(s.end_ns.saturating_sub(s.start_ns)),
+            s.error,
+            resource,
+            scope,
+            s.body,
+            list,
+        ])
+    };
+    let mut find = tx.prepare_cached(
+        "SELECT id, span_count, tags FROM received_traces WHERE user_id = ?1 AND trace_id = ?2",
+    )?;
+    for (i, s) in batch.spans.iter().enumerate() {
+        let (Some(&resource), Some(&scope)) = (resources.get(s.resource), scopes.get(s.scope))
+        else {
+            anyhow::bail!("a span refers to a resource or scope not in its batch");
+        };
+        let row = match traces.entry(s.trace_id) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(e) => {
+                let found: Option<(i64, i64, Option<String>)> = find
+                    .query_row(params![user_id, &s.trace_id[..]], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
                     })
-                }
-            };
-            if row.count >= limits.max_spans_per_trace {
-                out.over_trace_cap += 1;
-                continue;
-            }
-            let n = insert.execute(params![
-                row.id,
-                user_id,
-                &s.span_id[..],
-                s.parent_span_id.as_ref().map(|p| &p[..]),
-                s.service,
-                s.name,
-                ns(s.start_ns),
-                ns(s.end_ns.saturating_sub(s.start_ns)),
-                s.error,
-                resource_id,
-                scope_id,
-                s.body,
-            ])?;
-            if n == 0 {
-                out.duplicates += 1;
-                continue;
-            }
-            let span_row = tx.last_insert_rowid();
-            span_tags.clear();
-            for (key, value) in &s.tags {
-                let id = match tag_ids.get(&(key.as_str(), value.as_str())) {
-                    Some(&id) => id,
+                    .optional()?;
+                e.insert(match found {
+                    Some((id, count, tags)) => TraceRow {
+                        id: Some(id),
+                        count: count.max(0) as u64,
+                        tags: TraceLists::parse(tags.as_deref()),
+                        ..TraceRow::default()
+                    },
                     None => {
-                        let found: Option<i64> = find_value
-                            .query_row(params![user_id, key, value], |r| r.get(0))
-                            .optional()?;
-                        let id = match found {
-                            Some(id) => id,
-                            None => {
-                                new_value.execute(params![user_id, key, value])?;
-                                tx.last_insert_rowid()
-                            }
-                        };
-                        tag_ids.insert((key.as_str(), value.as_str()), id);
-                        id
+                        new_traces.push(s.trace_id);
+                        TraceRow::default()
                     }
-                };
-                span_tags.push(span_row);
-                span_tags.push(id);
+                })
             }
-            if !span_tags.is_empty() {
-                // One statement per span for all its tags.
-                let n = span_tags.len() / 2;
-                if tag_sql.len() <= n {
-                    tag_sql.resize_with(n + 1, String::new);
+        };
+        if row.count >= limits.max_spans_per_trace {
+            out.over_trace_cap += 1;
+            continue;
+        }
+        tag_ids.of_span(tx, user_id, s, &mut ids)?;
+        write_list(&mut list, &ids);
+        let stored = match row.id {
+            Some(id) => insert_span(id, s, resource, scope, &list)? == 1,
+            None => {
+                let first = row.seen.insert(s.span_id);
+                if first {
+                    row.waiting.push((i, resource, scope, list.clone()));
                 }
-                if tag_sql[n].is_empty() {
-                    let rows = vec!["(?, ?)"; n].join(", ");
-                    tag_sql[n] = format!(
-                        "INSERT OR IGNORE INTO received_span_tags (span_row, tag) VALUES {rows}"
-                    );
-                }
-                tx.prepare_cached(&tag_sql[n])?
-                    .execute(rusqlite::params_from_iter(span_tags.iter()))?;
+                first
             }
-            out.stored += 1;
-            row.count += 1;
-            row.added += 1;
-            row.errors += u64::from(s.error);
-            row.start = Some(row.start.map_or(s.start_ns, |t: u64| t.min(s.start_ns)));
-            row.end = Some(row.end.map_or(s.end_ns, |t: u64| t.max(s.end_ns)));
-            if s.parent_span_id.is_none() && row.root.as_ref().is_none_or(|r| s.start_ns < r.0) {
-                row.root = Some((s.start_ns, s.service.clone(), s.name.clone()));
+        };
+        if !stored {
+            out.duplicates += 1;
+            continue;
+        }
+        out.stored += 1;
+        row.add(s, &ids, &list);
+    }
+    let mut create = tx.prepare_cached(
+        "INSERT INTO received_traces
+           (user_id, trace_id, span_count, error_count, start_ns, end_ns, root_service,
+            root_name, first_received_at, last_received_at, tags)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)",
+    )?;
+    for trace_id in &new_traces {
+        let Some(row) = traces.get(trace_id).filter(|r| r.added > 0) else {
+            continue;
+        };
+        let (service, name) = row.root_columns();
+        create.execute(params![
+            user_id,
+            &trace_id[..],
+            row.added as i64,
+            row.errors as i64,
+            ns(row.start.unwrap_or(0)),
+            ns(row.end.unwrap_or(0)),
+            service,
+            name,
+            now,
+            row.tags.to_text(),
+        ])?;
+        let id = tx.last_insert_rowid();
+        for (i, resource, scope, list) in &row.waiting {
+            if let Some(s) = batch.spans.get(*i) {
+                insert_span(id, s, *resource, *scope, list)?;
             }
         }
     }
-    {
-        let mut update = tx.prepare_cached(
-            "UPDATE received_traces SET
-               span_count = span_count + ?2,
-               error_count = error_count + ?3,
-               start_ns = min(start_ns, ?4),
-               end_ns = max(end_ns, ?5),
-               root_service = coalesce(root_service, ?6),
-               root_name = CASE WHEN root_service IS NULL THEN ?7 ELSE root_name END,
-               last_received_at = ?8
-             WHERE id = ?1",
-        )?;
-        for row in traces.values().filter(|r| r.added > 0) {
-            let (service, name) = match &row.root {
-                Some((_, s, n)) => (Some(s.as_str()), Some(n.as_str())),
-                None => (None, None),
-            };
-            update.execute(params![
-                row.id,
-                row.added as i64,
-                row.errors as i64,
-                ns(row.start.unwrap_or(0)),
-                ns(row.end.unwrap_or(0)),
-                service,
-                name,
-                now
-            ])?;
-        }
+    let mut update = tx.prepare_cached(
+        "UPDATE received_traces SET
+           span_count = span_count + ?2,
+           error_count = error_count + ?3,
+           start_ns = min(start_ns, ?4),
+           end_ns = max(end_ns, ?5),
+           root_service = coalesce(root_service, ?6),
+           root_name = CASE WHEN root_service IS NULL THEN ?7 ELSE root_name END,
+           last_received_at = ?8,
+           tags = ?9
+         WHERE id = ?1",
+    )?;
+    for row in traces.values().filter(|r| r.added > 0) {
+        let Some(id) = row.id else { continue };
+        let (service, name) = row.root_columns();
+        update.execute(params![
+            id,
+            row.added as i64,
+            row.errors as i64,
+            ns(row.start.unwrap_or(0)),
+            ns(row.end.unwrap_or(0)),
+            service,
+            name,
+            now,
+            row.tags.to_text(),
+        ])?;
     }
     tx.prepare_cached(
         "INSERT INTO received_usage (user_id, span_count) VALUES (?1, ?2)
@@ -258,15 +244,121 @@ fn store_batch(
     Ok(out)
 }
 
+/// What one batch adds to one trace's row.
 #[derive(Debug, Default)]
 struct TraceRow {
-    id: i64,
+    /// The row, or None for a trace this batch starts.
+    id: Option<i64>,
+    /// Spans stored, before this batch and with it.
     count: u64,
     added: u64,
     errors: u64,
     start: Option<u64>,
     end: Option<u64>,
+    /// Start, service and name of the earliest span without parent.
     root: Option<(u64, String, String)>,
+    /// The distinct tag lists of the trace's spans.
+    tags: TraceLists,
+    /// A new trace's span ids so far (its duplicates within the batch).
+    seen: HashSet<[u8; 8]>,
+    /// A new trace's spans to insert after its row: (index in the batch,
+    /// resource row, scope row, tag list).
+    waiting: Vec<(usize, i64, i64, String)>,
+}
+
+impl TraceRow {
+    /// Counts one stored span with its sorted tag ids and their list.
+    fn add(&mut self, s: &NewSpan, ids: &[i64], list: &str) {
+        self.tags.add(ids, list);
+        self.count += 1;
+        self.added += 1;
+        self.errors += u64::from(s.error);
+        self.start = Some(self.start.map_or(s.start_ns, |t| t.min(s.start_ns)));
+        self.end = Some(self.end.map_or(s.end_ns, |t| t.max(s.end_ns)));
+        if s.parent_span_id.is_none() && self.root.as_ref().is_none_or(|r| s.start_ns < r.0) {
+            self.root = Some((s.start_ns, s.service.clone(), s.name.clone()));
+        }
+    }
+
+    /// `root_service` and `root_name`, None without a root.
+    fn root_columns(&self) -> (Option<&str>, Option<&str>) {
+        match &self.root {
+            Some((_, s, n)) => (Some(s.as_str()), Some(n.as_str())),
+            None => (None, None),
+        }
+    }
+}
+
+/// What a span's tag id stands for ([`tag_lists`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Facet {
+    Tag,
+    Service,
+    Name,
+}
+
+/// The member's tag value ids met in one batch.
+#[derive(Debug, Default)]
+struct TagIds<'a> {
+    known: HashMap<(Facet, &'a str, &'a str), i64>,
+}
+
+impl<'a> TagIds<'a> {
+    /// The sorted ids of `s`'s service, name and tags into `ids`; a value
+    /// the member never sent is added to `received_tag_values`.
+    fn of_span(
+        &mut self,
+        tx: &Transaction,
+        user_id: i64,
+        s: &'a NewSpan,
+        ids: &mut Vec<i64>,
+    ) -> anyhow::Result<()> {
+        ids.clear();
+        let facets = [
+            (Facet::Service, FACET_KEY, s.service.as_str()),
+            (Facet::Name, FACET_KEY, s.name.as_str()),
+        ];
+        let attributes = s
+            .tags
+            .iter()
+            .map(|(k, v)| (Facet::Tag, k.as_str(), v.as_str()));
+        for (facet, key, value) in facets.into_iter().chain(attributes) {
+            let id = match self.known.get(&(facet, key, value)) {
+                Some(&id) => id,
+                None => {
+                    let stored = match facet {
+                        Facet::Tag => value.to_string(),
+                        Facet::Service => tag_lists::service_value(value),
+                        Facet::Name => tag_lists::name_value(value),
+                    };
+                    let found: Option<i64> = tx
+                        .prepare_cached(
+                            "SELECT id FROM received_tag_values
+                             WHERE user_id = ?1 AND key = ?2 AND value = ?3",
+                        )?
+                        .query_row(params![user_id, key, stored], |r| r.get(0))
+                        .optional()?;
+                    let id = match found {
+                        Some(id) => id,
+                        None => {
+                            tx.prepare_cached(
+                                "INSERT INTO received_tag_values (user_id, key, value)
+                                 VALUES (?1, ?2, ?3)",
+                            )?
+                            .execute(params![user_id, key, stored])?;
+                            tx.last_insert_rowid()
+                        }
+                    };
+                    self.known.insert((facet, key, value), id);
+                    id
+                }
+            };
+            ids.push(id);
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(())
+    }
 }
 
 /// Nanoseconds as SQLite's signed integer (times past 2262 are clamped).
@@ -339,15 +431,8 @@ pub fn expire(tx: &Connection, user_id: i64, limits: &Limits, now: i64) -> anyho
     Ok(removed)
 }
 
-/// Deletes one trace row, its spans' tags, its spans (by cascade), and
-/// uncounts its spans.
+/// Deletes one trace row, its spans (by cascade), and uncounts its spans.
 pub(crate) fn remove(c: &Connection, user_id: i64, id: i64, spans: i64) -> anyhow::Result<()> {
-    c.prepare_cached(
-        "DELETE FROM received_span_tags WHERE span_row IN
-           (SELECT s.id FROM received_spans s JOIN received_traces t ON t.id = s.trace_row
-            WHERE s.trace_row = ?1 AND t.user_id = ?2)",
-    )?
-    .execute(params![id, user_id])?;
     c.prepare_cached("DELETE FROM received_traces WHERE id = ?1 AND user_id = ?2")?
         .execute(params![id, user_id])?;
     c.prepare_cached(
@@ -369,9 +454,9 @@ pub struct Maintained {
 /// The store's periodic pass over received traces, at `now` (unix seconds),
 /// in one transaction: [`expire`] for every member who has traces (so that
 /// retention applies to a member who stopped sending and never opens the
-/// page), then the tags, resources, instrumentation scopes and tag values
-/// that no stored span refers to any more are deleted (a deleted member's
-/// spans leave tags behind, evicted spans the others; one scan each).
+/// page), then the resources, instrumentation scopes and tag values that no
+/// stored span refers to any more (left by evicted and deleted traces) are
+/// deleted, one scan each.
 ///
 /// Errors: only database errors; nothing is removed then.
 pub fn maintain(c: &mut Connection, limits: &Limits, now: i64) -> anyhow::Result<Maintained> {
@@ -384,12 +469,21 @@ pub fn maintain(c: &mut Connection, limits: &Limits, now: i64) -> anyhow::Result
     for user_id in members {
         out.traces += expire(&tx, user_id, limits, now)?;
     }
+    // A tag value is named by its trace's lists, or by its spans' when the
+    // trace holds none (past MAX_TRACE_TAG_LISTS); json_each reads
+    // ",3,17,|,4," as the array [3,17,4].
     let orphans = [
-        "DELETE FROM received_span_tags WHERE span_row NOT IN (SELECT id FROM received_spans)",
         "DELETE FROM otlp_resources WHERE id NOT IN (SELECT resource_id FROM received_spans)",
         "DELETE FROM otlp_scopes WHERE id NOT IN (SELECT scope_id FROM received_spans)",
-        "DELETE FROM received_tag_values WHERE NOT EXISTS
-           (SELECT 1 FROM received_span_tags WHERE tag = received_tag_values.id)",
+        "DELETE FROM received_tag_values WHERE id NOT IN (
+           SELECT j.value FROM received_traces t,
+             json_each('[' || trim(replace(t.tags, ',|,', ','), ',') || ']') j
+           WHERE t.tags IS NOT NULL
+           UNION ALL
+           SELECT j.value FROM received_traces t
+             JOIN received_spans s ON s.trace_row = t.id,
+             json_each('[' || trim(s.tags, ',') || ']') j
+           WHERE t.tags IS NULL)",
     ];
     for sql in orphans {
         out.orphans += tx.execute(sql, [])? as u64;
