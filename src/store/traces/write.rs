@@ -6,7 +6,10 @@
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::types::Value;
+use rusqlite::{
+    Connection, OptionalExtension, Transaction, TransactionBehavior, params, params_from_iter,
+};
 use sha2::{Digest, Sha256};
 
 use crate::store::traces::tag_lists::{self, FACET_KEY, TraceLists, write_list};
@@ -181,27 +184,20 @@ fn store_batch(
     }
     let mut create = tx.prepare_cached(
         "INSERT INTO received_traces
-           (user_id, trace_id, span_count, error_count, start_ns, end_ns, root_service,
-            root_name, first_received_at, last_received_at, tags)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)",
+           (user_id, span_count, error_count, start_ns, end_ns, root_service, root_name,
+            first_received_at, last_received_at, tags, trace_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10)",
     )?;
     for trace_id in &new_traces {
         let Some(row) = traces.get(trace_id).filter(|r| r.added > 0) else {
             continue;
         };
-        let (service, name) = row.root_columns();
-        create.execute(params![
-            user_id,
-            &trace_id[..],
-            row.added as i64,
-            row.errors as i64,
-            ns(row.start.unwrap_or(0)),
-            ns(row.end.unwrap_or(0)),
-            service,
-            name,
-            now,
-            row.tags.to_text(),
-        ])?;
+        let trace_id = Value::from(trace_id.to_vec());
+        create.execute(params_from_iter(
+            std::iter::once(Value::from(user_id))
+                .chain(row.columns(now))
+                .chain([trace_id]),
+        ))?;
         let id = tx.last_insert_rowid();
         for (i, resource, scope, list) in &row.waiting {
             if let Some(s) = batch.spans.get(*i) {
@@ -223,18 +219,9 @@ fn store_batch(
     )?;
     for row in traces.values().filter(|r| r.added > 0) {
         let Some(id) = row.id else { continue };
-        let (service, name) = row.root_columns();
-        update.execute(params![
-            id,
-            row.added as i64,
-            row.errors as i64,
-            ns(row.start.unwrap_or(0)),
-            ns(row.end.unwrap_or(0)),
-            service,
-            name,
-            now,
-            row.tags.to_text(),
-        ])?;
+        update.execute(params_from_iter(
+            std::iter::once(Value::from(id)).chain(row.columns(now)),
+        ))?;
     }
     tx.prepare_cached(
         "INSERT INTO received_usage (user_id, span_count) VALUES (?1, ?2)
@@ -280,12 +267,24 @@ impl TraceRow {
         }
     }
 
-    /// `root_service` and `root_name`, None without a root.
-    fn root_columns(&self) -> (Option<&str>, Option<&str>) {
-        match &self.root {
-            Some((_, s, n)) => (Some(s.as_str()), Some(n.as_str())),
-            None => (None, None),
-        }
+    /// Parameters ?2 to ?9 of the statements that create and update the
+    /// trace row: spans and errors added, earliest start, latest end, root
+    /// service and name (NULL without a root), receipt time `now`, tag lists.
+    fn columns(&self, now: i64) -> [Value; 8] {
+        let (service, name) = match &self.root {
+            Some((_, s, n)) => (Value::from(s.clone()), Value::from(n.clone())),
+            None => (Value::Null, Value::Null),
+        };
+        [
+            Value::from(self.added as i64),
+            Value::from(self.errors as i64),
+            Value::from(ns(self.start.unwrap_or(0))),
+            Value::from(ns(self.end.unwrap_or(0))),
+            service,
+            name,
+            Value::from(now),
+            self.tags.to_text().map_or(Value::Null, Value::from),
+        ]
     }
 }
 
