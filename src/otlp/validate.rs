@@ -126,9 +126,12 @@ pub fn prepare(request: ExportTraceServiceRequest) -> Prepared {
     out
 }
 
-/// The scalar attributes of a span as (key, value) text for the tag index
-/// (strings as they are, booleans `true`/`false`, numbers in decimal),
-/// within the store's bounds; arrays, maps and bytes are not indexed.
+/// The scalar attributes of a span as (key, value) text for the tag index,
+/// written as the trace viewer shows them, so that a member searches for
+/// what the page says: strings as they are, booleans `true`/`false`,
+/// integers in decimal, doubles as [`AttrValue`](crate::sim::trace::AttrValue)
+/// writes them (`0.5`, `1e-7`, `1e21`). Within the store's bounds; arrays,
+/// maps and bytes are not indexed.
 pub fn tags(attributes: &[KeyValue]) -> Vec<(String, String)> {
     use crate::store::traces::{MAX_TAG_KEY, MAX_TAG_VALUE, MAX_TAGS_PER_SPAN};
     attributes
@@ -139,7 +142,7 @@ pub fn tags(attributes: &[KeyValue]) -> Vec<(String, String)> {
                 Value::StringValue(s) => s.clone(),
                 Value::BoolValue(b) => b.to_string(),
                 Value::IntValue(i) => i.to_string(),
-                Value::DoubleValue(d) => d.to_string(),
+                Value::DoubleValue(d) => crate::sim::trace::AttrValue::Float(*d).to_string(),
                 _ => return None,
             };
             (value.len() <= MAX_TAG_VALUE).then(|| (kv.key.clone(), value))
@@ -176,4 +179,31 @@ pub fn check_ids(trace_id: &[u8], span_id: &[u8], parent: &[u8]) -> Result<Ids, 
         n => return Err(format!("parentSpanId must be empty or 8 bytes, not {n}")),
     };
     Ok((trace, span, parent))
+}
+
+#[cfg(test)]
+mod tests {
+    use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value::Value};
+
+    #[test]
+    fn tags_are_written_as_the_viewer_shows_attributes() {
+        let kv = |key: &str, value: Value| KeyValue {
+            key: key.into(),
+            value: Some(AnyValue { value: Some(value) }),
+            ..KeyValue::default()
+        };
+        let tags = super::tags(&[
+            kv("tiny", Value::DoubleValue(1e-7)),
+            kv("huge", Value::DoubleValue(1e21)),
+            kv("half", Value::DoubleValue(0.5)),
+            kv("n", Value::IntValue(-42)),
+            kv("ok", Value::BoolValue(true)),
+            kv("", Value::StringValue("no key".into())),
+        ]);
+        let text: Vec<String> = tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        assert_eq!(
+            text,
+            ["tiny=1e-7", "huge=1e21", "half=0.5", "n=-42", "ok=true"]
+        );
+    }
 }

@@ -24,7 +24,8 @@ pub struct Search {
     /// Trace duration at most this many nanoseconds.
     pub max_duration_ns: Option<u64>,
     /// Span attributes `(key, value)`, all on one span (with `service` and
-    /// `operation` when given), values compared as text; as Jaeger's tag
+    /// `operation` when given), values compared as text, written as the
+    /// viewer shows them (`crate::otlp::validate::tags`); as Jaeger's tag
     /// search.
     pub tags: Vec<(String, String)>,
     /// Only traces with at least one error span.
