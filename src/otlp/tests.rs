@@ -102,18 +102,35 @@ fn a_liberal_json_body_keeps_trace_state_flags_links_and_scope_attributes() {
     assert_eq!(ss.scope.as_ref().map(|s| s.attributes.len()), Some(1));
 }
 
+/// An OTLP/JSON request of one span with the given `flags` and `kind`
+/// JSON values.
+fn one_span_json(flags: &str, kind: &str) -> String {
+    format!(
+        r#"{{"resourceSpans":[{{"scopeSpans":[{{"spans":[{{"traceId":"01010101010101010101010101010101",
+        "spanId":"0202020202020202","name":"a","kind":{kind},"startTimeUnixNano":5,
+        "endTimeUnixNano":9,"flags":{flags}}}]}}]}}]}}"#
+    )
+}
+
+/// Asserts that `body` is refused as malformed with a message that names
+/// the span's `field`.
+fn refused_naming(body: &str, field: &str) {
+    match request(body.as_bytes(), Encoding::Json) {
+        Err(Failure::Malformed(m)) => assert!(
+            m.starts_with(&format!(
+                "resourceSpans[0].scopeSpans[0].spans[0].{field}: "
+            )),
+            "{body}: {m}"
+        ),
+        other => panic!("{body}: {other:?}"),
+    }
+}
+
 #[test]
 fn integral_float_flags_are_read_and_unknown_enum_names_refused() {
-    let body = |flags: &str, kind: &str| {
-        format!(
-            r#"{{"resourceSpans":[{{"scopeSpans":[{{"spans":[{{"traceId":"01010101010101010101010101010101",
-            "spanId":"0202020202020202","name":"a","kind":{kind},"startTimeUnixNano":5,
-            "endTimeUnixNano":9,"flags":{flags}}}]}}]}}]}}"#
-        )
-    };
     for (flags, want) in [("1.0", 1), ("1e2", 100)] {
         let got = request(
-            body(flags, "\"SPAN_KIND_SERVER\"").as_bytes(),
+            one_span_json(flags, "\"SPAN_KIND_SERVER\"").as_bytes(),
             Encoding::Json,
         )
         .unwrap();
@@ -123,31 +140,14 @@ fn integral_float_flags_are_read_and_unknown_enum_names_refused() {
         );
     }
     for kind in ["\"SPAN_KIND_FOO\"", "\"2\"", "4294967296"] {
-        match request(body("1", kind).as_bytes(), Encoding::Json) {
-            Err(Failure::Malformed(m)) => assert!(
-                m.starts_with("resourceSpans[0].scopeSpans[0].spans[0].kind: "),
-                "{kind}: {m}"
-            ),
-            other => panic!("{kind}: {other:?}"),
-        }
+        refused_naming(&one_span_json("1", kind), "kind");
     }
 }
 
 #[test]
 fn flags_that_are_not_a_fixed32_refuse_the_request() {
     for bad in ["-1", "1.5", "4294967296", "\"x\"", "true"] {
-        let body = format!(
-            r#"{{"resourceSpans":[{{"scopeSpans":[{{"spans":[{{"traceId":"01010101010101010101010101010101",
-            "spanId":"0202020202020202","name":"a","kind":"SPAN_KIND_SERVER","startTimeUnixNano":5,
-            "endTimeUnixNano":9,"flags":{bad}}}]}}]}}]}}"#
-        );
-        match request(body.as_bytes(), Encoding::Json) {
-            Err(Failure::Malformed(m)) => assert!(
-                m.starts_with("resourceSpans[0].scopeSpans[0].spans[0].flags: "),
-                "{bad}: {m}"
-            ),
-            other => panic!("{bad}: {other:?}"),
-        }
+        refused_naming(&one_span_json(bad, "\"SPAN_KIND_SERVER\""), "flags");
     }
 }
 

@@ -232,7 +232,9 @@ mod count_tests {
     fn counts_are_grouped_and_nouns_agree() {
         assert_eq!(thousands(0), "0");
         assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000), "1,000");
         assert_eq!(thousands(5_503), "5,503");
+        assert_eq!(thousands(1_234_567), "1,234,567");
         assert_eq!(thousands(11_015_024), "11,015,024");
         assert_eq!(counted(1, "span", "spans"), "1 span");
         assert_eq!(counted(0, "span", "spans"), "0 spans");

@@ -75,7 +75,7 @@ pub struct LabView {
     pub share: String,
 }
 
-pub use crate::sim::sampling::report::thousands;
+use crate::sim::sampling::report::thousands;
 
 fn ms(x: Option<f64>) -> String {
     x.map_or("—".to_string(), |v| format!("{v:.0}"))
@@ -325,16 +325,5 @@ impl LabView {
             charts,
             share: format!("/sim/lab?{query}"),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn thousands_separators() {
-        assert_eq!(super::thousands(0), "0");
-        assert_eq!(super::thousands(999), "999");
-        assert_eq!(super::thousands(1_000), "1,000");
-        assert_eq!(super::thousands(1_234_567), "1,234,567");
     }
 }

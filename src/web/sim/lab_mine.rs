@@ -8,6 +8,7 @@ use axum::response::Response;
 
 use crate::budget::Kind;
 use crate::sim::sampling::outcome::Example;
+use crate::sim::sampling::report::thousands;
 use crate::sim::sampling::{
     Accounting, LabReport, StoredBuilder, run_stored, suggest_slo_from_durations,
 };
@@ -17,7 +18,7 @@ use crate::web::guards::budget::Client;
 use crate::web::guards::session::MaybeMember;
 use crate::web::layout::Ctx;
 use crate::web::sim::lab::page_response;
-use crate::web::sim::lab_chart::{LabView, thousands};
+use crate::web::sim::lab_chart::LabView;
 use crate::web::sim::lab_form::{
     LabForm, default_strategies, number, pipeline_of, sentence, strategies_of,
 };
