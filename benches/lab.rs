@@ -70,6 +70,25 @@ fn lab_threads(sc: &Scenario, traces: u64, specs: &[&str], threads: usize) -> (D
     (median(times), spans)
 }
 
+/// Generating the population alone, without any strategy.
+fn population_only(sc: &Scenario) -> (Duration, u64) {
+    let mut spans = 0;
+    let times = (0..RUNS)
+        .map(|_| {
+            let t = Instant::now();
+            let mut pop = Population::new(sc, 1, sc.rate_per_sec, TRACES);
+            let mut trace = LeanTrace::default();
+            spans = 0;
+            while pop.next_into(&mut trace) {
+                spans += trace.spans.len() as u64;
+            }
+            black_box(&trace);
+            t.elapsed()
+        })
+        .collect();
+    (median(times), spans)
+}
+
 fn peak_rss_mb() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
@@ -82,21 +101,8 @@ fn main() {
     let study = scenario(include_str!("../content/topologies/study-sheet.toml"));
     println!("checkout: {TRACES} traces (14 spans each), median of {RUNS} runs, one thread");
 
-    let mut spans = 0;
-    let times = (0..RUNS)
-        .map(|_| {
-            let t = Instant::now();
-            let mut pop = Population::new(&checkout, 1, checkout.rate_per_sec, TRACES);
-            let mut trace = LeanTrace::default();
-            spans = 0;
-            while pop.next_into(&mut trace) {
-                spans += trace.spans.len() as u64;
-            }
-            black_box(&trace);
-            t.elapsed()
-        })
-        .collect();
-    report("population only (lean generation)", median(times), spans);
+    let (d, n) = population_only(&checkout);
+    report("population only (lean generation)", d, n);
 
     let (d, n) = lab(&checkout, TRACES, &["parent_based=ratio:0.1"]);
     report("head parent_based=ratio:0.1", d, n);
@@ -105,6 +111,10 @@ fn main() {
     report(&format!("head + tail {tail}"), d, n);
 
     let study_tail = "status_code=error,latency>=50ms,probabilistic=10%";
+    let (d, n) = population_only(&study);
+    report("study-sheet population only (lean generation)", d, n);
+    let (d, n) = lab(&study, TRACES, &["parent_based=ratio:0.1"]);
+    report("study-sheet head parent_based=ratio:0.1", d, n);
     let mut target = false;
     for threads in [1, 2] {
         let (d, n) = lab_threads(

@@ -77,43 +77,46 @@ fn same_seed_same_puzzle() {
     );
 }
 
-/// An attempt stored with generator version 1 reopens the very trace it
-/// showed, although the current generator draws other timings for its seed.
+/// An attempt stored with an earlier generator version (1 or 2) reopens the
+/// very trace it showed, although the current generator draws another
+/// trace for its seed.
 #[test]
 fn earlier_generator_versions_reopen_their_trace() {
     use crate::sim::{GenerateOptions, generate_with};
     let cat = catalog();
     let s = spec("critical_path", None, None);
-    for seed in [3u64, 7, 11] {
-        let old = generate_versioned(&s, &cat, seed, GeneratorVersion::V1).unwrap();
-        let again = generate_versioned(&s, &cat, seed, GeneratorVersion::V1).unwrap();
-        let new = generate(&s, &cat, seed).unwrap();
-        assert_eq!(format!("{:?}", old.exhibit), format!("{:?}", again.exhibit));
-        assert_eq!(
-            (&old.options, &old.correct),
-            (&again.options, &again.correct)
-        );
-        assert_ne!(
-            format!("{:?}", old.exhibit),
-            format!("{:?}", new.exhibit),
-            "seed {seed}: the versions draw different timings"
-        );
-        let (name, trace_seed, version) = old.trace.clone().unwrap();
-        assert_eq!(version, GeneratorVersion::V1);
-        assert_eq!(
-            old.trace_href().unwrap(),
-            format!("/sim/{name}/{trace_seed}?generator=1")
-        );
-        // The viewer's `?generator=1` trace is the one the puzzle was cut from.
-        let sc = cat.get(&name).unwrap();
-        let v1 = GenerateOptions {
-            version: GeneratorVersion::V1,
-            ..Default::default()
-        };
-        let shown = generate_with(sc, trace_seed, &v1);
-        let current = generate_with(sc, trace_seed, &GenerateOptions::default());
-        assert_eq!(shown.spans.len(), current.spans.len());
-        assert_ne!(shown.spans[0].end_ns, current.spans[0].end_ns);
+    for version in [GeneratorVersion::V1, GeneratorVersion::V2] {
+        for seed in [3u64, 7, 11] {
+            let old = generate_versioned(&s, &cat, seed, version).unwrap();
+            let again = generate_versioned(&s, &cat, seed, version).unwrap();
+            let new = generate(&s, &cat, seed).unwrap();
+            assert_eq!(format!("{:?}", old.exhibit), format!("{:?}", again.exhibit));
+            assert_eq!(
+                (&old.options, &old.correct),
+                (&again.options, &again.correct)
+            );
+            assert_ne!(
+                format!("{:?}", old.exhibit),
+                format!("{:?}", new.exhibit),
+                "seed {seed}: the versions draw different traces"
+            );
+            let (name, trace_seed, stored) = old.trace.clone().unwrap();
+            assert_eq!(stored, version);
+            assert_eq!(
+                old.trace_href().unwrap(),
+                format!("/sim/{name}/{trace_seed}?generator={version}")
+            );
+            // The viewer's `?generator=N` trace is the one the puzzle was cut from.
+            let sc = cat.get(&name).unwrap();
+            let opts = GenerateOptions {
+                version,
+                ..Default::default()
+            };
+            let shown = generate_with(sc, trace_seed, &opts);
+            assert_eq!(shown, generate_with(sc, trace_seed, &opts));
+            let current = generate_with(sc, trace_seed, &GenerateOptions::default());
+            assert_ne!(shown, current);
+        }
     }
 }
 

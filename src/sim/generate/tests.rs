@@ -39,6 +39,7 @@ fn pinned_output() {
     for (version, pinned) in [
         (GeneratorVersion::V1, PINNED_V1),
         (GeneratorVersion::V2, PINNED_V2),
+        (GeneratorVersion::V3, PINNED_V3),
     ] {
         let opts = GenerateOptions {
             version,
@@ -61,6 +62,12 @@ fn pinned_output() {
         );
     }
 }
+
+const PINNED_V3: [&str; 3] = [
+    "study-sheet 3081cad5a7a52d3db32032c9e95896bb 11 6793a5e646ae55a4",
+    "checkout 366404b09cfd4a78523f17a8a5818f0d 14 0b6c3781450e59e3",
+    "large-estate 2458ea56430e941cc83147f1554a0249 472 ffcaa7718dd268ff",
+];
 
 const PINNED_V2: [&str; 3] = [
     "study-sheet 71c277574c6795f947522f2ecda12808 11 e46e3e5f416376a6",

@@ -1,5 +1,6 @@
 //! Latency distributions: fixed, or log-normal from a median and a p99.
 
+use crate::sim::random::GeneratorVersion;
 use crate::sim::random::math;
 use crate::sim::random::rng::SimRng;
 
@@ -89,6 +90,11 @@ impl Dist {
             Dist::LogNormal { mu, sigma, .. } => {
                 let v = rng.lognormal(*mu, *sigma);
                 // Cap at 1 hour so a wild draw cannot overflow timestamps.
+                if rng.version() >= GeneratorVersion::V3 {
+                    // v ≥ 0 (or +∞); adding ½ and truncating needs no call
+                    // to the C library's `round`, and `as` saturates.
+                    return (v.min(3.6e12) + 0.5) as u64;
+                }
                 if v.is_finite() {
                     v.clamp(0.0, 3.6e12).round() as u64
                 } else {

@@ -6,5 +6,6 @@ pub mod dist;
 pub(crate) mod math;
 pub(crate) mod rng;
 pub mod version;
+pub(crate) mod ziggurat;
 
 pub use version::GeneratorVersion;

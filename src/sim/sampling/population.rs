@@ -143,6 +143,11 @@ pub fn lean_trace(
     }
 }
 
+/// The random source of a population's arrival times.
+fn arrivals(seed: u64, version: GeneratorVersion) -> SimRng {
+    SimRng::with_version(seed, fnv1a(b"spandojo-lab-arrivals"), version)
+}
+
 /// A population: `traces` traces of one scenario arriving at `rate_per_sec`.
 pub struct Population<'a> {
     sc: &'a Scenario,
@@ -171,7 +176,7 @@ impl<'a> Population<'a> {
             traces,
             next: 0,
             clock_ns: 0.0,
-            arrivals: SimRng::new(seed, fnv1a(b"spandojo-lab-arrivals")),
+            arrivals: arrivals(seed, GeneratorVersion::CURRENT),
             version: GeneratorVersion::CURRENT,
         }
     }
@@ -179,6 +184,7 @@ impl<'a> Population<'a> {
     /// The same population drawn as generator `version` draws.
     pub fn with_version(mut self, version: GeneratorVersion) -> Population<'a> {
         self.version = version;
+        self.arrivals = arrivals(self.seed, version);
         self
     }
 

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use crate::sim::random::GeneratorVersion;
 use crate::sim::random::rng::{SimRng, fnv1a};
 use crate::sim::scenario::topology::{
     Call, CallMode, Dist, EstateParams, Operation, Protocol, Service, Step,
@@ -137,7 +138,13 @@ struct Built {
 
 /// Builds services and operations; operation 0 is the entry.
 pub(crate) fn build(p: &EstateParams) -> (Vec<Service>, Vec<Operation>) {
-    let mut rng = SimRng::new(p.topology_seed, fnv1a(b"spandojo-estate"));
+    // A topology is content: it is drawn with one fixed stream (version
+    // 2's ChaCha8), whatever version draws the traces over it.
+    let mut rng = SimRng::with_version(
+        p.topology_seed,
+        fnv1a(b"spandojo-estate"),
+        GeneratorVersion::V2,
+    );
     let sizes = layer_sizes(p.services, p.layers);
     let mut services = Vec::with_capacity(p.services);
     let mut ops: Vec<Operation> = Vec::new();

@@ -20,7 +20,11 @@ fn lean_path_equals_generate() {
         let tm = Templates::new(&sc);
         let mut lean = LeanTrace::default();
         let seeds = [0u64, 1, 7, 42, 1234, trace_seed(9, 3), u64::MAX];
-        let versions = [GeneratorVersion::V1, GeneratorVersion::V2];
+        let versions = [
+            GeneratorVersion::V1,
+            GeneratorVersion::V2,
+            GeneratorVersion::V3,
+        ];
         for (seed, version) in seeds.into_iter().zip(versions.into_iter().cycle()) {
             let opts = crate::sim::GenerateOptions {
                 version,

@@ -7,13 +7,12 @@
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
-use std::collections::binary_heap::PeekMut;
 
 use crate::sim::sampling::outcome::Facts;
 use crate::sim::sampling::pipeline::{Pipeline, Router};
 use crate::sim::sampling::population::{LeanSpan, LeanTrace, Templates};
 use crate::sim::sampling::spec::TailSpec;
-use crate::sim::sampling::tail::policy::{DEFAULT_HASH_SALT, salted_hash};
+use crate::sim::sampling::tail::policy::default_salted_hash;
 use crate::sim::sampling::tail::processor::{Counters, NO_ENTRY, Processor};
 use crate::sim::sampling::tail::records::Records;
 use crate::sim::scenario::topology::Scenario;
@@ -121,7 +120,7 @@ impl<'a> Flight<'a> {
         slots.clear();
         for id in &trace.trace_ids {
             let slot = self.new_group(record);
-            self.groups[slot].h = salted_hash(DEFAULT_HASH_SALT.as_bytes(), id);
+            self.groups[slot].h = default_salted_hash(id);
             self.groups[slot].id = *id;
             self.groups[slot].replica = self.router.by_trace_id(id);
             slots.push(slot);
@@ -137,7 +136,9 @@ impl<'a> Flight<'a> {
         }
         for &slot in &slots {
             let g = &mut self.groups[slot];
-            g.spans.sort_unstable_by_key(|s| (s.end_ns, s.span_id));
+            // Arrival order: by end, then span id.
+            g.spans
+                .sort_unstable_by_key(|s| (u128::from(s.end_ns) << 64) | u128::from(s.span_id));
             match g.spans.first() {
                 Some(s) => {
                     g.first = s.end_ns;
@@ -149,7 +150,10 @@ impl<'a> Flight<'a> {
         self.slot_buf = slots;
     }
 
-    /// Delivers every span arriving before `limit`, in arrival order.
+    /// Delivers every span arriving before `limit`, in arrival order
+    /// (ties: the trace id added first). The group at the top of the heap
+    /// delivers a run of its spans at once, up to the next group's next
+    /// span, so the heap moves once per run rather than once per span.
     pub fn advance(&mut self, limit: u64) {
         let k = self.procs.len();
         let Flight {
@@ -165,39 +169,43 @@ impl<'a> Flight<'a> {
             ..
         } = self;
         let n = router.replicas();
-        while let Some(mut top) = heap.peek_mut() {
-            let Reverse((t, slot)) = *top;
+        while let Some(&Reverse((t, slot))) = heap.peek() {
             if t >= limit {
                 break;
             }
+            heap.pop();
+            // The run ends before the next group's next span, or `limit`.
+            let bound = heap
+                .peek()
+                .map_or((limit, 0), |&Reverse(b)| b.min((limit, 0)));
             let slot = slot as usize;
             let g = &mut groups[slot];
-            let s = g.spans[g.next];
-            g.next += 1;
-            let r = router.route(g.replica, s.service) as usize;
-            records.route(g.record, r);
-            for (i, p) in procs.iter_mut().enumerate().skip(r).step_by(n) {
-                let j = i / n;
-                let e = &mut entries[slot * k + i];
-                p.arrive(
-                    sc,
-                    tm,
-                    &s,
-                    e,
-                    g.first,
-                    (g.h, &g.id),
-                    g.record,
-                    t,
-                    records,
-                    j,
-                );
+            let entries = &mut entries[slot * k..(slot + 1) * k];
+            while let Some(s) = g.spans.get(g.next).copied() {
+                if (s.end_ns, slot as u32) >= bound {
+                    break;
+                }
+                g.next += 1;
+                let r = router.route(g.replica, s.service) as usize;
+                records.route(g.record, r);
+                for (i, p) in procs.iter_mut().enumerate().skip(r).step_by(n) {
+                    p.arrive(
+                        sc,
+                        tm,
+                        &s,
+                        &mut entries[i],
+                        g.first,
+                        (g.h, &g.id),
+                        g.record,
+                        s.end_ns,
+                        records,
+                        i / n,
+                    );
+                }
             }
             match g.spans.get(g.next) {
-                Some(n) => *top = Reverse((n.end_ns, slot as u32)),
-                None => {
-                    PeekMut::pop(top);
-                    free.push(slot as u32);
-                }
+                Some(next) => heap.push(Reverse((next.end_ns, slot as u32))),
+                None => free.push(slot as u32),
             }
         }
     }

@@ -144,10 +144,25 @@ pub const DEFAULT_HASH_SALT: &str = "default-hash-seed";
 
 /// FNV-1a (64 bit) of `salt` then `id`, as the probabilistic policy hashes.
 pub fn salted_hash(salt: &[u8], id: &[u8; 16]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in salt.iter().chain(id.iter()) {
-        h ^= u64::from(*b);
+    fnv1a_from(fnv1a_from(FNV_OFFSET, salt), id)
+}
+
+/// [`salted_hash`] with [`DEFAULT_HASH_SALT`], from the hash state after
+/// the salt (computed at compile time).
+pub fn default_salted_hash(id: &[u8; 16]) -> u64 {
+    fnv1a_from(DEFAULT_SALT_STATE, id)
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const DEFAULT_SALT_STATE: u64 = fnv1a_from(FNV_OFFSET, DEFAULT_HASH_SALT.as_bytes());
+
+/// FNV-1a (64 bit) of `bytes`, continued from the state `h`.
+const fn fnv1a_from(mut h: u64, bytes: &[u8]) -> u64 {
+    let mut i = 0;
+    while i < bytes.len() {
+        h ^= bytes[i] as u64;
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        i += 1;
     }
     h
 }
@@ -445,5 +460,19 @@ impl Compiled {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_salt_state_continues_the_salted_hash() {
+        let id: [u8; 16] = *b"\x4b\xf9\x2f\x35\x77\xb3\x4d\xa6\xa3\xce\x92\x9d\x0e\x0e\x47\x36";
+        let plain = crate::sim::random::rng::fnv1a(&[DEFAULT_HASH_SALT.as_bytes(), &id].concat());
+        assert_eq!(salted_hash(DEFAULT_HASH_SALT.as_bytes(), &id), plain);
+        assert_eq!(default_salted_hash(&id), plain);
+        assert_ne!(salted_hash(b"other", &id), plain);
     }
 }

@@ -73,6 +73,9 @@ pub struct Processor {
     entries: VecDeque<Entry>,
     front_id: u64,
     next_decide: u64,
+    /// The decision time of entry `next_decide` (`u64::MAX` when none
+    /// waits): before it, an arrival decides nothing.
+    next_at: u64,
     pending_spans: u64,
     /// What happened so far.
     pub counters: Counters,
@@ -99,6 +102,7 @@ impl Processor {
             entries: VecDeque::new(),
             front_id: 0,
             next_decide: 0,
+            next_at: u64::MAX,
             pending_spans: 0,
             counters: Counters::default(),
         }
@@ -106,6 +110,9 @@ impl Processor {
 
     /// Decides every waiting entry whose decision time is ≤ `now`.
     pub fn decide_until(&mut self, now: u64, rec: &mut Records, k: usize) {
+        if now < self.next_at {
+            return;
+        }
         while self.next_decide < self.front_id + self.entries.len() as u64 {
             let i = (self.next_decide - self.front_id) as usize;
             let e = &mut self.entries[i];
@@ -135,13 +142,75 @@ impl Processor {
             self.next_decide += 1;
             rec.settle(e.record, k, &e.agg, sampled.then_some(weight));
         }
+        self.refresh_next_at();
+    }
+
+    /// Recomputes [`Processor::next_at`] after the buffer changed.
+    fn refresh_next_at(&mut self) {
+        self.next_at = self
+            .next_decide
+            .checked_sub(self.front_id)
+            .and_then(|i| self.entries.get(i as usize))
+            .map_or(u64::MAX, |e| e.decision_at);
     }
 
     /// One span arrives at `now`. `entry` is the processor's entry id for
     /// the span's trace id (updated here), `first_arrival` the arrival of
     /// that trace id's first span, `h` its probabilistic hash, `id` the id.
+    ///
+    /// The common case, a span of a trace still waiting for its decision
+    /// when no decision is due, only adds the span to the entry; everything
+    /// else takes the full path.
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     pub fn arrive(
+        &mut self,
+        sc: &Scenario,
+        tm: &Templates,
+        s: &LeanSpan,
+        entry: &mut u64,
+        first_arrival: u64,
+        trace_id: (u64, &[u8; 16]),
+        record: u32,
+        now: u64,
+        rec: &mut Records,
+        k: usize,
+    ) {
+        let eid = *entry;
+        if now < self.next_at
+            && now < first_arrival.saturating_add(self.wait)
+            && eid != NO_ENTRY
+            && eid >= self.front_id
+        {
+            let mask = self.preds.mask(sc, tm, s);
+            if let Some(e) = self.entries.get_mut((eid - self.front_id) as usize)
+                && e.state == State::Pending
+            {
+                let root = s.parent == NO_PARENT && s.group == 0;
+                e.agg.add(s.start_ns, s.end_ns, s.flags, mask, root);
+                self.pending_spans += 1;
+                self.counters.peak_spans = self.counters.peak_spans.max(self.pending_spans);
+                return;
+            }
+        }
+        self.arrive_slow(
+            sc,
+            tm,
+            s,
+            entry,
+            first_arrival,
+            trace_id,
+            record,
+            now,
+            rec,
+            k,
+        );
+    }
+
+    /// [`Processor::arrive`] in full: decisions due, late spans, caches,
+    /// decided entries, new entries and eviction.
+    #[allow(clippy::too_many_arguments)]
+    fn arrive_slow(
         &mut self,
         sc: &Scenario,
         tm: &Templates,
@@ -222,6 +291,7 @@ impl Processor {
         c.peak_spans = c.peak_spans.max(self.pending_spans);
         let waiting = self.front_id + self.entries.len() as u64 - self.next_decide;
         c.peak_traces = c.peak_traces.max(waiting);
+        self.refresh_next_at();
     }
 
     /// Removes the oldest entry; a waiting one is lost with its spans.
@@ -238,6 +308,7 @@ impl Processor {
             self.counters.lost_spans += u64::from(e.agg.spans);
             rec.lose(e.record, k, &e.agg);
         }
+        self.refresh_next_at();
     }
 
     /// Decides everything still waiting (the end of the stream).
