@@ -96,6 +96,22 @@ fn population_is_deterministic_and_arrivals_follow_the_rate() {
     // 2000 exponential gaps: the mean has a standard error of about 2.2%.
     assert!((rate - 50.0).abs() < 50.0 * 0.09, "rate {rate}");
     assert_eq!(a[3].1, trace_seed(5, 3));
+    // Exponential gaps: standard deviation equal to the mean, median at
+    // ln 2 of the mean.
+    let gaps: Vec<f64> = a.windows(2).map(|w| (w[1].2 - w[0].2) as f64).collect();
+    let mean = gaps.iter().sum::<f64>() / gaps.len() as f64;
+    let var = gaps.iter().map(|g| (g - mean) * (g - mean)).sum::<f64>() / gaps.len() as f64;
+    let cv = var.sqrt() / mean;
+    assert!((cv - 1.0).abs() < 0.12, "coefficient of variation {cv}");
+    let below = gaps
+        .iter()
+        .filter(|&&g| g < mean * std::f64::consts::LN_2)
+        .count();
+    let share = below as f64 / gaps.len() as f64;
+    assert!(
+        (share - 0.5).abs() < 0.05,
+        "{share} of gaps below the median"
+    );
 }
 
 #[test]

@@ -186,6 +186,17 @@ impl<'a> Flight<'a> {
                     break;
                 }
                 g.next += 1;
+                if n == 1 {
+                    // One Collector: every span reaches it, no routing.
+                    for (j, p) in procs.iter_mut().enumerate() {
+                        let trace_id = (g.h, &g.id);
+                        let e = &mut entries[j];
+                        p.arrive(
+                            sc, tm, &s, e, g.first, trace_id, g.record, s.end_ns, records, j,
+                        );
+                    }
+                    continue;
+                }
                 let r = router.route(g.replica, s.service) as usize;
                 records.route(g.record, r);
                 for (i, p) in procs.iter_mut().enumerate().skip(r).step_by(n) {
