@@ -125,10 +125,13 @@ impl<'a> Flight<'a> {
             self.groups[slot].replica = self.router.by_trace_id(id);
             slots.push(slot);
         }
+        // Spans come in pre-order; reversed, they are nearly in order of
+        // their ends (children end before parents), which the sort below
+        // then has little to do for.
         if let [only] = slots[..] {
-            self.groups[only].spans.extend_from_slice(&trace.spans);
+            self.groups[only].spans.extend(trace.spans.iter().rev());
         } else {
-            for s in &trace.spans {
+            for s in trace.spans.iter().rev() {
                 if let Some(&slot) = slots.get(s.group as usize) {
                     self.groups[slot].spans.push(*s);
                 }
@@ -180,19 +183,22 @@ impl<'a> Flight<'a> {
                 .map_or((limit, 0), |&Reverse(b)| b.min((limit, 0)));
             let slot = slot as usize;
             let g = &mut groups[slot];
+            let from = g.next;
+            let run = g.spans[from..]
+                .iter()
+                .take_while(|s| (s.end_ns, slot as u32) < bound)
+                .count();
+            g.next = from + run;
+            let g = &groups[slot];
             let entries = &mut entries[slot * k..(slot + 1) * k];
-            while let Some(s) = g.spans.get(g.next).copied() {
-                if (s.end_ns, slot as u32) >= bound {
-                    break;
-                }
-                g.next += 1;
+            for s in &g.spans[from..from + run] {
                 if n == 1 {
                     // One Collector: every span reaches it, no routing.
                     for (j, p) in procs.iter_mut().enumerate() {
                         let trace_id = (g.h, &g.id);
                         let e = &mut entries[j];
                         p.arrive(
-                            sc, tm, &s, e, g.first, trace_id, g.record, s.end_ns, records, j,
+                            sc, tm, s, e, g.first, trace_id, g.record, s.end_ns, records, j,
                         );
                     }
                     continue;
@@ -203,7 +209,7 @@ impl<'a> Flight<'a> {
                     p.arrive(
                         sc,
                         tm,
-                        &s,
+                        s,
                         &mut entries[i],
                         g.first,
                         (g.h, &g.id),
