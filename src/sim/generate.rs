@@ -1,7 +1,8 @@
 //! Trace generation: deterministic from `(scenario, seed)`.
 //!
-//! The random source is ChaCha8 keyed from the seed mixed with an FNV-1a
-//! hash of the scenario name; every random draw happens in a fixed order, and
+//! The random source (ChaCha8 for generator versions 1 and 2, xoshiro256++
+//! from version 3) is keyed from the seed mixed with an FNV-1a hash of the
+//! scenario name; every random draw happens in a fixed order, and
 //! all floating-point maths uses only IEEE basic operations, so the same
 //! inputs give byte-identical traces on every machine.
 

@@ -297,9 +297,9 @@ mod tests {
         }
     }
 
-    #[test]
-    fn exp_table_matches_std() {
-        let mut state = 5u64;
+    /// `exp` against the standard library's over random arguments in
+    /// [−30, 30] and [−700, 700] and at the edges of its range.
+    fn exp_matches_std_as(name: &str, exp: fn(f64) -> f64, mut state: u64) {
         for i in 0..200_000 {
             let u = (crate::sim::random::rng::splitmix64(&mut state) >> 11) as f64
                 / (1u64 << 53) as f64;
@@ -308,40 +308,29 @@ mod tests {
             } else {
                 u * 1400.0 - 700.0
             };
-            let (a, b) = (exp_table(x), x.exp());
-            assert!(((a - b) / b).abs() < 5e-16, "exp_table({x}) = {a}, std {b}");
+            let (a, b) = (exp(x), x.exp());
+            assert!(((a - b) / b).abs() < 5e-16, "{name}({x}) = {a}, std {b}");
         }
-        assert_eq!(exp_table(0.0), 1.0);
-        assert_eq!(exp_table(1000.0), f64::INFINITY);
-        assert_eq!(exp_table(-1000.0), 0.0);
-        assert!(exp_table(f64::NAN).is_nan());
-        for j in 0..64 {
-            let x = j as f64 * core::f64::consts::LN_2 / 64.0;
-            assert!((exp_table(x) - x.exp()).abs() <= 2.0 * f64::EPSILON * x.exp());
+        assert_eq!(exp(0.0), 1.0);
+        assert_eq!(exp(1000.0), f64::INFINITY);
+        assert_eq!(exp(-1000.0), 0.0);
+        assert!(exp(f64::NAN).is_nan());
+        // The table's points, and halfway between two of them (version 3
+        // rounds that tie to the even multiple of ln2/64).
+        for j in 0..128 {
+            let x = j as f64 * 0.5 * core::f64::consts::LN_2 / 64.0;
+            assert!((exp(x) - x.exp()).abs() <= 2.0 * f64::EPSILON * x.exp());
         }
     }
 
     #[test]
+    fn exp_table_matches_std() {
+        exp_matches_std_as("exp_table", exp_table, 5);
+    }
+
+    #[test]
     fn exp_v3_matches_std() {
-        let mut state = 11u64;
-        for i in 0..200_000 {
-            let u = (crate::sim::random::rng::splitmix64(&mut state) >> 11) as f64
-                / (1u64 << 53) as f64;
-            let x = if i % 2 == 0 {
-                u * 60.0 - 30.0
-            } else {
-                u * 1400.0 - 700.0
-            };
-            let (a, b) = (exp_v3(x), x.exp());
-            assert!(((a - b) / b).abs() < 5e-16, "exp_v3({x}) = {a}, std {b}");
-        }
-        assert_eq!(exp_v3(0.0), 1.0);
-        assert_eq!(exp_v3(1000.0), f64::INFINITY);
-        assert_eq!(exp_v3(-1000.0), 0.0);
-        assert!(exp_v3(f64::NAN).is_nan());
-        // Halfway between two multiples of ln2/64 rounds to the even one.
-        let half = 0.5 * core::f64::consts::LN_2 / 64.0;
-        assert!((exp_v3(half) - half.exp()).abs() <= 2.0 * f64::EPSILON * half.exp());
+        exp_matches_std_as("exp_v3", exp_v3, 11);
     }
 
     #[test]
