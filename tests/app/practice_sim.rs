@@ -171,3 +171,38 @@ async fn question_results_offer_and_list_notes() {
         "the member's notes on the question are listed"
     );
 }
+
+/// An attempt recorded by a newer build (a generator version this build
+/// does not have, as after a downgrade) keeps its answer and grade and says
+/// why its trace is missing, instead of failing.
+#[tokio::test]
+async fn an_attempt_from_an_unknown_generator_version_still_shows() {
+    let app = TestApp::new();
+    let mut ada = app.member("ada", false).await;
+    let sim_id = content()
+        .questions
+        .iter()
+        .find(|q| q.kind == QuestionKind::Sim && q.level.as_str() == "beginner")
+        .map(|q| q.id.clone())
+        .unwrap();
+    let ada_id = app
+        .query_i64("SELECT id FROM users WHERE username = 'ada'")
+        .await;
+    due_card(&app, ada_id, &sim_id, 0, 1.0).await;
+    let session = start(&mut ada, "/practice/beginner", &[]).await;
+    assert_eq!(question_at(&app, session, 0).await, sim_id);
+    let url = format!("/practice/s/{session}/q/0");
+    let r = ada.post(&url, &[("choice", "0")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let shown = ada.get(&url).await;
+    assert!(shown.body.contains("Open this trace in the viewer"));
+    app.store
+        .call(|c| Ok(c.execute("UPDATE attempts SET generator = 99", [])?))
+        .await
+        .unwrap();
+    let page = ada.get(&url).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("generator version 99"), "{}", page.body);
+    assert!(page.body.contains("Correct.") || page.body.contains("Not quite."));
+    assert!(!page.body.contains("Open this trace in the viewer"));
+}

@@ -21,6 +21,7 @@ use crate::content::{Question, QuestionKind};
 use crate::practice::finish::{self, Slot, first_pending};
 use crate::practice::fsrs::Rating;
 use crate::practice::grading::{GradeError, grade_choice, grade_selection, rating_for};
+use crate::sim::GeneratorVersion;
 use crate::store::practice::{self, Attempt, Mode, NewAttempt, NewRating, Session};
 use crate::web::guards::extract::{Form, MultiValueForm};
 use crate::web::guards::session::Member;
@@ -163,17 +164,31 @@ async fn show(
         _ => chosen_options(&attempt.answer),
     };
     let puzzle = match q.kind {
-        QuestionKind::Sim => Some(
-            stored_puzzle(&state, &q, attempt.seed, attempt.generator).ok_or_else(|| {
-                AppError::Internal(anyhow::anyhow!(
-                    "question {}: cannot regenerate seed {:?}",
-                    q.id,
-                    attempt.seed
-                ))
-            })?,
-        ),
+        QuestionKind::Sim => stored_puzzle(&state, &q, attempt.seed, attempt.generator),
         _ => None,
     };
+    // A simulator attempt whose trace this build cannot draw again (a
+    // generator version from a newer build, after a downgrade, or a seed
+    // that no longer makes a puzzle) still shows its answer and grade.
+    let unavailable = (q.kind == QuestionKind::Sim && puzzle.is_none()).then(|| {
+        tracing::warn!(
+            question = %q.id,
+            seed = ?attempt.seed,
+            generator = attempt.generator,
+            "cannot redraw a simulator attempt's trace"
+        );
+        match GeneratorVersion::from_number(attempt.generator) {
+            None => format!(
+                "This attempt's trace was drawn by simulator generator version {}, which this \
+                 version of spandojo does not have (a newer one recorded it). Your answer and its \
+                 grade are kept; the trace and its options show again with that version.",
+                attempt.generator
+            ),
+            Some(_) => "This attempt's trace can no longer be drawn from its seed with the \
+                        current content. Your answer and its grade are kept."
+                .to_string(),
+        }
+    });
     let (owner, qid) = (member.id, q.id.clone());
     let my_notes = state
         .store
@@ -193,6 +208,7 @@ async fn show(
             None => options(&q, id, pos, &chosen),
         },
         puzzle,
+        unavailable,
         correct: attempt.correct,
         answer: if q.kind == QuestionKind::Open {
             attempt.answer.clone()

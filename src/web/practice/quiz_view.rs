@@ -165,6 +165,9 @@ pub(super) struct ResultPage {
     pub(super) q: Arc<Question>,
     pub(super) options: Vec<OptionView>,
     pub(super) puzzle: Option<Puzzle>,
+    /// Why a simulator attempt's trace is not shown, when it cannot be
+    /// drawn again.
+    pub(super) unavailable: Option<String>,
     pub(super) correct: Option<bool>,
     pub(super) answer: String,
     pub(super) rating: Option<&'static str>,
