@@ -11,8 +11,8 @@ use clap::{Args, Subcommand};
 use spandojo::content::Content;
 use spandojo::sim::generate::MAX_SPANS;
 use spandojo::sim::{
-    GenerateOptions, Scenario, explain, generate_with, parse_traceparent, parse_tracestate,
-    render_tree, to_jaeger_json, to_otlp_json, to_zipkin_json,
+    GenerateOptions, GeneratorVersion, Scenario, explain, generate_with, parse_traceparent,
+    parse_tracestate, render_tree, to_jaeger_json, to_otlp_json, to_zipkin_json,
 };
 
 use crate::ContentArgs;
@@ -48,6 +48,9 @@ pub struct TraceArgs {
     /// Keep repeating the entry operation's calls until the trace has at least this many spans (at most 200000).
     #[arg(long, default_value = "0")]
     spans: String,
+    /// Generator version that draws the trace (1, 2 or 3; default: the current one). The same seed gives another trace under each version; the viewer's `?generator=N`.
+    #[arg(long)]
+    generator: Option<String>,
     #[command(flatten)]
     content: ContentArgs,
 }
@@ -121,12 +124,26 @@ fn trace(args: TraceArgs) -> anyhow::Result<ExitCode> {
     if !matches!(format, "tree" | "otlp-json" | "jaeger-json" | "zipkin-json") {
         bail!("--format must be tree, otlp-json, jaeger-json or zipkin-json, not {format:?}");
     }
+    let version = match &args.generator {
+        None => GeneratorVersion::CURRENT,
+        Some(v) => v
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .and_then(GeneratorVersion::from_number)
+            .with_context(|| {
+                format!(
+                    "--generator must be a generator version from 1 to {}, not {v:?}",
+                    GeneratorVersion::CURRENT
+                )
+            })?,
+    };
     let content = load(&args.content)?;
     let sc = scenario(&content, &args.scenario)?;
     let opts = GenerateOptions {
         min_spans: spans,
         start_unix_nano: None,
-        ..Default::default()
+        version,
     };
     let t = generate_with(sc, seed, &opts);
     let text = match format {

@@ -85,6 +85,43 @@ fn sim_trace_prints_a_tree_or_json_deterministically() {
     assert!(t.spans.len() >= 10_000);
 }
 
+/// `--generator N` draws the seed's trace as that version does: the trace
+/// the viewer shows with `?generator=N` and a stored attempt reopens.
+#[test]
+fn sim_trace_draws_with_a_chosen_generator_version() {
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "sim",
+            "trace",
+            "--scenario",
+            "checkout",
+            "--seed",
+            "7",
+            "--format",
+            "otlp-json",
+        ];
+        args.extend(extra);
+        let o = spandojo(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        String::from_utf8_lossy(&o.stdout).to_string()
+    };
+    let current = run(&[]);
+    assert_eq!(current, run(&["--generator", "3"]));
+    let sc = spandojo::sim::parse_scenario(include_str!("../../content/topologies/checkout.toml"))
+        .unwrap();
+    for n in [1u32, 2] {
+        let version = spandojo::sim::GeneratorVersion::from_number(i64::from(n)).unwrap();
+        let opts = spandojo::sim::GenerateOptions {
+            version,
+            ..Default::default()
+        };
+        let expected = spandojo::sim::to_otlp_json(&spandojo::sim::generate_with(&sc, 7, &opts));
+        let got = run(&["--generator", &n.to_string()]);
+        assert_eq!(got.trim_end(), expected, "version {n}");
+        assert_ne!(got, current);
+    }
+}
+
 #[test]
 fn sim_trace_refuses_bad_input_in_one_line() {
     for (args, says) in [
@@ -100,6 +137,14 @@ fn sim_trace_refuses_bad_input_in_one_line() {
         (
             vec!["--scenario", "checkout", "--spans", "999999999"],
             "--spans must be",
+        ),
+        (
+            vec!["--scenario", "checkout", "--generator", "4"],
+            "--generator must be a generator version from 1 to 3",
+        ),
+        (
+            vec!["--scenario", "checkout", "--generator", "two"],
+            "--generator must be",
         ),
     ] {
         let mut all = vec!["sim", "trace"];
