@@ -11,16 +11,24 @@ const LN2_HI: f64 = 6.931_471_803_691_238e-1;
 const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
 const LN2: f64 = core::f64::consts::LN_2;
 
+/// e^x where no reduction applies, the same for every version: NaN for
+/// NaN, +∞ above 709.7, 0 below −745.
+fn exp_outside(x: f64) -> Option<f64> {
+    if x.is_nan() {
+        Some(x)
+    } else if x > 709.7 {
+        Some(f64::INFINITY)
+    } else if x < -745.0 {
+        Some(0.0)
+    } else {
+        None
+    }
+}
+
 /// e^x, accurate to a few ulps over the whole range.
 pub(crate) fn exp(x: f64) -> f64 {
-    if x.is_nan() {
-        return x;
-    }
-    if x > 709.7 {
-        return f64::INFINITY;
-    }
-    if x < -745.0 {
-        return 0.0;
+    if let Some(v) = exp_outside(x) {
+        return v;
     }
     let k = (x / LN2).round();
     let r = (x - k * LN2_HI) - k * LN2_LO;
@@ -113,14 +121,8 @@ const LN2_64_LO: f64 = 7.420_820_373_486_988e-9;
 /// e^x = 2^m · 2^(j/64) · e^r, e^r − 1 by its degree-5 Taylor polynomial
 /// (truncation below 4·10^-17). Within 2 ulps of the true value.
 pub(crate) fn exp_table(x: f64) -> f64 {
-    if x.is_nan() {
-        return x;
-    }
-    if x > 709.7 {
-        return f64::INFINITY;
-    }
-    if x < -745.0 {
-        return 0.0;
+    if let Some(v) = exp_outside(x) {
+        return v;
     }
     let kf = (x * INV_LN2_64).round();
     let k = kf as i64;
@@ -143,14 +145,8 @@ const ROUND_SHIFT: f64 = 6_755_399_441_055_744.0;
 /// degree-5 polynomial evaluated in Estrin's form (a shorter chain of
 /// dependent operations). Within 2 ulps of the true value.
 pub(crate) fn exp_v3(x: f64) -> f64 {
-    if x.is_nan() {
-        return x;
-    }
-    if x > 709.7 {
-        return f64::INFINITY;
-    }
-    if x < -745.0 {
-        return 0.0;
+    if let Some(v) = exp_outside(x) {
+        return v;
     }
     let kf = (x * INV_LN2_64 + ROUND_SHIFT) - ROUND_SHIFT;
     let k = kf as i64;
