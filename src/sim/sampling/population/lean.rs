@@ -5,23 +5,11 @@
 //! allocation. `population::tests` checks the equivalence span by span.
 
 use crate::sim::generate::MAX_SPANS;
-use crate::sim::generate::response_code;
+use crate::sim::generate::{pre_share, response_code};
 use crate::sim::random::rng::SimRng;
 use crate::sim::sampling::population::templates::Templates;
 use crate::sim::sampling::population::{LeanSpan, NO_CODE, NO_PARENT, flags};
 use crate::sim::scenario::topology::{Call, CallMode, Scenario, Step};
-
-/// The part of an operation's own time spent before its first call:
-/// `self_ns × (0.2 + 0.5u)`, truncated, as `generate` computes it. Below
-/// 2^63 the conversions go through `i64`, which x86-64 does in one
-/// instruction each way, with the same result.
-fn pre_share(self_ns: u64, u: f64) -> u64 {
-    let share = 0.2 + 0.5 * u;
-    match i64::try_from(self_ns) {
-        Ok(ns) => (ns as f64 * share) as i64 as u64,
-        Err(_) => (self_ns as f64 * share) as u64,
-    }
-}
 
 /// Where a new span hangs.
 #[derive(Clone, Copy)]

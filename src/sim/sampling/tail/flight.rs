@@ -192,19 +192,14 @@ impl<'a> Flight<'a> {
             let g = &groups[slot];
             let entries = &mut entries[slot * k..(slot + 1) * k];
             for s in &g.spans[from..from + run] {
-                if n == 1 {
-                    // One Collector: every span reaches it, no routing.
-                    for (j, p) in procs.iter_mut().enumerate() {
-                        let trace_id = (g.h, &g.id);
-                        let e = &mut entries[j];
-                        p.arrive(
-                            sc, tm, s, e, g.first, trace_id, g.record, s.end_ns, records, j,
-                        );
-                    }
-                    continue;
-                }
-                let r = router.route(g.replica, s.service) as usize;
-                records.route(g.record, r);
+                // With one Collector every span reaches it: no routing.
+                let r = if n == 1 {
+                    0
+                } else {
+                    let r = router.route(g.replica, s.service) as usize;
+                    records.route(g.record, r);
+                    r
+                };
                 for (i, p) in procs.iter_mut().enumerate().skip(r).step_by(n) {
                     p.arrive(
                         sc,
