@@ -357,12 +357,20 @@ mod tests;
 /// `self_ns × (0.2 + 0.5u)`, truncated, for both `generate` and the lab's
 /// lean generator. Below 2^63 the conversions go through `i64`, which
 /// x86-64 does in one instruction each way, with the same result.
+#[inline]
 pub(crate) fn pre_share(self_ns: u64, u: f64) -> u64 {
     let share = 0.2 + 0.5 * u;
     match i64::try_from(self_ns) {
         Ok(ns) => (ns as f64 * share) as i64 as u64,
-        Err(_) => (self_ns as f64 * share) as u64,
+        Err(_) => pre_share_wide(self_ns, share),
     }
+}
+
+/// [`pre_share`] of a time at or above 2^63 ns (only a fixed time can be).
+#[cold]
+#[inline(never)]
+fn pre_share_wide(self_ns: u64, share: f64) -> u64 {
+    (self_ns as f64 * share) as u64
 }
 
 /// The response code an operation reports: HTTP status or gRPC code, from

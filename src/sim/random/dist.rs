@@ -84,6 +84,7 @@ impl Dist {
         }
     }
 
+    #[inline(always)]
     pub(crate) fn sample_ns(&self, rng: &mut SimRng) -> u64 {
         match self {
             Dist::Fixed { ns } => *ns,

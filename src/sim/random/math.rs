@@ -144,12 +144,38 @@ const ROUND_SHIFT: f64 = 6_755_399_441_055_744.0;
 /// library's `round`; a tie goes to the even multiple), and the same
 /// degree-5 polynomial evaluated in Estrin's form (a shorter chain of
 /// dependent operations). Within 2 ulps of the true value.
+#[inline(always)]
 pub(crate) fn exp_v3(x: f64) -> f64 {
+    // Within ±600 no check of `exp_outside` applies and 2^(k>>6) is a
+    // normal number, so `scale_pow2` is one multiplication: the same bits
+    // as the general path, which the rest of the range takes.
+    if x.abs() < 600.0 {
+        let (v, m) = exp_v3_parts(x);
+        return v * f64::from_bits(((m + 1023) as u64) << 52);
+    }
+    exp_v3_wide(x)
+}
+
+/// [`exp_v3`] outside ±600.
+#[cold]
+#[inline(never)]
+fn exp_v3_wide(x: f64) -> f64 {
     if let Some(v) = exp_outside(x) {
         return v;
     }
-    let kf = (x * INV_LN2_64 + ROUND_SHIFT) - ROUND_SHIFT;
-    let k = kf as i64;
+    let (v, m) = exp_v3_parts(x);
+    scale_pow2(v, m as i32)
+}
+
+/// e^x as 2^(j/64)·e^r and the power of two m, for [`exp_v3`]
+/// (|x| ≤ 745, so |k| < 2^17).
+#[inline(always)]
+fn exp_v3_parts(x: f64) -> (f64, i64) {
+    // k·ln2/64 nearest x: `shifted` is 1.5·2^52 + k exactly, so k is the
+    // difference of the two bit patterns and kf its exact value.
+    let shifted = x * INV_LN2_64 + ROUND_SHIFT;
+    let kf = shifted - ROUND_SHIFT;
+    let k = shifted.to_bits() as i64 - ROUND_SHIFT.to_bits() as i64;
     let r = (x - kf * LN2_64_HI) - kf * LN2_64_LO;
     const C3: f64 = 1.0 / 6.0;
     const C4: f64 = 1.0 / 24.0;
@@ -157,7 +183,7 @@ pub(crate) fn exp_v3(x: f64) -> f64 {
     let r2 = r * r;
     let p = r + (r2 * (0.5 + r * C3) + (r2 * r2) * (C4 + r * C5));
     let t = f64::from_bits(EXP2_TABLE[(k & 63) as usize]);
-    scale_pow2(t + t * p, (k >> 6) as i32)
+    (t + t * p, k >> 6)
 }
 
 fn scale_pow2(mut v: f64, mut k: i32) -> f64 {

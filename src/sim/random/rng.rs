@@ -44,6 +44,8 @@ pub(crate) struct SimRng {
     version: GeneratorVersion,
     /// The second normal of the last polar-method draw (version 2).
     spare: Option<f64>,
+    /// The ziggurat's layers (version 3), fetched once per source.
+    zig: &'static ziggurat::Tables,
 }
 
 impl SimRng {
@@ -70,10 +72,11 @@ impl SimRng {
             inner,
             version,
             spare: None,
+            zig: ziggurat::tables(),
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn next_u64(&mut self) -> u64 {
         match &mut self.inner {
             Stream::ChaCha8(r) => r.next_u64(),
@@ -82,11 +85,13 @@ impl SimRng {
     }
 
     /// Uniform in [0, 1) with 53 random bits.
+    #[inline]
     pub(crate) fn f64(&mut self) -> f64 {
         (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
     }
 
     /// True with probability `p` (p ≤ 0 never, p ≥ 1 always, no draw then).
+    #[inline]
     pub(crate) fn chance(&mut self, p: f64) -> bool {
         if p >= 1.0 {
             return true;
@@ -109,10 +114,18 @@ impl SimRng {
     /// Marsaglia's polar form; version 1 uses one of the pair and drops the
     /// other, version 2 keeps the other for the next call. Version 3: the
     /// ziggurat method ([`ziggurat`]).
+    #[inline(always)]
     pub(crate) fn normal(&mut self) -> f64 {
         if self.version >= GeneratorVersion::V3 {
-            return ziggurat::normal(|| self.next_u64());
+            let zig = self.zig;
+            return ziggurat::normal(zig, || self.next_u64());
         }
+        self.polar()
+    }
+
+    /// [`SimRng::normal`] for versions 1 and 2.
+    #[inline(never)]
+    fn polar(&mut self) -> f64 {
         if let Some(z) = self.spare.take() {
             return z;
         }
@@ -136,12 +149,13 @@ impl SimRng {
     }
 
     /// Log-normal with the given μ and σ of the underlying normal.
+    #[inline(always)]
     pub(crate) fn lognormal(&mut self, mu: f64, sigma: f64) -> f64 {
         let x = mu + sigma * self.normal();
         match self.version {
-            GeneratorVersion::V1 => math::exp(x),
-            GeneratorVersion::V2 => math::exp_table(x),
             GeneratorVersion::V3 => math::exp_v3(x),
+            GeneratorVersion::V2 => math::exp_table(x),
+            GeneratorVersion::V1 => math::exp(x),
         }
     }
 

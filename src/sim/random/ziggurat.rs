@@ -60,23 +60,42 @@ pub(crate) fn tables() -> &'static Tables {
 
 /// Draws a standard normal with `next` as the source of 64-bit random
 /// numbers: the low 8 bits choose the layer, the high 53 the position in it.
-pub(crate) fn normal(mut next: impl FnMut() -> u64) -> f64 {
-    let t = tables();
+#[inline(always)]
+pub(crate) fn normal(t: &Tables, mut next: impl FnMut() -> u64) -> f64 {
+    let bits = next();
+    let (i, u, x) = layer_point(t, bits);
+    if x.abs() < t.x[i + 1] {
+        return x;
+    }
+    beyond_core(t, (i, u, x), &mut next)
+}
+
+/// The layer, the uniform in (−1, 1) and the candidate x of one draw.
+#[inline(always)]
+fn layer_point(t: &Tables, bits: u64) -> (usize, f64, f64) {
+    let i = (bits & 0xff) as usize;
+    let u = 2.0 * unit(bits) - 1.0;
+    (i, u, u * t.x[i])
+}
+
+/// The rare rest of [`normal`] (about 1% of draws): a candidate outside its
+/// layer's core, then further draws until one is accepted.
+#[cold]
+#[inline(never)]
+fn beyond_core(t: &Tables, first: (usize, f64, f64), next: &mut dyn FnMut() -> u64) -> f64 {
+    let (mut i, mut u, mut x) = first;
     loop {
-        let bits = next();
-        let i = (bits & 0xff) as usize;
-        let u = 2.0 * unit(bits) - 1.0;
-        let x = u * t.x[i];
-        if x.abs() < t.x[i + 1] {
-            return x;
-        }
         if i == 0 {
-            return tail(&mut next, u < 0.0);
+            return tail(next, u < 0.0);
         }
         // The point (|x|, y) lies in layer i's rectangle beyond x[i+1]:
         // keep it when it falls under the curve.
         let y = t.f[i] + (t.f[i + 1] - t.f[i]) * unit(next());
         if y < density(x) {
+            return x;
+        }
+        (i, u, x) = layer_point(t, next());
+        if x.abs() < t.x[i + 1] {
             return x;
         }
     }
@@ -89,7 +108,7 @@ fn unit(bits: u64) -> f64 {
 
 /// A draw beyond r (Marsaglia's tail method): x = −ln(U₁)/r, y = −ln(U₂)
 /// until 2y > x², then r + x, with the sign of the layer's uniform.
-fn tail(next: &mut impl FnMut() -> u64, negative: bool) -> f64 {
+fn tail(next: &mut dyn FnMut() -> u64, negative: bool) -> f64 {
     loop {
         let x = -math::ln(1.0 - unit(next())) / R;
         let y = -math::ln(1.0 - unit(next()));
@@ -128,7 +147,9 @@ mod tests {
     fn draws_follow_the_standard_normal() {
         let mut state = 7u64;
         let n = 400_000;
-        let xs: Vec<f64> = (0..n).map(|_| normal(|| splitmix64(&mut state))).collect();
+        let xs: Vec<f64> = (0..n)
+            .map(|_| normal(tables(), || splitmix64(&mut state)))
+            .collect();
         let mean = xs.iter().sum::<f64>() / n as f64;
         let var = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n as f64;
         assert!(mean.abs() < 0.01, "mean {mean}");

@@ -121,7 +121,7 @@ pub fn lean_trace(
     out.start_ns = start_ns;
     out.spans.clear();
     out.trace_ids.clear();
-    let mut rng = SimRng::with_version(seed, fnv1a(sc.name.as_bytes()), version);
+    let mut rng = SimRng::with_version(seed, tm.stream, version);
     // The draw `generate` uses for its start time; the population clock
     // replaces it, but it must be consumed to keep the stream aligned.
     let _ = rng.below(365 * 86_400 * 1000);
@@ -134,7 +134,7 @@ pub fn lean_trace(
     };
     g.run(start_ns);
     // Clock skew, as `generate` applies it: every timestamp a service records.
-    if sc.services.iter().any(|s| s.clock_offset_ns != 0) {
+    if tm.skewed {
         for s in out.spans.iter_mut() {
             let offset = sc.services[s.service as usize].clock_offset_ns;
             s.start_ns = crate::sim::generate::shift(s.start_ns, offset);

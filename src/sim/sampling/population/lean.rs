@@ -52,6 +52,7 @@ impl Lean<'_> {
         self.run_op(self.sc.entry, start, ctx);
     }
 
+    #[inline]
     fn push(&mut self, ctx: Ctx, template: u32, service: u32, start: u64) -> usize {
         let span_id = loop {
             let v = self.rng.next_u64();

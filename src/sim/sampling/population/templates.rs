@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::sim::generate::attrs::{client_attrs, keys, op_attrs, producer_attrs};
+use crate::sim::random::rng::fnv1a;
 use crate::sim::scenario::topology::{CallMode, Protocol, Scenario};
 use crate::sim::trace::{AttrValue, SpanKind};
 
@@ -47,6 +48,11 @@ pub struct Templates {
     pub(crate) call_base: Vec<u32>,
     /// Call slot → template of the client/producer span (or [`NO_TEMPLATE`]).
     pub(crate) calls: Vec<u32>,
+    /// The scenario's random stream (FNV-1a of its name), as `generate`
+    /// seeds it.
+    pub(crate) stream: u64,
+    /// Whether any service's clock is offset.
+    pub(crate) skewed: bool,
 }
 
 impl Templates {
@@ -93,6 +99,8 @@ impl Templates {
             op,
             call_base,
             calls,
+            stream: fnv1a(sc.name.as_bytes()),
+            skewed: sc.services.iter().any(|s| s.clock_offset_ns != 0),
         }
     }
 

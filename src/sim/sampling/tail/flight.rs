@@ -7,6 +7,7 @@
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::collections::binary_heap::PeekMut;
 
 use crate::sim::sampling::outcome::Facts;
 use crate::sim::sampling::pipeline::{Pipeline, Router};
@@ -176,11 +177,13 @@ impl<'a> Flight<'a> {
             if t >= limit {
                 break;
             }
-            heap.pop();
-            // The run ends before the next group's next span, or `limit`.
-            let bound = heap
-                .peek()
-                .map_or((limit, 0), |&Reverse(b)| b.min((limit, 0)));
+            // The run ends before the next group's next span (the smaller
+            // of the top's two children), or `limit`.
+            let bound = heap.as_slice()[1..]
+                .iter()
+                .take(2)
+                .map(|&Reverse(b)| b)
+                .fold((limit, 0), std::cmp::min);
             let slot = slot as usize;
             let g = &mut groups[slot];
             let from = g.next;
@@ -200,24 +203,35 @@ impl<'a> Flight<'a> {
                     records.route(g.record, r);
                     r
                 };
-                for (i, p) in procs.iter_mut().enumerate().skip(r).step_by(n) {
+                // Strategy j's replica r is processor j·n + r.
+                let (mut i, mut j) = (r, 0);
+                while let (Some(p), Some(entry)) = (procs.get_mut(i), entries.get_mut(i)) {
                     p.arrive(
                         sc,
                         tm,
                         s,
-                        &mut entries[i],
+                        entry,
                         g.first,
                         (g.h, &g.id),
                         g.record,
                         s.end_ns,
                         records,
-                        i / n,
+                        j,
                     );
+                    i += n;
+                    j += 1;
                 }
             }
+            // The group moves down the heap in place, or leaves it.
+            let Some(mut top) = heap.peek_mut() else {
+                break;
+            };
             match g.spans.get(g.next) {
-                Some(next) => heap.push(Reverse((next.end_ns, slot as u32))),
-                None => free.push(slot as u32),
+                Some(next) => *top = Reverse((next.end_ns, slot as u32)),
+                None => {
+                    PeekMut::pop(top);
+                    free.push(slot as u32);
+                }
             }
         }
     }
