@@ -14,7 +14,7 @@ use crate::sim::sampling::pipeline::{Pipeline, Router};
 use crate::sim::sampling::population::{LeanSpan, LeanTrace, Templates};
 use crate::sim::sampling::spec::TailSpec;
 use crate::sim::sampling::tail::policy::default_salted_hash;
-use crate::sim::sampling::tail::processor::{Counters, NO_ENTRY, Processor};
+use crate::sim::sampling::tail::processor::{Counters, NO_ENTRY, Processor, TraceRef};
 use crate::sim::sampling::tail::records::Records;
 use crate::sim::scenario::topology::Scenario;
 
@@ -71,8 +71,9 @@ impl<'a> Flight<'a> {
             records: Records::new(specs.len()),
             procs: specs
                 .iter()
-                .flat_map(|s| std::iter::repeat_n(*s, replicas))
-                .map(|s| Processor::new(sc, tm, s, bytes_per_span))
+                .enumerate()
+                .flat_map(|s| std::iter::repeat_n(s, replicas))
+                .map(|(j, s)| Processor::new(sc, tm, (j, s), bytes_per_span))
                 .collect(),
         }
     }
@@ -194,32 +195,30 @@ impl<'a> Flight<'a> {
             g.next = from + run;
             let g = &groups[slot];
             let entries = &mut entries[slot * k..(slot + 1) * k];
-            for s in &g.spans[from..from + run] {
-                // With one Collector every span reaches it: no routing.
-                let r = if n == 1 {
-                    0
-                } else {
-                    let r = router.route(g.replica, s.service) as usize;
-                    records.route(g.record, r);
-                    r
+            let t = TraceRef {
+                first_arrival: g.first,
+                h: g.h,
+                id: &g.id,
+                record: g.record,
+            };
+            // With one Collector every span reaches it, and each strategy
+            // takes the whole run at once; behind a load balancer each span
+            // goes to the replica its routing chooses.
+            let part = if n == 1 { run.max(1) } else { 1 };
+            for spans in g.spans[from..from + run].chunks(part) {
+                let r = match spans {
+                    [s] if n > 1 => {
+                        let r = router.route(g.replica, s.service) as usize;
+                        records.route(g.record, r);
+                        r
+                    }
+                    _ => 0,
                 };
                 // Strategy j's replica r is processor j·n + r.
-                let (mut i, mut j) = (r, 0);
+                let mut i = r;
                 while let (Some(p), Some(entry)) = (procs.get_mut(i), entries.get_mut(i)) {
-                    p.arrive(
-                        sc,
-                        tm,
-                        s,
-                        entry,
-                        g.first,
-                        (g.h, &g.id),
-                        g.record,
-                        s.end_ns,
-                        records,
-                        j,
-                    );
+                    p.arrive_run(sc, tm, spans, entry, t, records);
                     i += n;
-                    j += 1;
                 }
             }
             // The group moves down the heap in place, or leaves it.
@@ -239,9 +238,8 @@ impl<'a> Flight<'a> {
     /// Delivers everything and lets every processor decide what is left.
     pub fn finish(&mut self) {
         self.advance(u64::MAX);
-        let n = self.router.replicas();
-        for (i, p) in self.procs.iter_mut().enumerate() {
-            p.finish(&mut self.records, i / n);
+        for p in self.procs.iter_mut() {
+            p.finish(&mut self.records);
         }
         debug_assert_eq!(self.records.in_flight(), 0);
     }

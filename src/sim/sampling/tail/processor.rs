@@ -24,6 +24,19 @@ use crate::sim::scenario::topology::Scenario;
 /// No entry yet for a trace id.
 pub const NO_ENTRY: u64 = u64::MAX;
 
+/// The trace id a span belongs to, as the flight knows it.
+#[derive(Debug, Clone, Copy)]
+pub struct TraceRef<'a> {
+    /// Arrival of the trace id's first span, ns.
+    pub first_arrival: u64,
+    /// Its `probabilistic` hash ([`default_salted_hash`](crate::sim::sampling::tail::policy::default_salted_hash)).
+    pub h: u64,
+    /// The trace id.
+    pub id: &'a [u8; 16],
+    /// Its slot in [`Records`].
+    pub record: u32,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
     Pending,
@@ -77,14 +90,22 @@ pub struct Processor {
     /// waits): before it, an arrival decides nothing.
     next_at: u64,
     pending_spans: u64,
+    /// The strategy this processor runs (its index in [`Records`]).
+    strategy: usize,
     /// What happened so far.
     pub counters: Counters,
 }
 
 impl Processor {
-    /// A processor for `spec` over the scenario's templates; a trace costs
-    /// `bytes_per_span` bytes per span to `bytes_limiting`.
-    pub fn new(sc: &Scenario, tm: &Templates, spec: &TailSpec, bytes_per_span: u64) -> Processor {
+    /// A processor for `spec`, strategy `strategy` of the run, over the
+    /// scenario's templates; a trace costs `bytes_per_span` bytes per span
+    /// to `bytes_limiting`.
+    pub fn new(
+        sc: &Scenario,
+        tm: &Templates,
+        (strategy, spec): (usize, &TailSpec),
+        bytes_per_span: u64,
+    ) -> Processor {
         let mut attrs: Vec<Policy> = Vec::new();
         let policies = spec
             .policies
@@ -104,12 +125,14 @@ impl Processor {
             next_decide: 0,
             next_at: u64::MAX,
             pending_spans: 0,
+            strategy,
             counters: Counters::default(),
         }
     }
 
     /// Decides every waiting entry whose decision time is ≤ `now`.
-    pub fn decide_until(&mut self, now: u64, rec: &mut Records, k: usize) {
+    pub fn decide_until(&mut self, now: u64, rec: &mut Records) {
+        let k = self.strategy;
         if now < self.next_at {
             return;
         }
@@ -154,76 +177,108 @@ impl Processor {
             .map_or(u64::MAX, |e| e.decision_at);
     }
 
-    /// One span arrives at `now`. `entry` is the processor's entry id for
-    /// the span's trace id (updated here), `first_arrival` the arrival of
-    /// that trace id's first span, `h` its probabilistic hash, `id` the id.
+    /// A run of spans of one trace id arrives, in arrival order (each at its
+    /// end). `entry` is the processor's entry id for the trace id (updated
+    /// here).
     ///
-    /// The common case, a span of a trace still waiting for its decision
-    /// when no decision is due, only adds the span to the entry; everything
-    /// else takes the full path.
-    #[allow(clippy::too_many_arguments)]
+    /// The common case, spans of a trace still waiting for its decision
+    /// with no decision due before the last of them, only adds them to the
+    /// entry; until that holds (the first span makes the entry, a decision
+    /// falls due), spans take [`Processor::arrive`] one by one. Both give
+    /// the same state: the conditions that hold at the last span's arrival
+    /// held at every earlier one.
+    pub fn arrive_run(
+        &mut self,
+        sc: &Scenario,
+        tm: &Templates,
+        spans: &[LeanSpan],
+        entry: &mut u64,
+        t: TraceRef<'_>,
+        rec: &mut Records,
+    ) {
+        let Some(last) = spans.last() else {
+            return;
+        };
+        let mut rest = spans;
+        while let Some((s, tail)) = rest.split_first() {
+            if let Some(i) = self.pending_entry(last.end_ns, *entry, t.first_arrival) {
+                let e = &mut self.entries[i];
+                for s in rest {
+                    let mask = self.preds.mask(sc, tm, s);
+                    let root = s.parent == NO_PARENT && s.group == 0;
+                    e.agg.add(s.start_ns, s.end_ns, s.flags, mask, root);
+                }
+                self.pending_spans += rest.len() as u64;
+                self.counters.peak_spans = self.counters.peak_spans.max(self.pending_spans);
+                return;
+            }
+            self.arrive(sc, tm, s, entry, t, rec);
+            rest = tail;
+        }
+    }
+
+    /// Where entry `eid` is in the buffer when a span arriving at `now` only
+    /// joins it: it is still waiting, and neither it nor any other entry is
+    /// due.
     #[inline]
-    pub fn arrive(
+    fn pending_entry(&self, now: u64, eid: u64, first_arrival: u64) -> Option<usize> {
+        if now >= self.next_at
+            || now >= first_arrival.saturating_add(self.wait)
+            || eid == NO_ENTRY
+            || eid < self.front_id
+        {
+            return None;
+        }
+        let i = (eid - self.front_id) as usize;
+        self.entries
+            .get(i)
+            .is_some_and(|e| e.state == State::Pending)
+            .then_some(i)
+    }
+
+    /// One span arrives at its end.
+    #[inline]
+    fn arrive(
         &mut self,
         sc: &Scenario,
         tm: &Templates,
         s: &LeanSpan,
         entry: &mut u64,
-        first_arrival: u64,
-        trace_id: (u64, &[u8; 16]),
-        record: u32,
-        now: u64,
+        t: TraceRef<'_>,
         rec: &mut Records,
-        k: usize,
     ) {
-        let eid = *entry;
-        if now < self.next_at
-            && now < first_arrival.saturating_add(self.wait)
-            && eid != NO_ENTRY
-            && eid >= self.front_id
-        {
+        if let Some(i) = self.pending_entry(s.end_ns, *entry, t.first_arrival) {
             let mask = self.preds.mask(sc, tm, s);
-            if let Some(e) = self.entries.get_mut((eid - self.front_id) as usize)
-                && e.state == State::Pending
-            {
-                let root = s.parent == NO_PARENT && s.group == 0;
-                e.agg.add(s.start_ns, s.end_ns, s.flags, mask, root);
-                self.pending_spans += 1;
-                self.counters.peak_spans = self.counters.peak_spans.max(self.pending_spans);
-                return;
-            }
+            let root = s.parent == NO_PARENT && s.group == 0;
+            self.entries[i]
+                .agg
+                .add(s.start_ns, s.end_ns, s.flags, mask, root);
+            self.pending_spans += 1;
+            self.counters.peak_spans = self.counters.peak_spans.max(self.pending_spans);
+            return;
         }
-        self.arrive_slow(
-            sc,
-            tm,
-            s,
-            entry,
-            first_arrival,
-            trace_id,
-            record,
-            now,
-            rec,
-            k,
-        );
+        self.arrive_slow(sc, tm, s, entry, t, rec);
     }
 
     /// [`Processor::arrive`] in full: decisions due, late spans, caches,
     /// decided entries, new entries and eviction.
-    #[allow(clippy::too_many_arguments)]
     fn arrive_slow(
         &mut self,
         sc: &Scenario,
         tm: &Templates,
         s: &LeanSpan,
         entry: &mut u64,
-        first_arrival: u64,
-        (h, id): (u64, &[u8; 16]),
-        record: u32,
-        now: u64,
+        t: TraceRef<'_>,
         rec: &mut Records,
-        k: usize,
     ) {
-        self.decide_until(now, rec, k);
+        let TraceRef {
+            first_arrival,
+            h,
+            id,
+            record,
+        } = t;
+        let now = s.end_ns;
+        self.decide_until(now, rec);
         if now >= first_arrival.saturating_add(self.wait) {
             self.counters.late_spans += 1;
         }
@@ -244,7 +299,7 @@ impl Processor {
                 self.counters.cache_hits += 1;
                 let mut one = Agg::EMPTY;
                 one.add(s.start_ns, s.end_ns, s.flags, 0, root);
-                rec.settle(record, k, &one, keep.then_some(1.0));
+                rec.settle(record, self.strategy, &one, keep.then_some(1.0));
                 return;
             }
         }
@@ -261,13 +316,13 @@ impl Processor {
                     let mut one = Agg::EMPTY;
                     one.add(s.start_ns, s.end_ns, s.flags, 0, root);
                     let kept = (e.state == State::Sampled).then_some(1.0);
-                    rec.settle(record, k, &one, kept);
+                    rec.settle(record, self.strategy, &one, kept);
                 }
             }
             return;
         }
         if self.entries.len() >= self.cap {
-            self.evict(rec, k);
+            self.evict(rec);
         }
         let mut agg = Agg::EMPTY;
         agg.add(
@@ -295,7 +350,7 @@ impl Processor {
     }
 
     /// Removes the oldest entry; a waiting one is lost with its spans.
-    fn evict(&mut self, rec: &mut Records, k: usize) {
+    fn evict(&mut self, rec: &mut Records) {
         let Some(e) = self.entries.pop_front() else {
             return;
         };
@@ -306,13 +361,13 @@ impl Processor {
             self.pending_spans -= u64::from(e.agg.spans);
             self.counters.evicted += 1;
             self.counters.lost_spans += u64::from(e.agg.spans);
-            rec.lose(e.record, k, &e.agg);
+            rec.lose(e.record, self.strategy, &e.agg);
         }
         self.refresh_next_at();
     }
 
     /// Decides everything still waiting (the end of the stream).
-    pub fn finish(&mut self, rec: &mut Records, k: usize) {
-        self.decide_until(u64::MAX, rec, k);
+    pub fn finish(&mut self, rec: &mut Records) {
+        self.decide_until(u64::MAX, rec);
     }
 }
