@@ -183,6 +183,7 @@ impl Lean<'_> {
         (end, failed)
     }
 
+    #[inline(always)]
     fn do_call(
         &mut self,
         c: &Call,

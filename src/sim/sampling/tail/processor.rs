@@ -202,12 +202,15 @@ impl Processor {
         let mut rest = spans;
         while let Some((s, tail)) = rest.split_first() {
             if let Some(i) = self.pending_entry(last.end_ns, *entry, t.first_arrival) {
+                // Summed in a local, so the loop keeps it in registers.
                 let e = &mut self.entries[i];
+                let mut agg = e.agg;
                 for s in rest {
                     let mask = self.preds.mask(sc, tm, s);
                     let root = s.parent == NO_PARENT && s.group == 0;
-                    e.agg.add(s.start_ns, s.end_ns, s.flags, mask, root);
+                    agg.add(s.start_ns, s.end_ns, s.flags, mask, root);
                 }
+                e.agg = agg;
                 self.pending_spans += rest.len() as u64;
                 self.counters.peak_spans = self.counters.peak_spans.max(self.pending_spans);
                 return;
@@ -351,18 +354,23 @@ impl Processor {
 
     /// Removes the oldest entry; a waiting one is lost with its spans.
     fn evict(&mut self, rec: &mut Records) {
-        let Some(e) = self.entries.pop_front() else {
+        if self.entries.is_empty() {
             return;
-        };
+        }
         let id = self.front_id;
-        self.front_id += 1;
-        if id >= self.next_decide {
-            self.next_decide = self.front_id;
+        if id >= self.next_decide
+            && let Some(e) = self.entries.front()
+        {
+            self.next_decide = id + 1;
             self.pending_spans -= u64::from(e.agg.spans);
             self.counters.evicted += 1;
             self.counters.lost_spans += u64::from(e.agg.spans);
             rec.lose(e.record, self.strategy, &e.agg);
         }
+        // A decided entry leaves unread: it was written `num_traces`
+        // entries ago and is no longer in cache.
+        self.entries.pop_front();
+        self.front_id += 1;
         self.refresh_next_at();
     }
 
