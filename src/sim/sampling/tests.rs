@@ -2,6 +2,7 @@
 
 mod boundaries;
 mod composite;
+mod delivery;
 mod head;
 mod late;
 mod pipeline;
