@@ -191,15 +191,28 @@ impl Lean<'_> {
         parent: usize,
         start: u64,
     ) -> (u64, Option<Failure>) {
-        let mut t = start;
+        let (end, failure) = self.attempt(c, slot, parent, start, 0);
+        if failure.is_none() || c.retries == 0 || self.full() {
+            return (end, failure);
+        }
+        self.retry(c, slot, parent, end)
+    }
+
+    /// The attempts after a failed first one, each `backoff_ns` after the
+    /// last one ended, until one succeeds, the retries run out or the trace
+    /// is full. Kept apart from [`Lean::do_call`] so that the common call,
+    /// one attempt, stays short.
+    #[inline(never)]
+    fn retry(&mut self, c: &Call, slot: usize, parent: usize, end: u64) -> (u64, Option<Failure>) {
+        let mut end = end;
         let mut attempt = 0;
         loop {
-            let (end, failure) = self.attempt(c, slot, parent, t, attempt);
-            if failure.is_none() || attempt >= c.retries || self.full() {
-                return (end, failure);
-            }
             attempt += 1;
-            t = end + c.backoff_ns;
+            let (e, failure) = self.attempt(c, slot, parent, end + c.backoff_ns, attempt);
+            if failure.is_none() || attempt >= c.retries || self.full() {
+                return (e, failure);
+            }
+            end = e;
         }
     }
 
