@@ -37,20 +37,13 @@ pub struct TraceRef<'a> {
     pub record: u32,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
-    Pending,
-    Sampled,
-    NotSampled,
-}
-
+/// A trace id waiting for its decision.
 #[derive(Debug, Clone)]
 struct Entry {
     record: u32,
     h: u64,
     id: [u8; 16],
     decision_at: u64,
-    state: State,
     agg: Agg,
 }
 
@@ -83,8 +76,15 @@ pub struct Processor {
     preds: Predicates,
     wait: u64,
     cap: usize,
-    entries: VecDeque<Entry>,
-    front_id: u64,
+    /// The buffer's decided entries, oldest first: entry
+    /// `front_id() + i` was sampled when `decided[i]` is true. A decision
+    /// is all the buffer still needs of a trace, so most of the
+    /// `num_traces` entries take one byte and stay in cache.
+    decided: VecDeque<bool>,
+    /// The buffer's entries waiting for their decision, oldest first:
+    /// entry `next_decide + i` is `waiting[i]`.
+    waiting: VecDeque<Entry>,
+    /// Id of the oldest waiting entry (entry ids count up from 0).
     next_decide: u64,
     /// The decision time of entry `next_decide` (`u64::MAX` when none
     /// waits): before it, an arrival decides nothing.
@@ -120,8 +120,8 @@ impl Processor {
             preds: Predicates::new(sc, tm, &attrs),
             wait: spec.decision_wait_ns,
             cap: spec.num_traces.max(1),
-            entries: VecDeque::new(),
-            front_id: 0,
+            decided: VecDeque::new(),
+            waiting: VecDeque::new(),
             next_decide: 0,
             next_at: u64::MAX,
             pending_spans: 0,
@@ -130,15 +130,17 @@ impl Processor {
         }
     }
 
+    /// Id of the oldest entry in the buffer.
+    fn front_id(&self) -> u64 {
+        self.next_decide - self.decided.len() as u64
+    }
+
     /// Decides every waiting entry whose decision time is ≤ `now`.
     pub fn decide_until(&mut self, now: u64, rec: &mut Records) {
-        let k = self.strategy;
         if now < self.next_at {
             return;
         }
-        while self.next_decide < self.front_id + self.entries.len() as u64 {
-            let i = (self.next_decide - self.front_id) as usize;
-            let e = &mut self.entries[i];
+        while let Some(e) = self.waiting.front() {
             if e.decision_at > now {
                 break;
             }
@@ -155,26 +157,19 @@ impl Processor {
             } else {
                 self.non_sampled_cache.put(key);
             }
-            e.state = if sampled {
-                State::Sampled
-            } else {
-                State::NotSampled
-            };
             self.pending_spans -= u64::from(e.agg.spans);
             self.counters.decisions += 1;
+            rec.settle(e.record, self.strategy, &e.agg, sampled.then_some(weight));
+            self.waiting.pop_front();
+            self.decided.push_back(sampled);
             self.next_decide += 1;
-            rec.settle(e.record, k, &e.agg, sampled.then_some(weight));
         }
         self.refresh_next_at();
     }
 
     /// Recomputes [`Processor::next_at`] after the buffer changed.
     fn refresh_next_at(&mut self) {
-        self.next_at = self
-            .next_decide
-            .checked_sub(self.front_id)
-            .and_then(|i| self.entries.get(i as usize))
-            .map_or(u64::MAX, |e| e.decision_at);
+        self.next_at = self.waiting.front().map_or(u64::MAX, |e| e.decision_at);
     }
 
     /// A run of spans of one trace id arrives, in arrival order (each at its
@@ -203,7 +198,7 @@ impl Processor {
         while let Some((s, tail)) = rest.split_first() {
             if let Some(i) = self.pending_entry(last.end_ns, *entry, t.first_arrival) {
                 // Summed in a local, so the loop keeps it in registers.
-                let e = &mut self.entries[i];
+                let e = &mut self.waiting[i];
                 let mut agg = e.agg;
                 for s in rest {
                     let mask = self.preds.mask(sc, tm, s);
@@ -220,23 +215,20 @@ impl Processor {
         }
     }
 
-    /// Where entry `eid` is in the buffer when a span arriving at `now` only
-    /// joins it: it is still waiting, and neither it nor any other entry is
-    /// due.
+    /// Where entry `eid` is in [`Processor::waiting`] when a span arriving at
+    /// `now` only joins it: it is still waiting, and neither it nor any
+    /// other entry is due.
     #[inline]
     fn pending_entry(&self, now: u64, eid: u64, first_arrival: u64) -> Option<usize> {
         if now >= self.next_at
             || now >= first_arrival.saturating_add(self.wait)
             || eid == NO_ENTRY
-            || eid < self.front_id
+            || eid < self.next_decide
         {
             return None;
         }
-        let i = (eid - self.front_id) as usize;
-        self.entries
-            .get(i)
-            .is_some_and(|e| e.state == State::Pending)
-            .then_some(i)
+        let i = (eid - self.next_decide) as usize;
+        (i < self.waiting.len()).then_some(i)
     }
 
     /// One span arrives at its end.
@@ -253,7 +245,7 @@ impl Processor {
         if let Some(i) = self.pending_entry(s.end_ns, *entry, t.first_arrival) {
             let mask = self.preds.mask(sc, tm, s);
             let root = s.parent == NO_PARENT && s.group == 0;
-            self.entries[i]
+            self.waiting[i]
                 .agg
                 .add(s.start_ns, s.end_ns, s.flags, mask, root);
             self.pending_spans += 1;
@@ -287,10 +279,8 @@ impl Processor {
         }
         let root = s.parent == NO_PARENT && s.group == 0;
         let eid = *entry;
-        let decided = eid != NO_ENTRY
-            && (eid < self.front_id
-                || self.entries[(eid - self.front_id) as usize].state != State::Pending);
-        if decided {
+        // Entries before `next_decide` were decided (or evicted waiting).
+        if eid != NO_ENTRY && eid < self.next_decide {
             let cached = if self.sampled_cache.get(eid) {
                 Some(true)
             } else if self.non_sampled_cache.get(eid) {
@@ -306,25 +296,24 @@ impl Processor {
                 return;
             }
         }
-        if eid != NO_ENTRY && eid >= self.front_id {
-            let e = &mut self.entries[(eid - self.front_id) as usize];
-            match e.state {
-                State::Pending => {
-                    let mask = self.preds.mask(sc, tm, s);
-                    e.agg.add(s.start_ns, s.end_ns, s.flags, mask, root);
-                    self.pending_spans += 1;
-                    self.counters.peak_spans = self.counters.peak_spans.max(self.pending_spans);
-                }
-                State::Sampled | State::NotSampled => {
+        if eid != NO_ENTRY && eid >= self.front_id() {
+            if eid < self.next_decide {
+                // Decided and still in the buffer: the span follows the
+                // decision.
+                if let Some(&sampled) = self.decided.get((eid - self.front_id()) as usize) {
                     let mut one = Agg::EMPTY;
                     one.add(s.start_ns, s.end_ns, s.flags, 0, root);
-                    let kept = (e.state == State::Sampled).then_some(1.0);
-                    rec.settle(record, self.strategy, &one, kept);
+                    rec.settle(record, self.strategy, &one, sampled.then_some(1.0));
                 }
+            } else if let Some(e) = self.waiting.get_mut((eid - self.next_decide) as usize) {
+                let mask = self.preds.mask(sc, tm, s);
+                e.agg.add(s.start_ns, s.end_ns, s.flags, mask, root);
+                self.pending_spans += 1;
+                self.counters.peak_spans = self.counters.peak_spans.max(self.pending_spans);
             }
             return;
         }
-        if self.entries.len() >= self.cap {
+        if self.decided.len() + self.waiting.len() >= self.cap {
             self.evict(rec);
         }
         let mut agg = Agg::EMPTY;
@@ -335,43 +324,34 @@ impl Processor {
             self.preds.mask(sc, tm, s),
             root,
         );
-        *entry = self.front_id + self.entries.len() as u64;
-        self.entries.push_back(Entry {
+        *entry = self.next_decide + self.waiting.len() as u64;
+        self.waiting.push_back(Entry {
             record,
             h,
             id: *id,
             decision_at: now.saturating_add(self.wait),
-            state: State::Pending,
             agg,
         });
         self.pending_spans += 1;
         let c = &mut self.counters;
         c.peak_spans = c.peak_spans.max(self.pending_spans);
-        let waiting = self.front_id + self.entries.len() as u64 - self.next_decide;
-        c.peak_traces = c.peak_traces.max(waiting);
+        c.peak_traces = c.peak_traces.max(self.waiting.len() as u64);
         self.refresh_next_at();
     }
 
     /// Removes the oldest entry; a waiting one is lost with its spans.
     fn evict(&mut self, rec: &mut Records) {
-        if self.entries.is_empty() {
+        if self.decided.pop_front().is_some() {
             return;
         }
-        let id = self.front_id;
-        if id >= self.next_decide
-            && let Some(e) = self.entries.front()
-        {
-            self.next_decide = id + 1;
+        if let Some(e) = self.waiting.pop_front() {
+            self.next_decide += 1;
             self.pending_spans -= u64::from(e.agg.spans);
             self.counters.evicted += 1;
             self.counters.lost_spans += u64::from(e.agg.spans);
             rec.lose(e.record, self.strategy, &e.agg);
+            self.refresh_next_at();
         }
-        // A decided entry leaves unread: it was written `num_traces`
-        // entries ago and is no longer in cache.
-        self.entries.pop_front();
-        self.front_id += 1;
-        self.refresh_next_at();
     }
 
     /// Decides everything still waiting (the end of the stream).
