@@ -164,7 +164,14 @@ async fn heavy_work_runs_at_a_lower_priority_than_the_async_workers() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_panic_in_heavy_work_is_reported_and_frees_the_slot() {
-    let budget = Budget::new(limits(1, 1, 4));
+    // At normal priority and with a long deadline, so that a loaded machine
+    // (an idle-priority thread can wait for seconds) cannot turn the panic
+    // into a timeout.
+    let budget = Budget::new(Limits {
+        deadline: Some(Duration::from_secs(600)),
+        idle_priority: false,
+        ..limits(1, 1, 4)
+    });
     let out: Result<(), RunError> = budget
         .run(Kind::Upload, "member:1", None, || panic!("bad input"))
         .await;
