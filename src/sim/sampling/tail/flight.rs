@@ -40,6 +40,9 @@ pub struct Flight<'a> {
     entries: Vec<u64>,
     slot_buf: Vec<usize>,
     router: Router,
+    /// Whether a processor may take the rest of a run at once (always,
+    /// except in the test that compares it with span by span delivery).
+    runs_at_once: bool,
     /// In-flight traces and the tail strategies' tallies.
     pub records: Records,
     /// One processor per tail strategy and replica: strategy `j`'s replica
@@ -68,6 +71,7 @@ impl<'a> Flight<'a> {
             entries: Vec::new(),
             slot_buf: Vec::new(),
             router,
+            runs_at_once: true,
             records: Records::new(specs.len()),
             procs: specs
                 .iter()
@@ -76,6 +80,14 @@ impl<'a> Flight<'a> {
                 .map(|(j, s)| Processor::new(sc, tm, (j, s), bytes_per_span))
                 .collect(),
         }
+    }
+
+    /// The same flight delivering every span on its own, for tests that
+    /// compare it with run-at-once delivery.
+    #[cfg(test)]
+    pub(crate) fn span_by_span(mut self) -> Self {
+        self.runs_at_once = false;
+        self
     }
 
     /// Strategy `j`'s counters summed over its replicas (peaks too: the
@@ -171,6 +183,7 @@ impl<'a> Flight<'a> {
             records,
             procs,
             router,
+            runs_at_once,
             ..
         } = self;
         let n = router.replicas();
@@ -201,23 +214,36 @@ impl<'a> Flight<'a> {
                 id: &g.id,
                 record: g.record,
             };
-            // With one Collector every span reaches it, and each strategy
-            // takes the whole run at once; behind a load balancer each span
-            // goes to the replica its routing chooses.
-            let part = if n == 1 { run.max(1) } else { 1 };
-            for spans in g.spans[from..from + run].chunks(part) {
-                let r = match spans {
-                    [s] if n > 1 => {
-                        let r = router.route(g.replica, s.service) as usize;
-                        records.route(g.record, r);
-                        r
-                    }
-                    _ => 0,
+            // Span by span, each to every strategy in turn (behind a load
+            // balancer, to the replica its routing chooses), as the
+            // processors would see them. With one Collector a strategy may
+            // take the rest of the run at once (`Processor::take_rest`),
+            // which touches nothing shared; bit i marks processor i then.
+            let spans = &g.spans[from..from + run];
+            let mut taken = 0u64;
+            for (x, s) in spans.iter().enumerate() {
+                let r = if n == 1 {
+                    0
+                } else {
+                    let r = router.route(g.replica, s.service) as usize;
+                    records.route(g.record, r);
+                    r
                 };
                 // Strategy j's replica r is processor j·n + r.
                 let mut i = r;
                 while let (Some(p), Some(entry)) = (procs.get_mut(i), entries.get_mut(i)) {
-                    p.arrive_run(sc, tm, spans, entry, t, records);
+                    let bit = 1u64.checked_shl(i as u32).unwrap_or(0);
+                    if taken & bit == 0 {
+                        if *runs_at_once
+                            && n == 1
+                            && bit != 0
+                            && p.take_rest(sc, tm, &spans[x..], *entry, g.first)
+                        {
+                            taken |= bit;
+                        } else {
+                            p.arrive(sc, tm, s, entry, t, records);
+                        }
+                    }
                     i += n;
                 }
             }

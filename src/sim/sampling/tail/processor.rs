@@ -172,47 +172,40 @@ impl Processor {
         self.next_at = self.waiting.front().map_or(u64::MAX, |e| e.decision_at);
     }
 
-    /// A run of spans of one trace id arrives, in arrival order (each at its
-    /// end). `entry` is the processor's entry id for the trace id (updated
-    /// here).
-    ///
-    /// The common case, spans of a trace still waiting for its decision
-    /// with no decision due before the last of them, only adds them to the
-    /// entry; until that holds (the first span makes the entry, a decision
-    /// falls due), spans take [`Processor::arrive`] one by one. Both give
-    /// the same state: the conditions that hold at the last span's arrival
-    /// held at every earlier one.
-    pub fn arrive_run(
+    /// Takes `rest`, the remaining spans of a run of one trace id in
+    /// arrival order, at once, if each of them would only join the trace's
+    /// entry: the trace waits for its decision and no decision falls due
+    /// before the last of them (the conditions are monotone in arrival
+    /// time, so what holds at the last span held at every earlier one).
+    /// Returns whether it took them; it touches nothing but the entry and
+    /// its own counters, so the caller may skip these spans for this
+    /// processor without changing the order of anything shared.
+    pub fn take_rest(
         &mut self,
         sc: &Scenario,
         tm: &Templates,
-        spans: &[LeanSpan],
-        entry: &mut u64,
-        t: TraceRef<'_>,
-        rec: &mut Records,
-    ) {
-        let Some(last) = spans.last() else {
-            return;
+        rest: &[LeanSpan],
+        entry: u64,
+        first_arrival: u64,
+    ) -> bool {
+        let Some(i) = rest
+            .last()
+            .and_then(|last| self.pending_entry(last.end_ns, entry, first_arrival))
+        else {
+            return false;
         };
-        let mut rest = spans;
-        while let Some((s, tail)) = rest.split_first() {
-            if let Some(i) = self.pending_entry(last.end_ns, *entry, t.first_arrival) {
-                // Summed in a local, so the loop keeps it in registers.
-                let e = &mut self.waiting[i];
-                let mut agg = e.agg;
-                for s in rest {
-                    let mask = self.preds.mask(sc, tm, s);
-                    let root = s.parent == NO_PARENT && s.group == 0;
-                    agg.add(s.start_ns, s.end_ns, s.flags, mask, root);
-                }
-                e.agg = agg;
-                self.pending_spans += rest.len() as u64;
-                self.counters.peak_spans = self.counters.peak_spans.max(self.pending_spans);
-                return;
-            }
-            self.arrive(sc, tm, s, entry, t, rec);
-            rest = tail;
+        // Summed in a local, so the loop keeps it in registers.
+        let e = &mut self.waiting[i];
+        let mut agg = e.agg;
+        for s in rest {
+            let mask = self.preds.mask(sc, tm, s);
+            let root = s.parent == NO_PARENT && s.group == 0;
+            agg.add(s.start_ns, s.end_ns, s.flags, mask, root);
         }
+        e.agg = agg;
+        self.pending_spans += rest.len() as u64;
+        self.counters.peak_spans = self.counters.peak_spans.max(self.pending_spans);
+        true
     }
 
     /// Where entry `eid` is in [`Processor::waiting`] when a span arriving at
@@ -231,9 +224,10 @@ impl Processor {
         (i < self.waiting.len()).then_some(i)
     }
 
-    /// One span arrives at its end.
+    /// One span arrives at its end. `entry` is the processor's entry id
+    /// for the span's trace id (updated here).
     #[inline]
-    fn arrive(
+    pub fn arrive(
         &mut self,
         sc: &Scenario,
         tm: &Templates,

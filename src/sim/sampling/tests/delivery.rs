@@ -1,119 +1,101 @@
-//! The flight hands a tail processor a run of one trace id's spans at once
-//! (`Processor::arrive_run`). These tests check that it ends in the same
-//! state as span by span, in runs that decide, evict, hit the caches and
-//! take late spans.
+//! With one Collector the flight lets a tail processor take the rest of a
+//! run of one trace id's spans at once (`Processor::take_rest`). These
+//! tests check that the lab ends exactly as with every span delivered on
+//! its own: the same counters, and the same tallies with their examples in
+//! the same order, with several strategies sharing the records, in runs
+//! that decide, evict, hit the caches and take late spans.
 
 use crate::sim::sampling::outcome::Facts;
-use crate::sim::sampling::population::{LeanSpan, LeanTrace};
-use crate::sim::sampling::spec::{StrategyKind, parse_strategy};
-use crate::sim::sampling::tail::policy::default_salted_hash;
-use crate::sim::sampling::tail::processor::{Counters, NO_ENTRY, Processor, TraceRef};
-use crate::sim::sampling::tail::records::Records;
-use crate::sim::sampling::tests::population_of;
+use crate::sim::sampling::pipeline::Pipeline;
+use crate::sim::sampling::population::{LeanTrace, Population};
+use crate::sim::sampling::spec::{StrategyKind, TailSpec, parse_strategy};
+use crate::sim::sampling::tail::flight::Flight;
+use crate::sim::testutil::scenario;
 
-/// One trace id's spans as the flight holds them.
-struct Group {
-    id: [u8; 16],
-    record: u32,
-    entry: u64,
-    first: u64,
-}
-
-/// Every span of `n` traces in arrival order (by end, then trace id in
-/// order of appearance), each with its trace id's group.
-fn arrivals(name: &str, n: u64, rec: &mut Records) -> (Vec<Group>, Vec<(usize, LeanSpan)>) {
-    let mut pop = population_of(name, n);
+/// Runs the tail `specs` over `n` traces of `name` drawn with `seed`;
+/// returns each strategy's counters and all tallies, as text.
+fn run(name: &str, (n, seed): (u64, u64), specs: &[&str], at_once: bool) -> String {
+    let tails: Vec<TailSpec> = specs
+        .iter()
+        .map(|s| match parse_strategy(s).map(|st| st.kind) {
+            Ok(StrategyKind::Tail(t)) => t,
+            _ => panic!("{s} is not a tail strategy"),
+        })
+        .collect();
+    let refs: Vec<&TailSpec> = tails.iter().collect();
+    let sc = scenario(name);
+    let mut pop = Population::new(&sc, seed, sc.rate_per_sec, n);
+    let tm = pop.templates().clone();
+    let sc = &sc;
+    let flight = Flight::new(sc, &tm, &refs, 500, Pipeline::SINGLE);
+    let mut flight = if at_once {
+        flight
+    } else {
+        flight.span_by_span()
+    };
     let mut t = LeanTrace::default();
-    let (mut groups, mut spans) = (Vec::new(), Vec::new());
     while pop.next_into(&mut t) {
-        let error = t.spans.iter().any(|s| s.is_error());
-        let record = rec.alloc(Facts {
+        let facts = Facts {
             index: t.index,
             seed: t.seed,
             spans: t.spans.len() as u32,
-            error,
-            slow: false,
-        });
-        let base = groups.len();
-        for id in &t.trace_ids {
-            groups.push(Group {
-                id: *id,
-                record,
-                entry: NO_ENTRY,
-                first: u64::MAX,
-            });
-        }
-        for s in &t.spans {
-            spans.push((base + s.group as usize, *s));
-        }
-    }
-    spans.sort_by_key(|&(g, s)| (s.end_ns, g, s.span_id));
-    for &(g, s) in &spans {
-        groups[g].first = groups[g].first.min(s.end_ns);
-    }
-    (groups, spans)
-}
-
-/// Runs `spec` over the arrivals, a run of one group at a time or one span
-/// at a time; returns the counters and the tallies.
-fn deliver(name: &str, spec: &str, runs: bool) -> (Counters, String) {
-    let Ok(strategy) = parse_strategy(spec) else {
-        panic!("{spec}");
-    };
-    let StrategyKind::Tail(tail) = &strategy.kind else {
-        panic!("{spec} is not a tail strategy");
-    };
-    let pop = population_of(name, 1);
-    let (sc, tm) = (pop.scenario(), pop.templates());
-    let mut rec = Records::new(1);
-    let (mut groups, spans) = arrivals(name, 400, &mut rec);
-    let mut p = Processor::new(sc, tm, (0, tail), 500);
-    let mut i = 0;
-    while i < spans.len() {
-        let g = spans[i].0;
-        let len = if runs {
-            spans[i..].iter().take_while(|(h, _)| *h == g).count()
-        } else {
-            1
+            error: t.spans.iter().any(|s| s.is_error()),
+            slow: t.duration_ns() > 1_000_000_000,
         };
-        let run: Vec<LeanSpan> = spans[i..i + len].iter().map(|(_, s)| *s).collect();
-        let group = &mut groups[g];
-        let t = TraceRef {
-            first_arrival: group.first,
-            h: default_salted_hash(&group.id),
-            id: &group.id,
-            record: group.record,
-        };
-        p.arrive_run(sc, tm, &run, &mut group.entry, t, &mut rec);
-        i += len;
+        flight.advance(t.start_ns);
+        flight.add(&t, facts);
     }
-    p.finish(&mut rec);
-    (p.counters, format!("{:?}", rec.tallies))
+    flight.finish();
+    let counters: Vec<_> = (0..specs.len()).map(|j| flight.counters(j)).collect();
+    format!("{counters:?}\n{:?}", flight.records.tallies)
 }
 
 #[test]
-fn a_run_at_once_ends_as_span_by_span() {
-    for (name, spec) in [
+fn taking_the_rest_of_a_run_at_once_changes_nothing() {
+    for (name, n, specs) in [
         (
             "study-sheet",
-            "status_code=error,latency>=50ms,probabilistic=10%",
+            500,
+            &["status_code=error,latency>=50ms,probabilistic=10%"][..],
         ),
-        // Decisions fall due inside runs.
-        ("checkout", "latency>=2s,decision_wait=1s"),
-        // A small buffer: entries are evicted before and after deciding.
-        ("checkout", "always_sample,decision_wait=1s,num_traces=5"),
-        // Late spans answered by the caches.
+        // Two strategies with small buffers and short waits: decisions
+        // and evictions of one strategy fall inside another's runs.
+        (
+            "retry-storm",
+            100,
+            &[
+                "always_sample,decision_wait=100ms,num_traces=2",
+                "always_sample,decision_wait=10ms,num_traces=5",
+            ][..],
+        ),
+        // Decisions due inside runs, late spans, caches.
         (
             "checkout",
-            "latency>=2s,decision_wait=1s,num_traces=60,sampled_cache=1000,non_sampled_cache=1000",
+            200,
+            &[
+                "latency>=2s,decision_wait=1s",
+                "always_sample,decision_wait=1s,num_traces=5",
+                "latency>=2s,decision_wait=1s,num_traces=60,sampled_cache=1000,non_sampled_cache=1000",
+            ][..],
         ),
-        // A trace split by lost context: several trace ids per trace.
-        ("broken-propagation", "status_code=error,decision_wait=50ms"),
+        // Several trace ids per trace (lost context).
+        (
+            "broken-propagation",
+            200,
+            &[
+                "status_code=error,decision_wait=50ms",
+                "always_sample,decision_wait=20ms,num_traces=3",
+            ][..],
+        ),
     ] {
-        let (by_run, tallies_by_run) = deliver(name, spec, true);
-        let (by_span, tallies_by_span) = deliver(name, spec, false);
-        assert_eq!(by_run, by_span, "{name}: {spec}");
-        assert_eq!(tallies_by_run, tallies_by_span, "{name}: {spec}");
-        assert!(by_run.decisions > 0, "{name}: {spec}: {by_run:?}");
+        for seed in 1..=20 {
+            let at_once = run(name, (n, seed), specs, true);
+            let one_by_one = run(name, (n, seed), specs, false);
+            // The texts hold whole histograms: report only where.
+            assert!(
+                at_once == one_by_one,
+                "{name}, seed {seed}: {specs:?} ends differently"
+            );
+        }
     }
 }
