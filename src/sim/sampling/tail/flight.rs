@@ -221,7 +221,17 @@ impl<'a> Flight<'a> {
             // which touches nothing shared; bit i marks processor i then.
             let spans = &g.spans[from..from + run];
             let mut taken = 0u64;
+            // Every processor's bit, when each has one (0: none can stop
+            // the loop early).
+            let all = match (n, k) {
+                (1, 64) => u64::MAX,
+                (1, k) if k < 64 => (1u64 << k) - 1,
+                _ => 0,
+            };
             for (x, s) in spans.iter().enumerate() {
+                if all != 0 && taken == all {
+                    break;
+                }
                 let r = if n == 1 {
                     0
                 } else {
