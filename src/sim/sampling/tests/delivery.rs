@@ -99,3 +99,45 @@ fn taking_the_rest_of_a_run_at_once_changes_nothing() {
         }
     }
 }
+
+/// `Flight::advance` takes the next group's key from the root's two
+/// children in `BinaryHeap::as_slice`, which relies on the standard
+/// library's heap being laid out as a binary heap (the documentation calls
+/// the order arbitrary). This checks that layout after pushes, pops and
+/// in-place changes of the top.
+#[test]
+fn the_second_smallest_key_is_a_child_of_the_heaps_root() {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    use std::collections::binary_heap::PeekMut;
+
+    let mut heap = BinaryHeap::new();
+    let mut x = 7u64;
+    for round in 0..5_000u32 {
+        x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        match x >> 62 {
+            0 | 1 => heap.push(Reverse((x >> 40, round))),
+            2 => {
+                heap.pop();
+            }
+            _ => {
+                if let Some(mut top) = heap.peek_mut() {
+                    *top = Reverse((x >> 40, round));
+                } else {
+                    continue;
+                }
+            }
+        }
+        let mut keys: Vec<_> = heap.iter().map(|&Reverse(k)| k).collect();
+        keys.sort_unstable();
+        let children = heap.as_slice().get(1..).unwrap_or(&[]);
+        let second = children.iter().take(2).map(|&Reverse(k)| k).min();
+        assert_eq!(second, keys.get(1).copied(), "round {round}");
+        // Keep the heap to a few dozen keys, as in a lab run.
+        if heap.len() > 64
+            && let Some(top) = heap.peek_mut()
+        {
+            PeekMut::pop(top);
+        }
+    }
+}
