@@ -127,16 +127,8 @@ fn trace(args: TraceArgs) -> anyhow::Result<ExitCode> {
     let version = match &args.generator {
         None => GeneratorVersion::CURRENT,
         Some(v) => v
-            .trim()
-            .parse::<i64>()
-            .ok()
-            .and_then(GeneratorVersion::from_number)
-            .with_context(|| {
-                format!(
-                    "--generator must be a generator version from 1 to {}, not {v:?}",
-                    GeneratorVersion::CURRENT
-                )
-            })?,
+            .parse::<GeneratorVersion>()
+            .map_err(|e| anyhow::anyhow!("--generator {e}"))?,
     };
     let content = load(&args.content)?;
     let sc = scenario(&content, &args.scenario)?;

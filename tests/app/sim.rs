@@ -112,11 +112,22 @@ async fn unknown_scenarios_are_404_and_bad_parameters_are_400() {
         ("spans=lots", "spans must be"),
         ("span=zz", "span id"),
         ("expand=12", "span id"),
+        (
+            "generator=4",
+            "generator must be a generator version from 1 to 3",
+        ),
+        ("generator=two", "generator must be"),
     ] {
         let r = app.get(&format!("/sim/checkout/1?{query}")).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{query}");
         assert!(r.body.contains(says), "{query}: {}", r.body);
     }
+    // A long bad value is named, not repeated in full.
+    let long = "7".repeat(20_000);
+    let r = app.get(&format!("/sim/checkout/1?generator={long}")).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("generator must be"), "{}", r.body);
+    assert!(r.body.len() < 15_000, "{} bytes", r.body.len());
     let r = app.get("/sim/checkout/18446744073709551615").await;
     assert_eq!(r.status, StatusCode::OK, "the largest seed works");
     let r = app.get("/sim/checkout?seed=42&spans=100").await;

@@ -51,8 +51,59 @@ impl GeneratorVersion {
     }
 }
 
+/// Characters of a refused value that an error message repeats.
+const SHOWN: usize = 40;
+
+impl std::str::FromStr for GeneratorVersion {
+    type Err = String;
+
+    /// Reads a version number as URLs and the command line write it
+    /// (`"1"` to the current version; spaces around it are ignored).
+    /// Errors: "must be a generator version from 1 to N, not …", with the
+    /// refused value cut to 40 characters.
+    fn from_str(s: &str) -> Result<GeneratorVersion, String> {
+        s.trim()
+            .parse::<i64>()
+            .ok()
+            .and_then(GeneratorVersion::from_number)
+            .ok_or_else(|| {
+                let shown: String = s.chars().take(SHOWN).collect();
+                let cut = if s.chars().nth(SHOWN).is_some() {
+                    "…"
+                } else {
+                    ""
+                };
+                format!(
+                    "must be a generator version from 1 to {}, not {shown:?}{cut}",
+                    GeneratorVersion::CURRENT
+                )
+            })
+    }
+}
+
 impl fmt::Display for GeneratorVersion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.number())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::GeneratorVersion;
+
+    #[test]
+    fn versions_parse_from_their_numbers_and_nothing_else() {
+        assert_eq!("1".parse(), Ok(GeneratorVersion::V1));
+        assert_eq!(" 3 ".parse(), Ok(GeneratorVersion::V3));
+        for bad in ["0", "4", "-1", "two", ""] {
+            let e = bad.parse::<GeneratorVersion>().unwrap_err();
+            assert!(
+                e.starts_with("must be a generator version from 1 to 3, not "),
+                "{e}"
+            );
+        }
+        let long = "9".repeat(60_000);
+        let e = long.parse::<GeneratorVersion>().unwrap_err();
+        assert!(e.len() < 120 && e.ends_with('…'), "{e}");
     }
 }

@@ -141,15 +141,8 @@ impl TraceQuery {
                 "seed" if !v.is_empty() => q.seed = Some(parse_seed(&v)?),
                 "generator" if !v.is_empty() => {
                     q.generator = v
-                        .parse::<i64>()
-                        .ok()
-                        .and_then(GeneratorVersion::from_number)
-                        .ok_or_else(|| {
-                            bad(format!(
-                                "generator must be a generator version from 1 to {}, not {v:?}.",
-                                GeneratorVersion::CURRENT
-                            ))
-                        })?
+                        .parse::<GeneratorVersion>()
+                        .map_err(|e| bad(format!("generator {e}.")))?
                 }
                 _ => {}
             }
