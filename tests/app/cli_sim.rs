@@ -13,6 +13,23 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// `spandojo sim trace --scenario checkout --seed SEED --format FORMAT`
+/// followed by `extra`.
+fn checkout_trace(seed: &str, format: &str, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "sim",
+        "trace",
+        "--scenario",
+        "checkout",
+        "--seed",
+        seed,
+        "--format",
+        format,
+    ];
+    args.extend(extra);
+    spandojo(&args)
+}
+
 #[test]
 fn sim_list_names_every_scenario() {
     let o = spandojo(&["sim", "list"]);
@@ -35,18 +52,8 @@ fn sim_trace_prints_a_tree_or_json_deterministically() {
     assert!(tree.contains("frontend: GET /shop"));
 
     for format in ["otlp-json", "jaeger-json", "zipkin-json"] {
-        let args = [
-            "sim",
-            "trace",
-            "--scenario",
-            "checkout",
-            "--seed",
-            "7",
-            "--format",
-            format,
-        ];
-        let a = spandojo(&args);
-        let b = spandojo(&args);
+        let a = checkout_trace("7", format, &[]);
+        let b = checkout_trace("7", format, &[]);
         assert!(a.status.success(), "{}", stderr(&a));
         assert_eq!(a.stdout, b.stdout, "{format}: same seed, same bytes");
         let text = String::from_utf8_lossy(&a.stdout);
@@ -56,16 +63,7 @@ fn sim_trace_prints_a_tree_or_json_deterministically() {
             _ => spandojo::sim::from_jaeger_json(&text),
         };
         assert!(parsed.is_ok(), "{format}: {parsed:?}");
-        let other = spandojo(&[
-            "sim",
-            "trace",
-            "--scenario",
-            "checkout",
-            "--seed",
-            "8",
-            "--format",
-            format,
-        ]);
+        let other = checkout_trace("8", format, &[]);
         assert_ne!(a.stdout, other.stdout, "another seed, another trace");
     }
     let o = spandojo(&[
@@ -90,18 +88,7 @@ fn sim_trace_prints_a_tree_or_json_deterministically() {
 #[test]
 fn sim_trace_draws_with_a_chosen_generator_version() {
     let run = |extra: &[&str]| {
-        let mut args = vec![
-            "sim",
-            "trace",
-            "--scenario",
-            "checkout",
-            "--seed",
-            "7",
-            "--format",
-            "otlp-json",
-        ];
-        args.extend(extra);
-        let o = spandojo(&args);
+        let o = checkout_trace("7", "otlp-json", extra);
         assert!(o.status.success(), "{}", stderr(&o));
         String::from_utf8_lossy(&o.stdout).to_string()
     };
