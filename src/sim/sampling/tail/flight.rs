@@ -220,12 +220,14 @@ impl<'a> Flight<'a> {
             // take the rest of the run at once (`Processor::take_rest`),
             // which touches nothing shared; bit i marks processor i then.
             let spans = &g.spans[from..from + run];
+            let may_take = *runs_at_once && n == 1;
             let mut taken = 0u64;
-            // Every processor's bit, when each has one (0: none can stop
-            // the loop early).
-            let all = match (n, k) {
-                (1, 64) => u64::MAX,
-                (1, k) if k < 64 => (1u64 << k) - 1,
+            // Every processor's bit, when each has one (0: the loop never
+            // stops early).
+            let all = match k {
+                _ if !may_take => 0,
+                64 => u64::MAX,
+                k if k < 64 => (1u64 << k) - 1,
                 _ => 0,
             };
             for (x, s) in spans.iter().enumerate() {
@@ -244,10 +246,7 @@ impl<'a> Flight<'a> {
                 while let (Some(p), Some(entry)) = (procs.get_mut(i), entries.get_mut(i)) {
                     let bit = 1u64.checked_shl(i as u32).unwrap_or(0);
                     if taken & bit == 0 {
-                        if *runs_at_once
-                            && n == 1
-                            && bit != 0
-                            && p.take_rest(sc, tm, &spans[x..], *entry, g.first)
+                        if may_take && bit != 0 && p.take_rest(sc, tm, &spans[x..], *entry, g.first)
                         {
                             taken |= bit;
                         } else {

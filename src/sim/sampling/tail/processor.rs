@@ -203,9 +203,15 @@ impl Processor {
             agg.add(s.start_ns, s.end_ns, s.flags, mask, root);
         }
         e.agg = agg;
-        self.pending_spans += rest.len() as u64;
-        self.counters.peak_spans = self.counters.peak_spans.max(self.pending_spans);
+        self.hold(rest.len() as u64);
         true
+    }
+
+    /// `spans` more spans are held waiting for a decision.
+    #[inline]
+    fn hold(&mut self, spans: u64) {
+        self.pending_spans += spans;
+        self.counters.peak_spans = self.counters.peak_spans.max(self.pending_spans);
     }
 
     /// Where entry `eid` is in [`Processor::waiting`] when a span arriving at
@@ -242,8 +248,7 @@ impl Processor {
             self.waiting[i]
                 .agg
                 .add(s.start_ns, s.end_ns, s.flags, mask, root);
-            self.pending_spans += 1;
-            self.counters.peak_spans = self.counters.peak_spans.max(self.pending_spans);
+            self.hold(1);
             return;
         }
         self.arrive_slow(sc, tm, s, entry, t, rec);
@@ -302,8 +307,7 @@ impl Processor {
             } else if let Some(e) = self.waiting.get_mut((eid - self.next_decide) as usize) {
                 let mask = self.preds.mask(sc, tm, s);
                 e.agg.add(s.start_ns, s.end_ns, s.flags, mask, root);
-                self.pending_spans += 1;
-                self.counters.peak_spans = self.counters.peak_spans.max(self.pending_spans);
+                self.hold(1);
             }
             return;
         }
@@ -326,10 +330,9 @@ impl Processor {
             decision_at: now.saturating_add(self.wait),
             agg,
         });
-        self.pending_spans += 1;
-        let c = &mut self.counters;
-        c.peak_spans = c.peak_spans.max(self.pending_spans);
-        c.peak_traces = c.peak_traces.max(self.waiting.len() as u64);
+        self.hold(1);
+        let waiting = self.waiting.len() as u64;
+        self.counters.peak_traces = self.counters.peak_traces.max(waiting);
         self.refresh_next_at();
     }
 
